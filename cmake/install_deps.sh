@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what jepasnn needs on Debian 12, idempotently; a fast no-op when everything is there.
+#
+#   cmake/install_deps.sh           Debian packages for the library, tests, CLI and paper, plus
+#                                   .venv (PyPI pynwb: the reference NWB reader the tests check
+#                                   our files against)
+#   cmake/install_deps.sh --bench   also the competitors the benchmark scripts run side by side:
+#                                   Debian's PyTorch (CPU), scikit-learn, scipy, h5py, and
+#                                   .venv-bench (sees those) with snntorch from PyPI
+#
+# The library itself needs only Debian packages. Python packages are never a build dependency.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+want_bench=0
+for arg in "$@"; do
+    case "$arg" in
+        --bench) want_bench=1 ;;
+        -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "install_deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+packages=(
+    cmake ninja-build g++ git
+    libeigen3-dev xtensor-dev libhdf5-dev nlohmann-json3-dev librandom123-dev   # library
+    catch2 librapidcheck-dev libbenchmark-dev libcli11-dev                       # tests, CLI
+    python3 python3-venv python3-numpy python3-matplotlib                        # figures
+)
+if [ "$want_bench" = 1 ]; then
+    packages+=(python3-torch python3-sklearn python3-scipy python3-h5py)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "install_deps.sh: missing Debian packages: ${missing[*]}" >&2
+        echo "install_deps.sh: run as root, or: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "install_deps.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python tools go into virtual environments of Debian's own interpreter (the python3 first on
+# PATH may be another one, which does not see Debian's python3-* packages).
+make_venv() {  # dir, check-import, venv flags, pip args...
+    local dir=$1 check=$2 flags=$3; shift 3
+    if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "$check" 2>/dev/null; then return 0; fi
+    echo "install_deps.sh: preparing $dir"
+    rm -rf "$dir"
+    /usr/bin/python3 -m venv $flags "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check "$@"
+}
+make_venv "$root/.venv" "import pynwb" "" "pynwb==4.2.0"
+if [ "$want_bench" = 1 ]; then
+    make_venv "$root/.venv-bench" "import snntorch, torch, sklearn" --system-site-packages \
+        --no-deps "snntorch==0.9.4"
+fi
+echo "install_deps.sh: all dependencies present"

@@ -1,0 +1,16 @@
+// Module header for jepasnn/core: errors and checks, counter-based RNG, tensor aliases and
+// bridges, .npy and JSON I/O, atomic files, progress, timers, threads, run records.
+#pragma once
+
+#include "atomic_file.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "json.hpp"
+#include "npy.hpp"
+#include "progress.hpp"
+#include "rng.hpp"
+#include "run_info.hpp"
+#include "tensor.hpp"
+#include "threads.hpp"
+#include "timer.hpp"
+#include "version.hpp"

@@ -1,0 +1,8 @@
+// Umbrella header: everything in jepasnn (CPU). CUDA specialisations live in jepasnn/cuda/*.cuh and
+// are included explicitly by .cu translation units that link jepasnn::cuda.
+//
+// Data flows one way: data → jepa (teacher) → latents → distill (lif + constraints + cca) →
+// eval. nn and core serve everyone; nothing lower includes anything higher.
+#pragma once
+
+#include "core/core.hpp"
