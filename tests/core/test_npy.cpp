@@ -9,7 +9,7 @@ using jepasnn::load_npy;
 using jepasnn::load_npy_matrix;
 using jepasnn::RowMatrix;
 using jepasnn::test::TempDir;
-using jepasnn::test::test_data;
+using jepasnn::test::test_asset;
 
 namespace {
 RowMatrix<double> golden_2x3() {
@@ -18,7 +18,7 @@ RowMatrix<double> golden_2x3() {
     return a;
 }
 std::string npy(const std::string& name) {
-    return test_data("npy/" + name).string();
+    return test_asset("npy/" + name).string();
 }
 }  // namespace
 

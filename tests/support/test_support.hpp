@@ -22,10 +22,10 @@ namespace jepasnn::test {
 
 namespace fs = std::filesystem;
 
-/// tests/data/<name>: files committed with the tests (copies of ../shared/reference and the
+/// tests/assets/<name>: files committed with the tests (copies of ../shared/reference and the
 /// vbn_like_small fixture, small golden files).
-inline fs::path test_data(const std::string& name) {
-    return fs::path(JEPASNN_TEST_DATA_DIR) / name;
+inline fs::path test_asset(const std::string& name) {
+    return fs::path(JEPASNN_TEST_ASSETS_DIR) / name;
 }
 
 /// ../shared beside the checkout, when it is there.

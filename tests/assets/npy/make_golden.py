@@ -1,4 +1,4 @@
-"""Writes the golden .npy files of tests/data/npy with numpy itself (run with Debian's python3).
+"""Writes the golden .npy files of tests/assets/npy with numpy itself (run with Debian's python3).
 The C++ tests read them and compare with the values below, which are restated in the tests."""
 import io, os
 import numpy as np
