@@ -267,8 +267,9 @@ inline std::string shape_string(std::span<const std::size_t> shape) {
 inline std::string descr_of(DType d) {
     constexpr std::array<std::string_view, 11> codes{"f4", "f8", "i1", "i2", "i4", "i8",
                                                      "u1", "u2", "u4", "u8", "b1"};
-    const char order = dtype_size(d) == 1 ? '|' : '<';
-    return std::string(1, order) + std::string(codes[static_cast<std::size_t>(d)]);
+    std::string descr(1, dtype_size(d) == 1 ? '|' : '<');
+    descr.append(codes[static_cast<std::size_t>(d)]);  // appends: GCC 12 warns falsely
+    return descr;                                      // (-Wrestrict) on char-string + string
 }
 
 }  // namespace detail
