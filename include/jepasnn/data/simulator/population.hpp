@@ -1,0 +1,226 @@
+// The units of one simulated session: brain area and hierarchy level, probe and peak channel,
+// log-normal baseline rate, latent loadings, the state-dependent code, and the recording
+// artefacts that quality control must catch. Log-rate of unit u in state s at bin t:
+//   log λ_u(t) = log r_u + g_{u,s} · (c_u · z_t) + o_{u,s},
+// with engagement (s = active) scaling the gain by exp(±h_u σ_g ξ_u / 2) and shifting the
+// baseline by ±h_u σ_o η_u / 2, h_u the area's hierarchy level (DESIGN.md: one latent dynamics,
+// a different neural code per state, more so higher in the hierarchy).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../../core/json.hpp"
+#include "../../core/rng.hpp"
+#include "../../core/tensor.hpp"
+#include "config.hpp"
+#include "schedule.hpp"
+
+namespace jepasnn::data::sim {
+
+enum class UnitKind { good, noise, contaminated, dropout, low_amplitude };
+
+inline const char* unit_kind_name(UnitKind k) {
+    constexpr const char* names[] = {"good", "noise", "contaminated", "dropout", "low_amplitude"};
+    return names[static_cast<int>(k)];
+}
+
+/// A recorded area: hierarchy level (0 = thalamic input, 1 = top), how strongly it follows the
+/// visual latents, its share of units, and the probe that records it.
+struct Area {
+    const char* name;
+    double hierarchy;
+    double visual_weight;
+    double share;
+    std::size_t probe;
+};
+
+inline constexpr std::array<Area, 9> areas = {{
+    {"LGd", 0.0, 1.0, 0.08, 2},
+    {"VISp", 0.2, 1.0, 0.16, 2},
+    {"VISl", 0.4, 1.0, 0.12, 3},
+    {"VISrl", 0.5, 0.9, 0.09, 1},
+    {"VISal", 0.55, 0.9, 0.10, 4},
+    {"LP", 0.6, 0.8, 0.10, 5},
+    {"VISpm", 0.75, 0.85, 0.10, 0},
+    {"VISam", 0.85, 0.8, 0.09, 0},
+    {"CA1", 1.0, 0.5, 0.16, 5},
+}};
+inline constexpr std::array<const char*, 6> probe_names = {"probeA", "probeB", "probeC",
+                                                           "probeD", "probeE", "probeF"};
+inline constexpr std::size_t channels_per_probe = 384;
+/// Spikes whose amplitude falls below this are not detected (µV).
+inline constexpr double detection_threshold_uv = 50.0;
+inline constexpr double channel_noise_uv = 10.0;
+
+/// The channels of a probe are split evenly between the areas it records (by depth), so each
+/// channel has exactly one area. Channel ids are 1000·(probe + 1) + channel.
+struct ChannelRange {
+    std::size_t first = 0, last = 0;  // [first, last) local channels
+};
+inline ChannelRange channel_range(std::size_t area) {
+    const std::size_t probe = areas[area].probe;
+    std::size_t count = 0, rank = 0;
+    for (std::size_t a = 0; a < areas.size(); ++a) {
+        if (areas[a].probe != probe) continue;
+        if (a < area) ++rank;
+        ++count;
+    }
+    const std::size_t width = channels_per_probe / count;
+    return {rank * width, (rank + 1) * width};
+}
+inline std::int64_t channel_id(std::size_t probe, std::size_t channel) {
+    return static_cast<std::int64_t>(1000 * (probe + 1) + channel);
+}
+
+/// Per-unit parameters (column-oriented: entry u of each vector is unit u).
+struct Population {
+    std::vector<std::int64_t> id;
+    std::vector<std::size_t> area;  // index into `areas`
+    std::vector<UnitKind> kind;
+    std::vector<std::int64_t> peak_channel_id;
+    std::vector<double> baseline_hz;
+    RowMatrix<double> loadings;  // c_u (units, dim)
+    std::vector<double> gain_active, gain_passive, offset_active, offset_passive;
+    std::vector<double> dropout_time;           // s; NaN when the unit stays
+    std::vector<double> duplicate_probability;  // per spike
+    std::vector<double> contamination_hz;       // extra Poisson spikes without refractoriness
+    std::vector<double> amplitude_mean_uv, amplitude_sd_uv, snr;
+
+    std::size_t size() const { return id.size(); }
+
+    Json to_json() const {
+        Json j;
+        j["id"] = id;
+        std::vector<std::string> area_names, kinds;
+        std::vector<double> hierarchy;
+        for (std::size_t u = 0; u < size(); ++u) {
+            area_names.emplace_back(areas[area[u]].name);
+            hierarchy.push_back(areas[area[u]].hierarchy);
+            kinds.emplace_back(unit_kind_name(kind[u]));
+        }
+        auto finite_or_null = [](const std::vector<double>& v) {
+            Json a = Json::array();
+            for (double x : v)
+                a.push_back(std::isfinite(x) ? Json(x) : Json(nullptr));
+            return a;
+        };
+        j["area"] = area_names;
+        j["hierarchy"] = hierarchy;
+        j["kind"] = kinds;
+        j["peak_channel_id"] = peak_channel_id;
+        j["baseline_hz"] = baseline_hz;
+        j["gain_active"] = gain_active;
+        j["gain_passive"] = gain_passive;
+        j["offset_active"] = offset_active;
+        j["offset_passive"] = offset_passive;
+        j["dropout_time"] = finite_or_null(dropout_time);
+        j["duplicate_probability"] = duplicate_probability;
+        j["contamination_hz"] = contamination_hz;
+        j["amplitude_mean_uv"] = amplitude_mean_uv;
+        j["amplitude_sd_uv"] = amplitude_sd_uv;
+        j["snr"] = snr;
+        return j;
+    }
+};
+
+/// Units for one session: unit count, areas, kinds and parameters from (seed, session).
+inline Population make_population(const SimulatorConfig& c, std::size_t n_units, double duration_s,
+                                  std::uint64_t seed, std::size_t session) {
+    RandomStream rng(seed, stream_id(population_tag, static_cast<std::uint32_t>(session)));
+    Population p;
+    const auto dim = static_cast<Index>(c.latent_dim);
+    p.loadings = RowMatrix<double>::Zero(static_cast<Index>(n_units), dim);
+
+    // Kinds: fixed counts per artefact, placed at random positions.
+    std::vector<UnitKind> kinds(n_units, UnitKind::good);
+    std::size_t at = 0;
+    auto place = [&](double fraction, UnitKind k) {
+        const auto count =
+            static_cast<std::size_t>(std::llround(fraction * static_cast<double>(n_units)));
+        for (std::size_t i = 0; i < count && at < n_units; ++i)
+            kinds[at++] = k;
+    };
+    place(c.noise_fraction, UnitKind::noise);
+    place(c.contaminated_fraction, UnitKind::contaminated);
+    place(c.dropout_fraction, UnitKind::dropout);
+    place(c.low_amplitude_fraction, UnitKind::low_amplitude);
+    rng.shuffle(kinds.begin(), kinds.end());
+
+    std::int64_t next_id = 950'000'000 + static_cast<std::int64_t>(session) * 1'000'000;
+    for (std::size_t u = 0; u < n_units; ++u) {
+        // Area by its share of units.
+        double pick = rng.uniform(), cumulative = 0.0;
+        std::size_t a = areas.size() - 1;
+        for (std::size_t i = 0; i < areas.size(); ++i) {
+            cumulative += areas[i].share;
+            if (pick < cumulative) {
+                a = i;
+                break;
+            }
+        }
+        const ChannelRange range = channel_range(a);
+        const std::size_t channel = range.first + rng.uniform_index(range.last - range.first);
+        next_id += 1 + static_cast<std::int64_t>(rng.uniform_index(200));
+        p.id.push_back(next_id);
+        p.area.push_back(a);
+        p.kind.push_back(kinds[u]);
+        p.peak_channel_id.push_back(channel_id(areas[a].probe, channel));
+
+        const double baseline =
+            std::clamp(c.median_rate_hz * std::exp(c.rate_log_sd * rng.normal()), 0.2, 60.0);
+        const double h = areas[a].hierarchy;
+        const double xi = rng.normal(), eta = rng.normal();
+        double log_gain_ratio = h * c.state_gain_sd * xi;
+        double offset_shift = h * c.state_offset_sd * eta;
+        const double magnitude = c.loading_scale * areas[a].visual_weight * rng.uniform(0.7, 1.3);
+        // c_u = magnitude · w, w ~ N(0, I/d): |w| ≈ 1 so the modulation SD is ≈ magnitude.
+        for (Index i = 0; i < dim; ++i)
+            p.loadings(static_cast<Index>(u), i) =
+                magnitude * rng.normal() / std::sqrt(static_cast<double>(dim));
+        double amplitude = std::max(110.0, 150.0 * std::exp(0.3 * rng.normal()));
+        const double amplitude_sd = 15.0;
+        double dropout = std::nan(""), duplicates = 0.0, contamination = 0.0;
+        double snr = amplitude / channel_noise_uv;
+        double rate = baseline;
+        switch (kinds[u]) {
+            case UnitKind::noise:  // no latent drive, no state code, low SNR, an arbitrary rate
+                p.loadings.row(static_cast<Index>(u)).setZero();
+                log_gain_ratio = offset_shift = 0.0;
+                rate = rng.uniform(0.5, 20.0);
+                snr = rng.uniform(0.5, 2.0);
+                break;
+            case UnitKind::contaminated:
+                duplicates = rng.uniform(0.02, 0.12);
+                contamination = 0.3 * baseline;
+                break;
+            case UnitKind::dropout:
+                dropout = rng.uniform(0.1, 0.7) * duration_s;
+                break;
+            case UnitKind::low_amplitude:  // the amplitude distribution straddles the threshold
+                amplitude = detection_threshold_uv + rng.uniform(-0.5, 1.0) * amplitude_sd;
+                snr = amplitude / channel_noise_uv;
+                break;
+            case UnitKind::good:
+                break;
+        }
+        p.baseline_hz.push_back(rate);
+        p.gain_active.push_back(std::exp(0.5 * log_gain_ratio));
+        p.gain_passive.push_back(std::exp(-0.5 * log_gain_ratio));
+        p.offset_active.push_back(0.5 * offset_shift);
+        p.offset_passive.push_back(-0.5 * offset_shift);
+        p.dropout_time.push_back(dropout);
+        p.duplicate_probability.push_back(duplicates);
+        p.contamination_hz.push_back(contamination);
+        p.amplitude_mean_uv.push_back(amplitude);
+        p.amplitude_sd_uv.push_back(amplitude_sd);
+        p.snr.push_back(snr);
+    }
+    return p;
+}
+
+}  // namespace jepasnn::data::sim

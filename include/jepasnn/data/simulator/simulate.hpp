@@ -1,0 +1,405 @@
+// The VBN-like simulator (DESIGN.md "Simulator"): a cohort of sessions from one seed, each with a
+// VBN stimulus schedule, running speed, latents from the shared dynamics, a unit population with
+// a state-dependent code and recording artefacts, and quality metrics computed from the simulated
+// spikes. Sessions are written as NWB (the layout NwbFile reads) plus ground truth
+// (ground_truth.hpp documents the files). Same seed and config → the same cohort, whatever the
+// thread count.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../../core/atomic_file.hpp"
+#include "../../core/error.hpp"
+#include "../../core/json.hpp"
+#include "../../core/progress.hpp"
+#include "../../core/run_info.hpp"
+#include "../../core/threads.hpp"
+#include "../blocks.hpp"
+#include "../nwb_writer.hpp"
+#include "../quality_metrics.hpp"
+#include "../table.hpp"
+#include "../units.hpp"
+#include "config.hpp"
+#include "dynamics.hpp"
+#include "ground_truth.hpp"
+#include "population.hpp"
+#include "schedule.hpp"
+#include "spikes.hpp"
+
+namespace jepasnn::data {
+
+/// The image names of a cohort ("im000"-style, as in VBN), drawn from the seed.
+inline std::vector<std::string> cohort_image_names(const SimulatorConfig& c, std::uint64_t seed) {
+    RandomStream rng(seed, stream_id(sim::dynamics_tag, 1));
+    const std::vector<std::size_t> order = rng.permutation(120);
+    std::vector<std::size_t> picked(order.begin(),
+                                    order.begin() + static_cast<std::ptrdiff_t>(c.images));
+    std::sort(picked.begin(), picked.end());
+    std::vector<std::string> names;
+    for (std::size_t i : picked) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "im%03zu", i);
+        names.emplace_back(buf);
+    }
+    return names;
+}
+
+/// The table name VBN uses for its image presentations.
+inline constexpr const char* image_table_name =
+    "Natural_Images_Lum_Matched_set_ophys_G_2019_presentations";
+
+/// Everything about one simulated session, in memory.
+struct SimulatedSession {
+    std::string name;  // "session_000"
+    std::size_t index = 0;
+    SessionInfo info;
+    sim::Schedule schedule;
+    sim::RunningTrace running;
+    RowMatrix<double> latents;  // (n_bins, d)
+    sim::Population population;
+    UnitTable units;  // spikes + every column written to the file
+    Table electrodes;
+    std::vector<Table> intervals;
+    TimeSeries running_speed;
+
+    GroundTruth truth() const {
+        GroundTruth g;
+        g.bin_width = schedule.bin_width;
+        g.time.resize(schedule.n_bins);
+        for (std::size_t k = 0; k < schedule.n_bins; ++k)
+            g.time[k] = schedule.time(k);
+        g.latents = latents;
+        g.active = schedule.active;
+        g.block = schedule.block;
+        g.running_speed = running.per_bin;
+        g.image = schedule.image_on;
+        g.change = schedule.change_on;
+        g.omitted = schedule.omission_on;
+        g.loadings = population.loadings;
+        g.units = population.to_json();
+        return g;
+    }
+};
+
+namespace detail {
+
+inline Table presentation_table(const std::string& name, const std::vector<sim::Presentation>& rows,
+                                const sim::Schedule& s, const std::string& stimulus,
+                                const std::vector<std::string>& images, bool image_columns,
+                                bool gabor_columns, bool flash_columns) {
+    std::vector<std::int64_t> ids(rows.size());
+    std::vector<double> start, stop, duration, orientation, x, y, color, active_real;
+    std::vector<std::int64_t> block, since;
+    std::vector<std::string> stimulus_name, image_name;
+    std::vector<std::int8_t> active, is_change, omitted;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const sim::Presentation& p = rows[i];
+        ids[i] = static_cast<std::int64_t>(i);
+        start.push_back(s.time(p.start_bin));
+        stop.push_back(s.time(p.stop_bin));
+        duration.push_back(stop.back() - start.back());
+        block.push_back(p.block);
+        stimulus_name.push_back(stimulus);
+        active.push_back(p.block == 0);
+        active_real.push_back(p.block == 0 ? 1.0 : 0.0);
+        is_change.push_back(p.is_change);
+        omitted.push_back(p.omitted);
+        since.push_back(p.flashes_since_change);
+        image_name.push_back(p.omitted      ? "omitted"
+                             : p.image >= 0 ? images[static_cast<std::size_t>(p.image)]
+                                            : "");
+        constexpr double degrees[] = {0.0, 45.0, 90.0};
+        orientation.push_back(p.orientation >= 0 ? degrees[p.orientation] : std::nan(""));
+        x.push_back(p.position_x);
+        y.push_back(p.position_y);
+        color.push_back(p.color);
+    }
+    Table t("/intervals/" + name, ids);
+    t.add(Column::reals("start_time", start).with_description("Start time of epoch, in seconds"));
+    t.add(Column::reals("stop_time", stop).with_description("Stop time of epoch, in seconds"));
+    t.add(Column::integers("stimulus_block", block).with_description("stimulus block index"));
+    t.add(Column::texts("stimulus_name", stimulus_name));
+    t.add(Column::reals("duration", duration));
+    if (image_columns) {
+        // VBN stores these as bools; the other tables carry `active` as float64 1/0, as
+        // VBN's concatenated stimulus tables do: both encodings reach the reader.
+        t.add(Column::booleans("active", active).with_description("task engaged"));
+        t.add(Column::texts("image_name", image_name));
+        t.add(Column::booleans("is_change", is_change));
+        t.add(Column::booleans("omitted", omitted));
+        t.add(Column::integers("flashes_since_change", since));
+    } else {
+        t.add(Column::reals("active", active_real).with_description("task engaged (1/0)"));
+    }
+    if (gabor_columns) {
+        t.add(Column::reals("orientation", orientation));
+        t.add(Column::reals("position_x", x));
+        t.add(Column::reals("position_y", y));
+    }
+    if (flash_columns) t.add(Column::reals("color", color));
+    return t;
+}
+
+inline std::vector<Table> interval_tables(const sim::Schedule& s,
+                                          const std::vector<std::string>& images) {
+    std::vector<Table> tables;
+    tables.push_back(presentation_table(image_table_name, s.images, s,
+                                        "Natural_Images_Lum_Matched_set_ophys_G_2019", images, true,
+                                        false, false));
+    std::vector<sim::Presentation> spontaneous;
+    for (std::size_t b : {1, 3}) {
+        sim::Presentation p;
+        p.start_bin = s.block_start[b];
+        p.stop_bin = s.block_stop[b];
+        p.block = static_cast<std::int64_t>(b);
+        spontaneous.push_back(p);
+    }
+    tables.push_back(presentation_table("spontaneous_presentations", spontaneous, s, "spontaneous",
+                                        images, false, false, false));
+    tables.push_back(presentation_table("gabor_20_deg_250ms_presentations", s.gabors, s,
+                                        "gabor_20_deg_250ms", images, false, true, false));
+    tables.push_back(presentation_table("flash_250ms_presentations", s.flashes, s, "flash_250ms",
+                                        images, false, false, true));
+    // Trials of the active task: one go trial per change.
+    std::vector<std::int64_t> ids;
+    std::vector<double> start, stop, change_time, latency;
+    std::vector<std::string> initial, changed;
+    std::vector<std::int8_t> go, hit;
+    for (std::size_t i = 0; i < s.trials.size(); ++i) {
+        const sim::Trial& t = s.trials[i];
+        ids.push_back(static_cast<std::int64_t>(i));
+        start.push_back(s.time(t.start_bin));
+        stop.push_back(s.time(t.stop_bin));
+        change_time.push_back(s.time(t.change_bin));
+        initial.push_back(t.initial_image >= 0 ? images[static_cast<std::size_t>(t.initial_image)]
+                                               : "");
+        changed.push_back(images[static_cast<std::size_t>(t.change_image)]);
+        go.push_back(1);
+        hit.push_back(t.hit);
+        latency.push_back(t.response_latency);
+    }
+    Table trials("/intervals/trials", ids);
+    trials.add(Column::reals("start_time", start));
+    trials.add(Column::reals("stop_time", stop));
+    trials.add(Column::reals("change_time", change_time));
+    trials.add(Column::texts("initial_image_name", initial));
+    trials.add(Column::texts("change_image_name", changed));
+    trials.add(Column::booleans("go", go));
+    trials.add(Column::booleans("hit", hit));
+    trials.add(Column::reals("response_latency", latency)
+                   .with_description("lick latency after the change (s), NaN on a miss"));
+    tables.push_back(std::move(trials));
+    return tables;
+}
+
+inline Table electrodes_table() {
+    std::vector<std::int64_t> ids;
+    std::vector<std::string> location, group;
+    std::vector<std::int64_t> channel;
+    for (std::size_t probe = 0; probe < sim::probe_names.size(); ++probe)
+        for (std::size_t a = 0; a < sim::areas.size(); ++a) {
+            if (sim::areas[a].probe != probe) continue;
+            const sim::ChannelRange r = sim::channel_range(a);
+            for (std::size_t ch = r.first; ch < r.last; ++ch) {
+                ids.push_back(sim::channel_id(probe, ch));
+                location.emplace_back(sim::areas[a].name);
+                group.emplace_back(sim::probe_names[probe]);
+                channel.push_back(static_cast<std::int64_t>(ch));
+            }
+        }
+    Table t("/general/extracellular_ephys/electrodes", ids);
+    t.add(Column::texts("location", location)
+              .with_description("the location of channel within the subject e.g. brain region"));
+    t.add(Column::texts("group_name", group)
+              .with_description("the name of the ElectrodeGroup this electrode is a part of"));
+    t.add(Column::integers("probe_channel_number", channel).with_description("channel on probe"));
+    return t;
+}
+
+}  // namespace detail
+
+/// Simulates session `index` of the cohort defined by (config, seed): everything but the files.
+inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::LatentDynamics& d,
+                                         std::uint64_t seed, std::size_t index) {
+    c.validate();
+    SimulatedSession s;
+    s.index = index;
+    char name[32];
+    std::snprintf(name, sizeof name, "session_%03zu", index);
+    s.name = name;
+    s.info.identifier = "jepasnn-sim-" + std::to_string(seed) + "-" + s.name;
+    s.info.session_description = "VBN-like simulated session " + std::to_string(index) +
+                                 " (jepasnn simulator, seed " + std::to_string(seed) + ")";
+    s.info.session_start_time = "2019-01-01T12:00:00+00:00";
+
+    s.schedule = sim::make_schedule(c, seed, index);
+    s.running = sim::simulate_running(s.schedule, seed, index);
+    s.latents = d.simulate(s.schedule, s.running.per_bin, seed, index);
+
+    // Units per session vary ±15% around the configured mean.
+    RandomStream size_rng(
+        seed, stream_id(sim::population_tag, 0x10000u + static_cast<std::uint32_t>(index)));
+    const auto n_units = static_cast<std::size_t>(
+        std::llround(static_cast<double>(c.units) * (0.85 + 0.3 * size_rng.uniform())));
+    s.population = sim::make_population(c, n_units, s.schedule.duration(), seed, index);
+
+    std::vector<sim::UnitSpikes> spikes(n_units);
+    parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t u) {
+        spikes[static_cast<std::size_t>(u)] = sim::simulate_unit(
+            s.population, static_cast<std::size_t>(u), s.latents, s.schedule, c, seed, index);
+    });
+
+    // The units table: spikes, then the columns VBN has, metrics computed from these spikes.
+    std::vector<std::uint64_t> ends(n_units);
+    std::uint64_t total = 0;
+    for (std::size_t u = 0; u < n_units; ++u)
+        ends[u] = total += spikes[u].times.size();
+    SpikeTimeBuffer times(total);
+    std::vector<double> amplitudes(total);
+    std::vector<std::string> locations;
+    for (std::size_t u = 0, at = 0; u < n_units; ++u) {
+        std::copy(spikes[u].times.begin(), spikes[u].times.end(),
+                  times.begin() + static_cast<std::ptrdiff_t>(at));
+        std::copy(spikes[u].amplitudes.begin(), spikes[u].amplitudes.end(),
+                  amplitudes.begin() + static_cast<std::ptrdiff_t>(at));
+        at += spikes[u].times.size();
+        locations.emplace_back(sim::areas[s.population.area[u]].name);
+    }
+    s.units = UnitTable(s.population.id, ends, std::move(times), Table{}, std::move(locations),
+                        s.name + ": /units");
+    s.units.set_location_source("electrodes via peak_channel_id");
+    const UnitMetrics m = compute_quality_metrics(s.units);
+    std::vector<double> cutoff(n_units), mean_amplitude(n_units);
+    parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t i) {
+        const auto u = static_cast<std::size_t>(i);
+        cutoff[u] = amplitude_cutoff(spikes[u].amplitudes);
+        double sum = 0.0;
+        for (double a : spikes[u].amplitudes)
+            sum += a;
+        mean_amplitude[u] = spikes[u].amplitudes.empty()
+                                ? std::nan("")
+                                : sum / static_cast<double>(spikes[u].amplitudes.size());
+    });
+    std::vector<std::string> quality;
+    for (sim::UnitKind k : s.population.kind)
+        quality.emplace_back(k == sim::UnitKind::noise ? "noise" : "good");
+    s.units.add_column(Column::texts("quality", quality).with_description("good or noise"));
+    s.units.add_column(Column::reals("isi_violations", m.isi_violations)
+                           .with_description("ISI violation ratio (Hill et al. 2011, 1.5 ms)"));
+    s.units.add_column(Column::reals("amplitude_cutoff", cutoff)
+                           .with_description("estimated fraction of missed spikes"));
+    s.units.add_column(Column::reals("presence_ratio", m.presence_ratio)
+                           .with_description("fraction of 100 blocks with spikes"));
+    s.units.add_column(Column::reals("snr", s.population.snr).with_description("signal to noise"));
+    s.units.add_column(
+        Column::reals("firing_rate", m.firing_rate).with_description("mean rate (Hz)"));
+    s.units.add_column(
+        Column::reals("amplitude", mean_amplitude).with_description("mean spike amplitude (uV)"));
+    s.units.add_column(Column::integers("peak_channel_id", s.population.peak_channel_id)
+                           .with_description("id of the peak channel in the electrodes table"));
+    if (c.write_amplitudes)
+        s.units.add_column(Column::reals("spike_amplitudes", std::move(amplitudes))
+                               .with_ragged_ends(ends)
+                               .with_description("amplitude of each spike (uV)"));
+
+    s.electrodes = detail::electrodes_table();
+    s.intervals = detail::interval_tables(s.schedule, cohort_image_names(c, seed));
+    s.running_speed.path = "/processing/running/speed";
+    s.running_speed.unit = "cm/s";
+    s.running_speed.timestamps = s.running.timestamps;
+    s.running_speed.values = s.running.speed;
+    return s;
+}
+
+/// Writes a simulated session as NWB (atomically).
+inline void write_session_nwb(const SimulatedSession& s, const std::filesystem::path& path,
+                              std::uint64_t seed) {
+    NwbWriter w(path, s.info, seed, static_cast<std::uint32_t>(s.index));
+    for (std::size_t probe = 0; probe < sim::probe_names.size(); ++probe) {
+        const std::string name = sim::probe_names[probe];
+        w.add_device(name + "_device", "Neuropixels 1.0 (simulated)");
+        w.add_electrode_group(name, "simulated Neuropixels probe", "brain", name + "_device");
+    }
+    w.write_electrodes(s.electrodes);
+    w.write_units(s.units);
+    for (const Table& t : s.intervals)
+        w.write_intervals(
+            t, t.name() == "trials" ? "go trials of the active task" : "stimulus presentations");
+    w.write_running_speed(s.running_speed);
+    w.finish();
+}
+
+struct CohortOptions {
+    ProgressStyle progress = ProgressStyle::quiet;
+    std::string git_revision = "unknown";
+};
+
+/// Simulates a cohort into `out_dir` (created; it must not exist or be empty). Everything is
+/// written into a temporary sibling directory that is renamed into place at the end, so an
+/// interrupted run leaves no half-written cohort. Returns the manifest (cohort.json).
+inline Json simulate_cohort(const SimulatorConfig& c, std::uint64_t seed,
+                            const std::filesystem::path& out_dir,
+                            const CohortOptions& options = {}) {
+    namespace fs = std::filesystem;
+    c.validate();
+    const std::string where = out_dir.string();
+    std::error_code ec;
+    if (fs::exists(out_dir, ec)) {
+        if (!fs::is_directory(out_dir) || !fs::is_empty(out_dir))
+            fail(where, "already exists and is not an empty directory (refusing to overwrite)");
+    }
+    const fs::path parent = out_dir.has_parent_path() ? out_dir.parent_path() : fs::path(".");
+    if (!fs::is_directory(parent, ec)) fail(where, "parent directory does not exist");
+    const fs::path tmp = jepasnn::detail::temporary_sibling(out_dir);
+    try {
+        if (!fs::create_directory(tmp, ec) || ec)
+            fail(where, "cannot create a temporary directory beside it (", ec.message(), ")");
+        const sim::LatentDynamics dynamics = sim::LatentDynamics::from_seed(c, seed);
+        Json manifest;
+        manifest["format"] = "jepasnn-vbn-sim-cohort";
+        manifest["version"] = 1;
+        manifest["seed"] = seed;
+        manifest["config"] = c.to_json();
+        manifest["run"] = run_record(seed, options.git_revision);
+        manifest["images"] = cohort_image_names(c, seed);
+        manifest["dynamics"] = dynamics.to_json();
+        manifest["sessions"] = Json::array();
+        ProgressBar bar("simulate", c.sessions, options.progress);
+        for (std::size_t k = 0; k < c.sessions; ++k) {
+            const SimulatedSession s = simulate_session(c, dynamics, seed, k);
+            write_session_nwb(s, tmp / (s.name + ".nwb"), seed);
+            s.truth().write(tmp / s.name);
+            Json entry;
+            entry["name"] = s.name;
+            entry["nwb"] = s.name + ".nwb";
+            entry["ground_truth"] = s.name;
+            entry["units"] = s.units.size();
+            entry["spikes"] = s.units.total_spikes();
+            entry["duration_s"] = s.schedule.duration();
+            Json blocks = Json::array();
+            for (const SessionBlock& b : derive_blocks(s.intervals))
+                blocks.push_back({{"block", b.block},
+                                  {"active", b.active},
+                                  {"start", b.start},
+                                  {"stop", b.stop}});
+            entry["blocks"] = blocks;
+            manifest["sessions"].push_back(entry);
+            bar.update(k + 1, s.name);
+        }
+        bar.finish();
+        write_json(tmp / "cohort.json", manifest);
+        if (fs::exists(out_dir, ec)) fs::remove(out_dir, ec);  // empty (checked above)
+        fs::rename(tmp, out_dir, ec);
+        if (ec) fail(where, "cannot move the finished cohort into place (", ec.message(), ")");
+        return manifest;
+    } catch (...) {
+        fs::remove_all(tmp, ec);
+        throw;
+    }
+}
+
+}  // namespace jepasnn::data
