@@ -1,0 +1,156 @@
+// jepasnn bin FILE.nwb --bin-ms MS [--t-start S --t-stop S | --block N | --state S]
+//             [--qc none|default] --out COUNTS.npy [--units-out UNITS.csv] [--stream]
+// Integer spike counts (time × units, int32 .npy) by DESIGN.md's binning rule, units in file
+// order after QC, and optionally a CSV describing each output column. Both files are complete
+// or absent: nothing is written until everything is computed, and a failed second write removes
+// the first.
+#include <jepasnn/core/atomic_file.hpp>
+#include <jepasnn/core/npy.hpp>
+#include <jepasnn/core/threads.hpp>
+#include <jepasnn/data/binning.hpp>
+#include <jepasnn/data/session.hpp>
+#include <jepasnn/data/streaming_binning.hpp>
+#include <jepasnn/data/unit_qc.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+#include <sstream>
+
+#include "command.hpp"
+
+namespace {
+
+struct BinOptions {
+    std::string file;
+    double bin_ms = 0.0;
+    std::optional<double> t_start, t_stop;
+    std::optional<std::int64_t> block;
+    std::optional<std::string> state;
+    std::string qc = "none";
+    std::string out;
+    std::string units_out;
+    bool stream = false;
+    int threads = 0;
+};
+
+std::string csv_cell(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string json_cell(const jepasnn::Json& v) {
+    if (v.is_null()) return "";
+    if (v.is_string()) return csv_cell(v.get<std::string>());
+    return v.dump();
+}
+
+/// One row per output column: its position, the unit's id, area, spikes in the range and the
+/// unit's scalar columns.
+std::string units_csv(const jepasnn::data::UnitTable& u, const std::vector<std::size_t>& units,
+                      const jepasnn::Tensor<std::int32_t, 2>& counts) {
+    std::vector<const jepasnn::data::Column*> cols;
+    for (const auto& c : u.columns().columns())
+        if (c.is_scalar() && c.kind() != jepasnn::data::ColumnKind::reference) cols.push_back(&c);
+    std::ostringstream os;
+    os << "column,unit_index,id,location,n_spikes_in_range";
+    for (const auto* c : cols)
+        os << ',' << csv_cell(c->name());
+    os << '\n';
+    std::vector<std::int64_t> sums(units.size(), 0);
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        sums[i % units.size()] += counts.data()[i];
+    for (std::size_t j = 0; j < units.size(); ++j) {
+        const std::size_t i = units[j];
+        os << j << ',' << i << ',' << u.id(i) << ','
+           << csv_cell(u.has_locations() ? u.locations()[i] : std::string()) << ',' << sums[j];
+        for (const auto* c : cols)
+            os << ',' << json_cell(c->json(i));
+        os << '\n';
+    }
+    return os.str();
+}
+
+void run_bin(const BinOptions& o) {
+    namespace data = jepasnn::data;
+    if (o.threads > 0) jepasnn::set_thread_count(o.threads);
+    jepasnn::require(std::isfinite(o.bin_ms) && o.bin_ms > 0.0, "--bin-ms", "bin width is ",
+                     o.bin_ms, " ms, expected a finite value > 0");
+    data::RangeRequest request;
+    if (o.t_start) request.range = data::TimeRange{*o.t_start, *o.t_stop};
+    request.block = o.block;
+    if (o.state) request.state = data::parse_state(*o.state, "--state");
+    jepasnn::require(!o.stream || request.range || request.block || request.state, "--stream",
+                     "needs --t-start/--t-stop, --block or --state (the session's extent would "
+                     "need every spike)");
+    const data::UnitFilter filter = data::qc_filter_named(o.qc);
+
+    data::ReadOptions read;
+    read.ragged_columns = false;  // spike amplitudes are not needed for counts
+    const data::NwbFile file(o.file);
+    data::Session s;
+    s.path = file.path();
+    s.info = file.info();
+    s.intervals = file.read_intervals(read);
+    s.running_speed = file.read_running_speed();
+    s.blocks = data::derive_blocks(s.intervals);
+    // Streaming: QC and the CSV need everything but the spike times, which bin_file reads.
+    s.units = o.stream ? file.read_unit_metadata(read) : file.read_units(read);
+
+    const data::BinGrid grid =
+        data::BinGrid::covering(data::resolve_range(s, request), o.bin_ms / 1000.0);
+    const std::vector<std::size_t> units =
+        filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
+    const jepasnn::Tensor<std::int32_t, 2> counts =
+        o.stream ? data::bin_file(file, grid, units) : data::bin_spikes(s.units, grid, units);
+    const std::string csv = o.units_out.empty() ? std::string() : units_csv(s.units, units, counts);
+
+    jepasnn::save_npy(o.out, counts);
+    if (!o.units_out.empty()) {
+        try {
+            jepasnn::write_atomically(o.units_out, [&](std::ostream& out) { out << csv; });
+        } catch (...) {
+            std::error_code ignored;
+            std::filesystem::remove(o.out, ignored);  // both files or neither
+            throw;
+        }
+    }
+    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
+    std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s), %lld spikes\n", o.out.c_str(),
+                counts.shape(0), counts.shape(1), o.bin_ms, grid.t_start,
+                static_cast<long long>(total));
+}
+
+void setup_bin(CLI::App& app) {
+    auto o = std::make_shared<BinOptions>();
+    app.add_option("FILE.nwb", o->file, "NWB session file")->required();
+    app.add_option("--bin-ms", o->bin_ms, "bin width in milliseconds")->required();
+    auto* start = app.add_option("--t-start", o->t_start, "range start (s)");
+    auto* stop = app.add_option("--t-stop", o->t_stop, "range stop (s), exclusive");
+    start->needs(stop);
+    stop->needs(start);
+    auto* block = app.add_option("--block", o->block, "bin one stimulus block");
+    auto* state = app.add_option("--state", o->state, "bin the active block or its passive replay")
+                      ->check(CLI::IsMember({"active", "passive"}));
+    block->excludes(start)->excludes(stop)->excludes(state);
+    state->excludes(start)->excludes(stop);
+    app.add_option("--qc", o->qc, "unit filter: none or default (VBN notebook filter)")
+        ->check(CLI::IsMember({"none", "default"}));
+    app.add_option("--out", o->out, "counts .npy (int32, time x units)")->required();
+    app.add_option("--units-out", o->units_out, "CSV describing each output column");
+    app.add_flag("--stream", o->stream,
+                 "read spike_times in chunks from the file (bounded memory, same counts)");
+    app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);
+    app.callback([o] { run_bin(*o); });
+}
+
+const jepasnn::cli::CommandRegistration registration{
+    "bin", "Bin spikes into integer counts (time x units) by the 10 ms rule of DESIGN.md",
+    setup_bin};
+
+}  // namespace
