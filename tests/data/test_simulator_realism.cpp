@@ -52,8 +52,9 @@ TEST_CASE("true latents are linearly recoverable from binned counts in each stat
     const SimulatedSession& s = default_session();
     const GroundTruth g = s.truth();
     const std::vector<std::size_t> units = vbn_default_filter().select(s.units);
+    const std::vector<SessionBlock> blocks = derive_blocks(s.intervals);
     for (BrainState state : {BrainState::active, BrainState::passive}) {
-        const SessionBlock& block = state_block(derive_blocks(s.intervals), state, "session");
+        const SessionBlock& block = state_block(blocks, state, "session");
         const BinGrid grid = BinGrid::covering(block.range(), 0.01);
         const auto counts = bin_spikes(s.units, grid, units);
         const Mat z = g.latents_for(grid);

@@ -53,7 +53,10 @@ inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid
     for (std::size_t u = 0; u < index.size(); ++u)
         if (!columns_of[u].empty()) wanted.push_back(u);
 
-    std::vector<double> buffer(options.chunk_spikes);  // (chunk_spikes,)
+    std::uint64_t selected_spikes = 0;
+    for (std::size_t u : wanted)
+        selected_spikes += index.ends[u] - index.begin_of(u);
+    std::vector<double> buffer(std::min<std::uint64_t>(options.chunk_spikes, selected_spikes));
     // One open dataset for every chunk: a hyperslab read is then one H5Dread.
     const detail::Handle dataset = file.hdf5().open_dataset("/units/spike_times");
     std::vector<double> last_time(index.size(), -std::numeric_limits<double>::infinity());
@@ -76,7 +79,7 @@ inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid
         if (!std::isfinite(value))
             fail(where, label, ": spike ", spike, " is ", value, ", expected finite spike times");
         fail(where, label, ": spike times are not sorted (spike ", spike, " at ", value,
-             " s comes after a later spike)");
+             " s is earlier than the spike before it)");
     };
 
     // Contiguous runs of offsets covering the selected units (adjacent units merge into one run).
