@@ -7,14 +7,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "../core/error.hpp"
 #include "../core/threads.hpp"
@@ -27,7 +33,8 @@ namespace jepasnn::data {
 namespace detail {
 /// std::allocator that leaves trivially constructible elements uninitialised on resize, so that a
 /// buffer about to be filled by an HDF5 read is not first zeroed (1 GB of spike times for a VBN
-/// session: one pass over memory saved).
+/// session: one pass over memory saved). Large buffers are 2 MiB aligned and offered to the
+/// kernel for transparent huge pages (Linux): first touch then faults 512x fewer pages.
 template <class T>
 struct DefaultInitAllocator : std::allocator<T> {
     using std::allocator<T>::allocator;
@@ -35,6 +42,30 @@ struct DefaultInitAllocator : std::allocator<T> {
     struct rebind {
         using other = DefaultInitAllocator<U>;
     };
+    static constexpr std::size_t huge_page = std::size_t{2} << 20;
+
+    T* allocate(std::size_t n) {
+#if defined(__linux__)
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes >= 16 * huge_page) {
+            const std::size_t rounded = (bytes + huge_page - 1) / huge_page * huge_page;
+            void* p = std::aligned_alloc(huge_page, rounded);
+            if (p == nullptr) throw std::bad_alloc();
+            ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure changes nothing
+            return static_cast<T*>(p);
+        }
+#endif
+        return std::allocator<T>::allocate(n);
+    }
+    void deallocate(T* p, std::size_t n) {
+#if defined(__linux__)
+        if (n * sizeof(T) >= 16 * huge_page) {
+            std::free(p);
+            return;
+        }
+#endif
+        std::allocator<T>::deallocate(p, n);
+    }
     template <class U>
     void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
         ::new (static_cast<void*>(p)) U;
