@@ -1,0 +1,10 @@
+// Module header for jepasnn/cca: representational similarity. Classical CCA (Björck–Golub) with
+// ridge, SVCCA, PWCCA, linear and debiased CKA, angular Procrustes; nulls by permutation and
+// circular shift; cross-validated and held-out CCA; a streaming accumulator; the Deep CCA and
+// soft-CCA losses with their backward passes.
+#pragma once
+
+#include "canonical_correlations.hpp"
+#include "covariance_accumulator.hpp"
+#include "scatter_factor.hpp"
+#include "views.hpp"
