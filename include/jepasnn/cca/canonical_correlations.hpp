@@ -118,14 +118,17 @@ inline CanonicalPairs canonical_pairs(SubspaceBasis bx, SubspaceBasis by) {
     return c;
 }
 
-/// Pivoted bases of both views of a factor (after the ridge, when there is one).
-inline CanonicalPairs pivoted_pairs(const ScatterFactor& f, double ridge, double tolerance) {
-    if (ridge == 0.0)
-        return canonical_pairs(pivoted_basis(f.r_x(), tolerance),
-                               pivoted_basis(f.r_y(), tolerance));
-    const Matrix<double> r = ridge_factor(f, ridge);  // (m, m)
-    return canonical_pairs(pivoted_basis(r.topLeftCorner(f.p, f.p), tolerance),
-                           pivoted_basis(r.rightCols(f.q), tolerance));
+/// Pivoted bases of both views of a factor (after the ridge, when there is one). Throws Error
+/// naming `where` when a view is constant.
+inline CanonicalPairs pivoted_pairs(std::string_view where, const ScatterFactor& f, double ridge,
+                                    double tolerance) {
+    const Matrix<double> ridged = ridge == 0.0 ? Matrix<double>() : ridge_factor(f, ridge);
+    const Matrix<double>& r = ridge == 0.0 ? f.r : ridged;  // (m, m)
+    SubspaceBasis bx = pivoted_basis(r.topLeftCorner(f.p, f.p), tolerance);
+    SubspaceBasis by = pivoted_basis(r.rightCols(f.q), tolerance);
+    require_nonconstant(where, "X", bx);
+    require_nonconstant(where, "Y", by);
+    return canonical_pairs(std::move(bx), std::move(by));
 }
 
 inline void check_factor(std::string_view where, const ScatterFactor& f) {
@@ -163,13 +166,11 @@ inline CcaResult canonical_correlations(const ScatterFactor& f, const CcaOptions
     out.mean_y = f.mean.tail(f.q);
     // Ranks of the data themselves; with a ridge the regularised bases are full rank, but the
     // extra directions carry no correlation (they lie outside the data), so k stays the same.
-    const detail::CanonicalPairs plain = detail::pivoted_pairs(f, 0.0, tol);
+    const detail::CanonicalPairs plain = detail::pivoted_pairs(where, f, 0.0, tol);
     out.rank_x = plain.x.rank;
     out.rank_y = plain.y.rank;
-    detail::require_nonconstant(where, "X", plain.x);
-    detail::require_nonconstant(where, "Y", plain.y);
     const detail::CanonicalPairs pairs =
-        options.ridge > 0.0 ? detail::pivoted_pairs(f, options.ridge, tol) : plain;
+        options.ridge > 0.0 ? detail::pivoted_pairs(where, f, options.ridge, tol) : plain;
 
     const Index k = std::min(out.rank_x, out.rank_y);
     const double scale = std::sqrt(static_cast<double>(f.count - 1));  // unit-variance variates

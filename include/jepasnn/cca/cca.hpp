@@ -5,6 +5,11 @@
 #pragma once
 
 #include "canonical_correlations.hpp"
+#include "cka.hpp"
 #include "covariance_accumulator.hpp"
+#include "procrustes.hpp"
+#include "pwcca.hpp"
 #include "scatter_factor.hpp"
+#include "similarity_report.hpp"
+#include "svcca.hpp"
 #include "views.hpp"
