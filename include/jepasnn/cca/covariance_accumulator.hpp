@@ -25,6 +25,7 @@ class CovarianceAccumulator {
         factor_.p = p;
         factor_.q = q;
         factor_.mean = Vector<double>::Zero(p + q);
+        factor_.mean_residual = Vector<double>::Zero(p + q);
         factor_.r = Matrix<double>::Zero(p + q, p + q);
     }
 

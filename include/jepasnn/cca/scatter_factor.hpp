@@ -21,11 +21,12 @@ namespace jepasnn::cca {
 ///   XcᵀXc = r_xᵀ r_x, YcᵀYc = r_yᵀ r_y, XcᵀYc = r_xᵀ r_y, with r_x = r.leftCols(p),
 ///   r_y = r.rightCols(q) (r_x is zero below row p).
 struct ScatterFactor {
-    Index count = 0;      // samples n
-    Index p = 0;          // columns of X
-    Index q = 0;          // columns of Y
-    Vector<double> mean;  // (p + q) column means of [X Y]
-    Matrix<double> r;     // (p + q, p + q) upper triangular
+    Index count = 0;               // samples n
+    Index p = 0;                   // columns of X
+    Index q = 0;                   // columns of Y
+    Vector<double> mean;           // (p + q) column means of [X Y], rounded to double
+    Vector<double> mean_residual;  // (p + q) exact mean − mean: the low half of a double-double
+    Matrix<double> r;              // (p + q, p + q) upper triangular
 
     Index dims() const { return p + q; }
     /// The unbiased joint covariance [[Σxx, Σxy], [Σyx, Σyy]] = rᵀr / (n − 1), (m, m).
@@ -70,11 +71,20 @@ inline Matrix<double> r_factor_in_place(Eigen::Ref<Matrix<double>> a) {
     return r;
 }
 
+/// (hi, lo) with hi = fl(a + b) and hi + lo == a + b exactly (Knuth's TwoSum; needs IEEE
+/// arithmetic without reassociation, which the project's -std=c++20 build guarantees).
+inline void two_sum(double a, double b, double& hi, double& lo) {
+    hi = a + b;
+    const double b_part = hi - a;
+    lo = (a - (hi - b_part)) + (b - b_part);
+}
+
 /// Merges the factors of two disjoint sets of rows: the square-root form of Chan, Golub and
 /// LeVeque's pairwise update ("Updating formulae and a pairwise algorithm for computing sample
 /// variances", 1979): M = M_a + M_b + (n_a n_b / n) δδᵀ with δ = μ_b − μ_a becomes the R factor of
-/// [R_a; R_b; √(n_a n_b / n) δᵀ]. Only orthogonal transformations: no cancellation, however large
-/// the means.
+/// [R_a; R_b; √(n_a n_b / n) δᵀ]. Only orthogonal transformations: no cancellation. The means are
+/// carried as double-doubles, because with a large offset (1e6 on unit-scale data) the rounding
+/// of a mean to double (1e-10) would enter the merge at first order.
 inline ScatterFactor merge_factors(const ScatterFactor& a, const ScatterFactor& b) {
     if (a.count == 0) return b;
     if (b.count == 0) return a;
@@ -83,8 +93,9 @@ inline ScatterFactor merge_factors(const ScatterFactor& a, const ScatterFactor& 
     const double na = static_cast<double>(a.count);
     const double nb = static_cast<double>(b.count);
     const double n = na + nb;
-    const Vector<double> delta = b.mean - a.mean;  // (m)
-    Matrix<double> stack(2 * m + 1, m);            // (2m + 1, m)
+    // δ = (hi_b − hi_a) + (lo_b − lo_a): the first difference is exact for nearby means.
+    const Vector<double> delta = (b.mean - a.mean) + (b.mean_residual - a.mean_residual);  // (m)
+    Matrix<double> stack(2 * m + 1, m);  // (2m + 1, m)
     stack.topRows(m) = a.r;
     stack.middleRows(m, m) = b.r;
     stack.row(2 * m) = std::sqrt(na * nb / n) * delta.transpose();
@@ -92,7 +103,13 @@ inline ScatterFactor merge_factors(const ScatterFactor& a, const ScatterFactor& 
     out.count = a.count + b.count;
     out.p = a.p;
     out.q = a.q;
-    out.mean = a.mean + (nb / n) * delta;
+    out.mean.resize(m);
+    out.mean_residual.resize(m);
+    for (Index j = 0; j < m; ++j) {  // μ = μ_a + (n_b/n)·δ in double-double
+        double hi = 0.0, lo = 0.0;
+        two_sum(a.mean(j), (nb / n) * delta(j), hi, lo);
+        two_sum(hi, lo + a.mean_residual(j), out.mean(j), out.mean_residual(j));
+    }
     out.r = r_factor_in_place(stack);
     return out;
 }
@@ -113,9 +130,10 @@ inline ScatterFactor reduce_factors(std::vector<ScatterFactor> parts) {
     return parts.empty() ? ScatterFactor{} : std::move(parts.front());
 }
 
-/// One leaf: rows [begin, end) centred on their own mean (two passes over cache-resident rows),
-/// then a blocked Householder QR. Sets `finite` to false (and returns an empty factor) when the
-/// leaf holds a NaN or an Inf, which shows as a non-finite column sum.
+/// One leaf: rows [begin, end) centred on their own mean, which is computed in two passes over
+/// the cache-resident rows (the mean, then the mean of the residuals, as a double-double), then a
+/// blocked Householder QR. Sets `finite` to false (and returns an empty factor) when the leaf
+/// holds a NaN or an Inf, which shows as a non-finite column sum.
 template <class TX, class TY>
 ScatterFactor factor_leaf(const ConstRowRef<TX>& x, const ConstRowRef<TY>& y, Index begin,
                           Index end, bool& finite) {
@@ -143,11 +161,19 @@ ScatterFactor factor_leaf(const ConstRowRef<TX>& x, const ConstRowRef<TY>& y, In
             for (Index t = t0; t < t1; ++t)
                 centred(t, p + j) = static_cast<double>(y(begin + t, j)) - mean(p + j);
     }
+    // Second pass (corrected two-pass algorithm, Chan, Golub & LeVeque, Amer. Statist. 37, 1983):
+    // the residual mean is a sum of small numbers, exact where the first sum was not.
     ScatterFactor f;
     f.count = rows;
     f.p = p;
     f.q = q;
-    f.mean = std::move(mean);
+    f.mean.resize(m);
+    f.mean_residual.resize(m);
+    for (Index j = 0; j < m; ++j) {
+        const double residual = centred.col(j).mean();
+        centred.col(j).array() -= residual;
+        two_sum(mean(j), residual, f.mean(j), f.mean_residual(j));
+    }
     f.r = r_factor_in_place(centred);
     return f;
 }
