@@ -114,16 +114,36 @@ inline ScatterFactor merge_factors(const ScatterFactor& a, const ScatterFactor& 
     return out;
 }
 
+/// Runs body(i) for i in [0, count) on all threads when `worth_it`, else on the calling thread.
+/// The iterations are independent, so both give the same result; below a millisecond of work the
+/// wake-up and barrier of a parallel region cost more than they save (far more on a loaded
+/// machine, where the barrier waits for a descheduled thread).
+template <class Body>
+void parallel_if(bool worth_it, Index count, Body&& body) {
+    if (worth_it && count > 1)
+        parallel_for(0, count, body);
+    else
+        for (Index i = 0; i < count; ++i)
+            body(i);
+}
+
+/// Flops of a Householder QR of a (rows × m) matrix, 2·rows·m², for the parallel_if decisions.
+inline bool worth_parallel(Index rows, Index m) {
+    return 2.0 * static_cast<double>(rows) * static_cast<double>(m) * static_cast<double>(m) > 2e7;
+}
+
 /// Folds factors pairwise in a fixed tree (level by level, pairs in parallel): the result depends
 /// on the list, never on the thread count.
 inline ScatterFactor reduce_factors(std::vector<ScatterFactor> parts) {
     while (parts.size() > 1) {
         const std::size_t pairs = parts.size() / 2;
         std::vector<ScatterFactor> next((parts.size() + 1) / 2);
-        parallel_for(0, static_cast<std::int64_t>(pairs), [&](std::int64_t i) {
-            const auto k = static_cast<std::size_t>(i);
-            next[k] = merge_factors(parts[2 * k], parts[2 * k + 1]);
-        });
+        const Index m = parts.front().dims();
+        parallel_if(worth_parallel(2 * m * static_cast<Index>(pairs), m), static_cast<Index>(pairs),
+                    [&](Index i) {
+                        const auto k = static_cast<std::size_t>(i);
+                        next[k] = merge_factors(parts[2 * k], parts[2 * k + 1]);
+                    });
         if (parts.size() % 2 == 1) next.back() = std::move(parts.back());
         parts.swap(next);
     }
@@ -201,19 +221,16 @@ ScatterFactor factor_rows(std::string_view where, const ConstRowRef<TX>& x,
         const Index count = std::min(leaves_per_round, leaves - first);
         std::vector<ScatterFactor> parts(static_cast<std::size_t>(count));
         std::vector<char> finite(static_cast<std::size_t>(count), 1);
-        auto one_leaf = [&](std::int64_t i) {
-            const Index b = first + static_cast<Index>(i);
+        // A single leaf runs outside a parallel region, so that Eigen's own GEMM may use the
+        // threads for the wide case.
+        const Index rows = std::min(n, (first + count) * leaf) - first * leaf;
+        parallel_if(worth_parallel(rows, x.cols() + y.cols()), count, [&](Index i) {
+            const Index b = first + i;
             bool ok = true;
             parts[static_cast<std::size_t>(i)] =
                 factor_leaf(x, y, b * leaf, std::min(n, (b + 1) * leaf), ok);
             finite[static_cast<std::size_t>(i)] = ok;
-        };
-        // A single leaf runs outside a parallel region, so that Eigen's own GEMM may use the
-        // threads for the wide case.
-        if (count == 1)
-            one_leaf(0);
-        else
-            parallel_for(0, count, one_leaf);
+        });
         for (Index i = 0; i < count; ++i)
             if (!finite[static_cast<std::size_t>(i)])
                 report_non_finite(where, x, y, (first + i) * leaf,
