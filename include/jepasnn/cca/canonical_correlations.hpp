@@ -131,6 +131,21 @@ inline CanonicalPairs pivoted_pairs(std::string_view where, const ScatterFactor&
     return canonical_pairs(std::move(bx), std::move(by));
 }
 
+/// The pairs CCA reports: ranks of the data themselves, bases after the ridge. With a ridge the
+/// regularized bases are full rank, but the extra directions carry no correlation (they lie
+/// outside the data), so k = min(rank_x, rank_y) either way.
+struct FittedPairs {
+    Index rank_x = 0, rank_y = 0;
+    CanonicalPairs pairs;
+};
+inline FittedPairs fitted_pairs(std::string_view where, const ScatterFactor& f, double ridge,
+                                double tolerance) {
+    CanonicalPairs plain = pivoted_pairs(where, f, 0.0, tolerance);
+    const Index rx = plain.x.rank, ry = plain.y.rank;
+    if (ridge > 0.0) return {rx, ry, pivoted_pairs(where, f, ridge, tolerance)};
+    return {rx, ry, std::move(plain)};
+}
+
 inline void check_factor(std::string_view where, const ScatterFactor& f) {
     require(f.p >= 1 && f.q >= 1, where, "the factor has no columns (p = ", f.p, ", q = ", f.q,
             ")");
@@ -164,13 +179,10 @@ inline CcaResult canonical_correlations(const ScatterFactor& f, const CcaOptions
     out.samples = f.count;
     out.mean_x = f.mean.head(f.p);
     out.mean_y = f.mean.tail(f.q);
-    // Ranks of the data themselves; with a ridge the regularised bases are full rank, but the
-    // extra directions carry no correlation (they lie outside the data), so k stays the same.
-    const detail::CanonicalPairs plain = detail::pivoted_pairs(where, f, 0.0, tol);
-    out.rank_x = plain.x.rank;
-    out.rank_y = plain.y.rank;
-    const detail::CanonicalPairs pairs =
-        options.ridge > 0.0 ? detail::pivoted_pairs(where, f, options.ridge, tol) : plain;
+    const detail::FittedPairs fit = detail::fitted_pairs(where, f, options.ridge, tol);
+    const detail::CanonicalPairs& pairs = fit.pairs;
+    out.rank_x = fit.rank_x;
+    out.rank_y = fit.rank_y;
 
     const Index k = std::min(out.rank_x, out.rank_y);
     const double scale = std::sqrt(static_cast<double>(f.count - 1));  // unit-variance variates

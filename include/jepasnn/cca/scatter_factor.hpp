@@ -71,8 +71,9 @@ inline Matrix<double> r_factor_in_place(Eigen::Ref<Matrix<double>> a) {
     return r;
 }
 
-/// (hi, lo) with hi = fl(a + b) and hi + lo == a + b exactly (Knuth's TwoSum; needs IEEE
-/// arithmetic without reassociation, which the project's -std=c++20 build guarantees).
+/// (hi, lo) with hi = fl(a + b) and hi + lo == a + b exactly (Knuth's TwoSum). Needs IEEE
+/// arithmetic without reassociation: do not build with -ffast-math (FMA contraction is harmless,
+/// there is no product).
 inline void two_sum(double a, double b, double& hi, double& lo) {
     hi = a + b;
     const double b_part = hi - a;

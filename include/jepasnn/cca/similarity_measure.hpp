@@ -104,13 +104,11 @@ struct Cca {
         detail::check_options(where, options);
         const ScatterFactor f = detail::factor_rows(where, x, y);
         const double tol = detail::rank_tolerance(options, f);
-        const detail::CanonicalPairs plain = detail::pivoted_pairs(where, f, 0.0, tol);
-        const detail::CanonicalPairs pairs =
-            options.ridge > 0.0 ? detail::pivoted_pairs(where, f, options.ridge, tol) : plain;
+        const detail::FittedPairs fit = detail::fitted_pairs(where, f, options.ridge, tol);
         Prepared out;
-        out.components = std::min(plain.x.rank, plain.y.rank);
-        out.wx = (x.rowwise() - f.mean.head(f.p).transpose()) * pairs.x.solve;
-        out.wy = (y.rowwise() - f.mean.tail(f.q).transpose()) * pairs.y.solve;
+        out.components = std::min(fit.rank_x, fit.rank_y);
+        out.wx = (x.rowwise() - f.mean.head(f.p).transpose()) * fit.pairs.x.solve;
+        out.wy = (y.rowwise() - f.mean.tail(f.q).transpose()) * fit.pairs.y.solve;
         return out;
     }
     double score(const Prepared& prepared, std::span<const Index> y_order) const {
