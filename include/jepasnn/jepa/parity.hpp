@@ -53,7 +53,7 @@ inline Json sigreg_parity(const Json& reference, std::string_view source) {
         Json& o = out["cases"][i];
         o["statistic_per_direction"] = cache.per_direction;
         o["sigreg"] = value;
-        o["grad_z"] = to_json(grad);
+        o["grad_z"] = jepasnn::to_json(grad);
     }
     return out;
 }

@@ -8,6 +8,7 @@
 // by the step number, or given explicitly (parity with the official code).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -70,31 +71,47 @@ struct SigRegCache {
 };
 
 namespace detail {
-/// For one direction: fills c[k], s[k] (k = 0..K−1, each of length N) with cos/sin(t_k y_n) by
-/// rotation e^{i t_{k+1} y} = e^{i t_k y}·e^{i t_1 y} (uniform knots) and calls visit(k, c, s).
+template <class T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// Σ x in double, summing blocks of 256 in T with Eigen's vectorised reduction (a float
+/// rounding error grows only within a block).
+template <class T>
+double blocked_sum(const Eigen::Array<T, Eigen::Dynamic, 1>& x) {
+    constexpr Index block = 256;
+    double total = 0.0;
+    for (Index i = 0; i < x.size(); i += block)
+        total += static_cast<double>(x.segment(i, std::min(block, x.size() - i)).sum());
+    return total;
+}
+
+/// For one direction: fills c, s (length N) with cos/sin(t_k y_n) for k = 0..K−1 in turn — by
+/// the rotation e^{i t_{k+1} y} = e^{i t_k y}·e^{i t_1 y} when the knots are uniform (one sincos
+/// per sample instead of K; rounding grows only linearly in k) — and calls visit(k, c, s).
 template <class T, class Visit>
 void for_each_knot(const SigRegKnots& q, const T* y, const T* cos1, const T* sin1, Index n,
-                   std::vector<T>& c, std::vector<T>& s, Visit&& visit) {
-    c.assign(static_cast<std::size_t>(n), T(1));
-    s.assign(static_cast<std::size_t>(n), T(0));
+                   Eigen::Array<T, Eigen::Dynamic, 1>& c, Eigen::Array<T, Eigen::Dynamic, 1>& s,
+                   Visit&& visit) {
+    c.setOnes(n);
+    s.setZero(n);
+    Eigen::Array<T, Eigen::Dynamic, 1> tmp(n);
     for (Index k = 0; k < q.size(); ++k) {
-        const T tk = static_cast<T>(q.t[static_cast<std::size_t>(k)]);
         if (k > 0) {
             if (q.uniform) {
-                for (Index i = 0; i < n; ++i) {
-                    const T cn = c[i] * cos1[i] - s[i] * sin1[i];
-                    const T sn = s[i] * cos1[i] + c[i] * sin1[i];
-                    c[i] = cn;
-                    s[i] = sn;
-                }
+                const ConstArrayMap<T> c1(cos1, n), s1(sin1, n);
+                tmp = c * c1 - s * s1;
+                s = s * c1 + c * s1;
+                c.swap(tmp);
             } else {
-                for (Index i = 0; i < n; ++i) {
-                    c[i] = std::cos(tk * y[i]);
-                    s[i] = std::sin(tk * y[i]);
-                }
+                const T tk = static_cast<T>(q.t[static_cast<std::size_t>(k)]);
+                const ConstArrayMap<T> yy(y, n);
+                c = (tk * yy).cos();
+                s = (tk * yy).sin();
             }
         }
-        visit(k, c.data(), s.data());
+        visit(k, c, s);
     }
 }
 }  // namespace detail
@@ -122,22 +139,17 @@ double sigreg_forward(SigRegCache<T>& cache, nn::ConstMatRef<T> z, nn::ConstMatR
         const T* y = cache.y.col(col).data();
         T* cos1 = q.uniform ? cache.cos1.col(col).data() : nullptr;
         T* sin1 = q.uniform ? cache.sin1.col(col).data() : nullptr;
-        if (q.uniform)
-            for (Index i = 0; i < n; ++i) {
-                cos1[i] = std::cos(t1 * y[i]);
-                sin1[i] = std::sin(t1 * y[i]);
-            }
-        std::vector<T> c, s;  // (N) cos/sin(t_k y) for the current knot
+        if (q.uniform) {
+            const detail::ConstArrayMap<T> yy(y, n);
+            detail::ArrayMap<T>(cos1, n) = (t1 * yy).cos();
+            detail::ArrayMap<T>(sin1, n) = (t1 * yy).sin();
+        }
+        Eigen::Array<T, Eigen::Dynamic, 1> c, s;  // (N) cos/sin(t_k y) for the current knot
         double statistic = 0.0;
         detail::for_each_knot<T>(
-            q, y, cos1, sin1, n, c, s, [&](Index kk, const T* ck, const T* sk) {
-                double sum_c = 0.0, sum_s = 0.0;
-                for (Index i = 0; i < n; ++i) {
-                    sum_c += static_cast<double>(ck[i]);
-                    sum_s += static_cast<double>(sk[i]);
-                }
-                const double cm = sum_c / static_cast<double>(n),
-                             sm = sum_s / static_cast<double>(n);
+            q, y, cos1, sin1, n, c, s, [&](Index kk, const auto& ck, const auto& sk) {
+                const double cm = detail::blocked_sum<T>(ck) / static_cast<double>(n);
+                const double sm = detail::blocked_sum<T>(sk) / static_cast<double>(n);
                 cache.c_mean(kk, col) = cm;
                 cache.s_mean(kk, col) = sm;
                 const double e = cm - q.phi[static_cast<std::size_t>(kk)];
@@ -169,17 +181,15 @@ void sigreg_backward(nn::MatRef<T> dz, const SigRegCache<T>& cache, nn::ConstMat
             alpha[i] = static_cast<T>(a * cache.s_mean(kk, col));
             beta[i] = static_cast<T>(a * (cache.c_mean(kk, col) - q.phi[i]));
         }
-        T* out = dy.col(col).data();
-        std::fill(out, out + n, T(0));
-        std::vector<T> c, s;
+        detail::ArrayMap<T> out(dy.col(col).data(), n);
+        out.setZero();
+        Eigen::Array<T, Eigen::Dynamic, 1> c, s;
         detail::for_each_knot<T>(q, cache.y.col(col).data(),
                                  q.uniform ? cache.cos1.col(col).data() : nullptr,
                                  q.uniform ? cache.sin1.col(col).data() : nullptr, n, c, s,
-                                 [&](Index kk, const T* ck, const T* sk) {
-                                     const T a = alpha[static_cast<std::size_t>(kk)];
-                                     const T b = beta[static_cast<std::size_t>(kk)];
-                                     for (Index i = 0; i < n; ++i)
-                                         out[i] += a * ck[i] - b * sk[i];
+                                 [&](Index kk, const auto& ck, const auto& sk) {
+                                     out += alpha[static_cast<std::size_t>(kk)] * ck -
+                                            beta[static_cast<std::size_t>(kk)] * sk;
                                  });
     });
     dz.noalias() += dy * directions.transpose();
