@@ -135,7 +135,7 @@ double sigreg_forward(SigRegCache<T>& cache, nn::ConstMatRef<T> z, nn::ConstMatR
         cache.sin1.resize(n, m);
     }
     const T t1 = static_cast<T>(q.t[1]);
-    parallel_for(0, m, [&](std::int64_t col) {
+    nn::detail::parallel_for_if_large(m, n * m * k, [&](Index col) {
         const T* y = cache.y.col(col).data();
         T* cos1 = q.uniform ? cache.cos1.col(col).data() : nullptr;
         T* sin1 = q.uniform ? cache.sin1.col(col).data() : nullptr;
@@ -173,7 +173,7 @@ void sigreg_backward(nn::MatRef<T> dz, const SigRegCache<T>& cache, nn::ConstMat
     require_shape("jepa::sigreg_backward", "gradient", dz, n, directions.rows());
     Matrix<T> dy(n, m);  // (N, M)
     const double per_direction_scale = scale / static_cast<double>(m);
-    parallel_for(0, m, [&](std::int64_t col) {
+    nn::detail::parallel_for_if_large(m, n * m * k, [&](Index col) {
         std::vector<T> alpha(static_cast<std::size_t>(k)), beta(static_cast<std::size_t>(k));
         for (Index kk = 0; kk < k; ++kk) {
             const auto i = static_cast<std::size_t>(kk);

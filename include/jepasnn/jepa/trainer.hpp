@@ -54,13 +54,15 @@ struct TrainConfig {
         require(clip_norm >= 0.0, where, "clip_norm is ", clip_norm, ", expected >= 0");
         require(threads >= 0, where, "threads is ", threads, ", expected >= 0");
         require(steps < (std::uint64_t{1} << 32), where, "steps is ", steps, ", expected < 2^32");
+        require(warmup_steps <= steps, where, "warm-up of ", warmup_steps, " steps exceeds the ",
+                steps, " training steps");
         optimizer.validate(where);
         split.validate(where);
         schedule().validate(where);
     }
 
     nn::WarmupCosineSchedule schedule() const {
-        return {learning_rate, std::min(warmup_steps, steps), std::max<std::uint64_t>(steps, 1),
+        return {learning_rate, warmup_steps, std::max<std::uint64_t>(steps, 1),
                 final_learning_rate};
     }
 };
@@ -303,13 +305,14 @@ class Trainer {
         return r;
     }
 
-    /// Trains until config().steps, validating and checkpointing on schedule, then validates and
-    /// checkpoints once more at the end.
-    const TrainHistory& run() {
+    /// Trains until config().steps (or until step `until`, if earlier: a run can be split),
+    /// validating and checkpointing on schedule, and once more after the run's final step.
+    const TrainHistory& run(std::uint64_t until = ~std::uint64_t{0}) {
         if (config_.threads > 0) set_thread_count(config_.threads);
+        const std::uint64_t stop_at = std::min(until, config_.steps);
         ProgressBar bar("train-teacher", config_.steps, progress_style(!config_.progress));
         bar.update(step_);
-        while (step_ < config_.steps) {
+        while (step_ < stop_at) {
             step();
             const bool last = step_ == config_.steps;
             if ((config_.validate_every > 0 && step_ % config_.validate_every == 0) || last)

@@ -43,5 +43,17 @@ void for_row_chunks(Index rows, Index cols, Body&& body) {
     });
 }
 
+/// parallel_for over [0, count) when the total `work` (elements touched) is large enough to pay
+/// for waking the OpenMP team; a plain loop otherwise. Same results either way.
+template <class Body>
+void parallel_for_if_large(Index count, Index work, Body&& body) {
+    if (thread_count() <= 1 || work < parallel_threshold) {
+        for (Index i = 0; i < count; ++i)
+            body(i);
+        return;
+    }
+    parallel_for(0, count, [&](std::int64_t i) { body(static_cast<Index>(i)); });
+}
+
 }  // namespace detail
 }  // namespace jepasnn::nn

@@ -157,9 +157,13 @@ class Parameters {
     }
 
   private:
+    // Eigen's aligned allocator: every block then sits at a fixed offset from an aligned base, so
+    // Eigen's vectorised reductions over a block split it the same way in every run (with
+    // malloc's 16-byte alignment the split, and so the rounding, would depend on the heap).
+    using Buffer = std::vector<T, Eigen::aligned_allocator<T>>;
     ParameterLayout layout_;
-    std::vector<T> value_;  // (size)
-    std::vector<T> grad_;   // (size), same layout
+    Buffer value_;  // (size)
+    Buffer grad_;   // (size), same layout
 };
 
 }  // namespace jepasnn::nn
