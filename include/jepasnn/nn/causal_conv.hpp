@@ -44,7 +44,7 @@ class CausalConv {
         const Index rows = in.rows(), c_in = in_channels();
         JEPASNN_DEBUG_ASSERT(batch > 0 && rows % batch == 0, "CausalConv: rows = T·B");
         JEPASNN_DEBUG_ASSERT(in.cols() == c_in, "CausalConv::forward input width");
-        const auto w = p.value(weight_);
+        const ConstBlockMap<T> w = p.value(weight_);
         out.resize(rows, out_channels());
         out.rowwise() = p.value(bias_).row(0);
         for (Index j = 0; j < kernel_; ++j) {
@@ -58,7 +58,7 @@ class CausalConv {
     /// din (T·B, C_in) += Σ_j (dout shifted back by j·d steps) · W_jᵀ.
     void backward(MatRef<T> din, ConstMatRef<T> dout, Index batch, const Parameters<T>& p) const {
         const Index rows = dout.rows(), c_in = in_channels();
-        const auto w = p.value(weight_);
+        const ConstBlockMap<T> w = p.value(weight_);
         for (Index j = 0; j < kernel_; ++j) {
             const Index shift = j * dilation_ * batch;
             if (shift >= rows) break;
@@ -70,7 +70,7 @@ class CausalConv {
     /// dW_j += (in shifted by j·d steps)ᵀ · dout;  db += Σ_rows dout.
     void gradient(Parameters<T>& p, ConstMatRef<T> dout, ConstMatRef<T> in, Index batch) const {
         const Index rows = dout.rows(), c_in = in_channels();
-        auto dw = p.grad(weight_);
+        BlockMap<T> dw = p.grad(weight_);
         for (Index j = 0; j < kernel_; ++j) {
             const Index shift = j * dilation_ * batch;
             if (shift >= rows) break;

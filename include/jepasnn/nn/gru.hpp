@@ -51,8 +51,8 @@ class Gru {
         hn_.resize(rows, h);         // (T·B, H): h W_hn + b_hn, needed for dr
         linear_forward<T>(gates_, in, p.value(w_x_), p.value(b_x_));  // x-projections, all steps
         out.resize(rows, h);
-        const auto w_h = p.value(w_h_);
-        const auto b_h = p.value(b_h_);
+        const ConstBlockMap<T> w_h = p.value(w_h_);
+        const ConstBlockMap<T> b_h = p.value(b_h_);
         RowMatrix<T> hg(batch, 3 * h);  // (B, 3H) recurrent projections of one step
         for (Index t = 0; t < steps; ++t) {
             const Index r0 = t * batch;
@@ -87,7 +87,7 @@ class Gru {
         const Index steps = rows / batch;
         dxg_.resize(rows, 3 * h);  // (T·B, 3H) ∂L/∂(x W_x + b_x)
         dhg_.resize(rows, 3 * h);  // (T·B, 3H) ∂L/∂(h W_h + b_h)
-        const auto w_h = p.value(w_h_);
+        const ConstBlockMap<T> w_h = p.value(w_h_);
         RowMatrix<T> dh = RowMatrix<T>::Zero(batch, h);  // (B, H) ∂L/∂h_t, future included
         RowMatrix<T> dh_prev(batch, h);                  // (B, H)
         for (Index t = steps - 1; t >= 0; --t) {
@@ -125,7 +125,7 @@ class Gru {
     void gradient(Parameters<T>& p, ConstMatRef<T> in, ConstMatRef<T> out, Index batch) const {
         const Index rows = in.rows();
         linear_gradient<T>(p.grad(w_x_), p.grad(b_x_), dxg_, in);
-        auto dw_h = p.grad(w_h_);
+        BlockMap<T> dw_h = p.grad(w_h_);
         dw_h.noalias() += h0_.transpose() * dhg_.topRows(batch);
         if (rows > batch)
             dw_h.noalias() += out.topRows(rows - batch).transpose() * dhg_.bottomRows(rows - batch);

@@ -34,8 +34,8 @@ class LayerNorm {
         out.resize(rows, c);
         mean_.resize(rows);  // (R)
         rstd_.resize(rows);  // (R)
-        const auto gamma = p.value(gain_);
-        const auto beta = p.value(shift_);
+        const ConstBlockMap<T> gamma = p.value(gain_);
+        const ConstBlockMap<T> beta = p.value(shift_);
         detail::for_row_chunks(rows, c, [&](Index r0, Index r1) {
             for (Index r = r0; r < r1; ++r) {
                 T mean = 0;
@@ -61,7 +61,7 @@ class LayerNorm {
     void backward(MatRef<T> din, ConstMatRef<T> dout, ConstMatRef<T> in,
                   const Parameters<T>& p) const {
         const Index rows = in.rows(), c = in.cols();
-        const auto gamma = p.value(gain_);
+        const ConstBlockMap<T> gamma = p.value(gain_);
         detail::for_row_chunks(rows, c, [&](Index r0, Index r1) {
             for (Index r = r0; r < r1; ++r) {
                 T mean_dn = 0, mean_dn_n = 0;
@@ -84,8 +84,8 @@ class LayerNorm {
 
     /// dγ += Σ_rows dout ⊙ n;  dβ += Σ_rows dout.
     void gradient(Parameters<T>& p, ConstMatRef<T> dout, ConstMatRef<T> in) const {
-        auto dgamma = p.grad(gain_);
-        auto dbeta = p.grad(shift_);
+        BlockMap<T> dgamma = p.grad(gain_);
+        BlockMap<T> dbeta = p.grad(shift_);
         for (Index r = 0; r < in.rows(); ++r)
             for (Index j = 0; j < in.cols(); ++j) {
                 dgamma(0, j) += dout(r, j) * (in(r, j) - mean_(r)) * rstd_(r);
