@@ -235,7 +235,9 @@ class LeJepa {
         LossParts loss;
         loss.prediction = squared / static_cast<double>(count);
         const nn::ConstMatRef<T> z_used = z_.bottomRows((steps - w0) * batch);
-        loss.regularizer = regularizer_.forward(z_used, ctx);
+        RegularizerContext rctx = ctx;
+        rctx.batch = batch;
+        loss.regularizer = regularizer_.forward(z_used, rctx);
         const double lambda = config_.lambda;
         loss.total = (1.0 - lambda) * loss.prediction + lambda * loss.regularizer;
         if (!mode) return loss;

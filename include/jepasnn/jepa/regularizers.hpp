@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "../core/json.hpp"
 #include "../nn/common.hpp"
@@ -20,6 +21,10 @@ namespace jepasnn::jepa {
 struct RegularizerContext {
     std::uint64_t seed = 0;  // the run's seed
     std::uint64_t step = 0;  // training step (SIGReg draws its directions from it)
+    /// Sequences per time step: z's rows are time-major (row t·batch + b), so rows of one time
+    /// step are independent windows while rows of one window are strongly autocorrelated.
+    /// 0: every row is an independent sample. (Set by the model.)
+    Index batch = 0;
 };
 
 /// A regulariser policy R (a class template on the scalar T, e.g. SigRegRegularizer<float>)
@@ -67,12 +72,37 @@ class SigRegRegularizer {
     }
     const SigRegConfig& config() const { return config_; }
 
+    /// Mean over time steps of SIGReg across the batch's windows at that step (all rows at once
+    /// when ctx.batch is 0). Per time step because the Epps–Pulley statistic assumes independent
+    /// samples: pooling the autocorrelated bins of a few windows inflates it by roughly the
+    /// autocorrelation time and would push the encoder towards fast, unpredictable features.
     double forward(nn::ConstMatRef<T> z, const RegularizerContext& ctx) {
         directions_ = sigreg_directions<T>(z.cols(), config_.directions, ctx.seed, ctx.step);
-        return sigreg_forward<T>(cache_, z, directions_, knots_);
+        rows_ = ctx.batch > 0 ? ctx.batch : z.rows();
+        require(z.rows() % rows_ == 0, "jepa::SigRegRegularizer", "latents have ", z.rows(),
+                " rows, not a multiple of the batch of ", rows_);
+        const Index slices = z.rows() / rows_;
+        caches_.resize(static_cast<std::size_t>(slices));
+        std::vector<double> values(static_cast<std::size_t>(slices));
+        nn::detail::parallel_for_if_large(
+            slices, z.size() * config_.directions * config_.knots, [&](Index s) {
+                values[static_cast<std::size_t>(s)] =
+                    sigreg_forward<T>(caches_[static_cast<std::size_t>(s)],
+                                      z.middleRows(s * rows_, rows_), directions_, knots_);
+            });
+        double total = 0.0;
+        for (const double v : values)
+            total += v;
+        return total / static_cast<double>(slices);
     }
     void backward(nn::MatRef<T> dz, double scale) {
-        sigreg_backward<T>(dz, cache_, directions_, knots_, scale);
+        const Index slices = static_cast<Index>(caches_.size());
+        nn::detail::parallel_for_if_large(
+            slices, dz.size() * config_.directions * config_.knots, [&](Index s) {
+                sigreg_backward<T>(dz.middleRows(s * rows_, rows_),
+                                   caches_[static_cast<std::size_t>(s)], directions_, knots_,
+                                   scale / static_cast<double>(slices));
+            });
     }
 
     Json config_json() const {
@@ -101,8 +131,9 @@ class SigRegRegularizer {
   private:
     SigRegConfig config_;
     SigRegKnots knots_;
-    RowMatrix<T> directions_;  // (D, M) of the last forward
-    SigRegCache<T> cache_;
+    RowMatrix<T> directions_;             // (D, M) of the last forward
+    Index rows_ = 0;                      // samples per statistic (the batch)
+    std::vector<SigRegCache<T>> caches_;  // one per time step
 };
 
 /// VICReg's variance + covariance terms (vicreg.hpp); the invariance term is L_pred.
