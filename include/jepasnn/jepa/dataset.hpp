@@ -1,0 +1,221 @@
+// In-memory multi-session training data for the teacher: the train/validation split by contiguous
+// time blocks (never by random bins: neighbouring bins are strongly correlated, so a random-bin
+// split leaks), preprocessing fitted on the training blocks only, seeded window sampling inside
+// training runs, and assembly of windows into session-grouped batches.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "../core/rng.hpp"
+#include "batch.hpp"
+#include "preprocess.hpp"
+#include "streams.hpp"
+
+namespace jepasnn::jepa {
+
+struct TimeSplitConfig {
+    Index block_bins = 1000;           // contiguous block length (10 s at 10 ms bins)
+    double validation_fraction = 0.2;  // of the blocks, spread evenly over the recording
+
+    void validate(std::string_view where) const {
+        require(block_bins >= 1, where, "split.block_bins is ", block_bins, ", expected >= 1");
+        require(validation_fraction >= 0.0 && validation_fraction < 1.0, where,
+                "split.validation_fraction is ", validation_fraction, ", expected [0, 1)");
+    }
+};
+
+/// Maximal runs of contiguous training blocks and of validation blocks.
+struct TimeSplit {
+    Index bins = 0;
+    std::vector<RowRange> train;
+    std::vector<RowRange> validation;
+};
+
+/// Cuts [0, bins) into blocks of block_bins (the last may be shorter) and marks block b for
+/// validation when ⌊(b + 1)·f⌋ > ⌊b·f⌋: round(n·f) blocks, evenly spread (every fifth block for
+/// f = 0.2), so both splits see the whole recording's slow drifts.
+inline TimeSplit split_time_blocks(Index bins, const TimeSplitConfig& config) {
+    config.validate("jepa::split_time_blocks");
+    require(bins >= 1, "jepa::split_time_blocks", "recording has ", bins, " bins, expected >= 1");
+    TimeSplit s;
+    s.bins = bins;
+    const Index blocks = (bins + config.block_bins - 1) / config.block_bins;
+    for (Index b = 0; b < blocks; ++b) {
+        const bool val = std::floor(static_cast<double>(b + 1) * config.validation_fraction) >
+                         std::floor(static_cast<double>(b) * config.validation_fraction);
+        const RowRange r{b * config.block_bins, std::min(bins, (b + 1) * config.block_bins)};
+        auto& runs = val ? s.validation : s.train;
+        if (!runs.empty() && runs.back().end == r.begin)
+            runs.back().end = r.end;
+        else
+            runs.push_back(r);
+    }
+    return s;
+}
+
+/// One preprocessed recording of a session, with its split and the fitted scaler.
+template <class T>
+struct SessionRecording {
+    std::string name;
+    RowMatrix<T> x;  // (bins, units) model input
+    TimeSplit split;
+    UnitScaler scaler;  // fitted on split.train
+};
+
+/// Splits raw counts (bins × units), fits the transform + z-score on the training blocks, and
+/// applies it to every bin.
+template <class T, class Derived>
+SessionRecording<T> prepare_session(const Eigen::MatrixBase<Derived>& counts,
+                                    CountTransform transform, const TimeSplitConfig& split,
+                                    std::string name = {}) {
+    SessionRecording<T> s;
+    s.name = std::move(name);
+    s.split = split_time_blocks(counts.rows(), split);
+    require(!s.split.train.empty(), "jepa::prepare_session", "session '", s.name,
+            "' has no training blocks");
+    s.scaler = UnitScaler::fit(counts, s.split.train, transform);
+    s.x = s.scaler.template apply<T>(counts);
+    return s;
+}
+
+/// A window of `length` bins starting at `start` in session `session`.
+struct WindowRef {
+    std::size_t session = 0;
+    Index start = 0;
+    friend bool operator==(const WindowRef&, const WindowRef&) = default;
+};
+
+/// Windows that lie entirely inside one run (training or validation) of one session.
+class WindowSampler {
+  public:
+    /// runs[s] = the runs of session s that windows may use.
+    WindowSampler(std::vector<std::vector<RowRange>> runs, Index length) : length_(length) {
+        require(length >= 1, "jepa::WindowSampler", "window length is ", length, ", expected >= 1");
+        for (std::size_t s = 0; s < runs.size(); ++s)
+            for (const RowRange& r : runs[s])
+                if (r.size() >= length) {
+                    pieces_.push_back({s, r});
+                    total_ += r.size() - length + 1;
+                    cumulative_.push_back(total_);
+                }
+    }
+
+    Index length() const { return length_; }
+    /// Number of distinct window starts.
+    Index available() const { return total_; }
+
+    /// `count` windows drawn uniformly (with replacement) from all starts, keyed by (seed, step):
+    /// the same step always gives the same windows.
+    std::vector<WindowRef> sample(Index count, std::uint64_t seed, std::uint64_t step) const {
+        require(total_ > 0, "jepa::WindowSampler::sample", "no run holds a window of ", length_,
+                " bins");
+        RandomStream rng(seed, stream_id(streams::windows, static_cast<std::uint32_t>(step)));
+        std::vector<WindowRef> out;
+        out.reserve(static_cast<std::size_t>(count));
+        for (Index i = 0; i < count; ++i)
+            out.push_back(
+                at(static_cast<Index>(rng.uniform_index(static_cast<std::uint64_t>(total_)))));
+        return out;
+    }
+
+    /// Non-overlapping windows tiling every run from its start, in order; when there are more
+    /// than max_windows, an evenly spaced subset of them (deterministic).
+    std::vector<WindowRef> tile(Index max_windows) const {
+        std::vector<WindowRef> all;
+        for (const auto& p : pieces_)
+            for (Index start = p.run.begin; start + length_ <= p.run.end; start += length_)
+                all.push_back({p.session, start});
+        if (max_windows <= 0 || static_cast<Index>(all.size()) <= max_windows) return all;
+        std::vector<WindowRef> picked;
+        for (Index i = 0; i < max_windows; ++i)
+            picked.push_back(
+                all[static_cast<std::size_t>(i * static_cast<Index>(all.size()) / max_windows)]);
+        return picked;
+    }
+
+  private:
+    struct Piece {
+        std::size_t session;
+        RowRange run;
+    };
+    /// The k-th window start over all pieces, k ∈ [0, available()).
+    WindowRef at(Index k) const {
+        const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), k);
+        const auto i = static_cast<std::size_t>(it - cumulative_.begin());
+        const Index before = i == 0 ? 0 : cumulative_[i - 1];
+        return {pieces_[i].session, pieces_[i].run.begin + (k - before)};
+    }
+
+    Index length_;
+    std::vector<Piece> pieces_;
+    std::vector<Index> cumulative_;  // window starts in pieces [0, i]
+    Index total_ = 0;
+};
+
+/// Training (or validation) runs of every session, for a WindowSampler.
+template <class T>
+std::vector<std::vector<RowRange>> runs_of(std::span<const SessionRecording<T>> sessions,
+                                           bool validation) {
+    std::vector<std::vector<RowRange>> runs;
+    for (const auto& s : sessions)
+        runs.push_back(validation ? s.split.validation : s.split.train);
+    return runs;
+}
+
+/// Gathers windows into a batch: grouped by session (stable order), one time-major matrix per
+/// session slice.
+template <class T>
+Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<WindowRef> windows,
+                    Index length) {
+    require(!windows.empty(), "jepa::make_batch", "no windows");
+    std::stable_sort(windows.begin(), windows.end(),
+                     [](const WindowRef& a, const WindowRef& b) { return a.session < b.session; });
+    Batch<T> b;
+    b.steps = length;
+    b.size = static_cast<Index>(windows.size());
+    for (std::size_t i = 0; i < windows.size();) {
+        const std::size_t s = windows[i].session;
+        require(s < sessions.size(), "jepa::make_batch", "window names session ", s, " of ",
+                sessions.size());
+        std::size_t j = i;
+        while (j < windows.size() && windows[j].session == s)
+            ++j;
+        const Index count = static_cast<Index>(j - i);
+        const RowMatrix<T>& x = sessions[s].x;
+        RowMatrix<T> input(length * count, x.cols());  // (L·count, U_s)
+        for (Index w = 0; w < count; ++w) {
+            const Index start = windows[i + static_cast<std::size_t>(w)].start;
+            require(start >= 0 && start + length <= x.rows(), "jepa::make_batch", "window [", start,
+                    ", ", start + length, ") exceeds session ", s, "'s ", x.rows(), " bins");
+            for (Index t = 0; t < length; ++t)
+                input.row(t * count + w) = x.row(start + t);
+        }
+        b.slices.push_back({s, static_cast<Index>(i), count});
+        b.inputs.push_back(std::move(input));
+        i = j;
+    }
+    return b;
+}
+
+inline Json to_json(const TimeSplitConfig& c) {
+    return {{"block_bins", c.block_bins}, {"validation_fraction", c.validation_fraction}};
+}
+
+inline TimeSplitConfig time_split_config_from_json(const Json& j, std::string_view where) {
+    detail::require_known_keys(j, {"block_bins", "validation_fraction"}, where);
+    TimeSplitConfig c;
+    c.block_bins = json_get_or(j, "block_bins", c.block_bins, where);
+    c.validation_fraction = json_get_or(j, "validation_fraction", c.validation_fraction, where);
+    c.validate(where);
+    return c;
+}
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,290 @@
+// The LeJEPA teacher on binned spikes (DESIGN.md, "Teacher"): per-session read-in → LayerNorm →
+// dropout → causal encoder → z_t; a predictor maps z_{≤t} to ẑ_{t+1..t+K}; the loss is
+//   (1 − λ)·L_pred + λ·R(z),   L_pred = mean over anchors t ≥ burn-in, horizons k, dims of
+//   (ẑ_{t,k} − z_{t+k+1})²,
+// with gradients flowing into both the prediction and its target (no stop-gradient) unless the
+// regulariser asks for an EMA target encoder. Scalar type, encoder kind and regulariser are
+// template parameters; sizes are runtime (ModelConfig).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "../core/json.hpp"
+#include "../nn/dropout.hpp"
+#include "../nn/layer_norm.hpp"
+#include "../nn/parameters.hpp"
+#include "../nn/session_readin.hpp"
+#include "batch.hpp"
+#include "config.hpp"
+#include "encoder.hpp"
+#include "predictor.hpp"
+#include "regularizers.hpp"
+#include "streams.hpp"
+
+namespace jepasnn::jepa {
+
+struct LossParts {
+    double total = 0.0;
+    double prediction = 0.0;   // L_pred
+    double regularizer = 0.0;  // R(z)
+};
+
+/// Which parameter gradients forward_backward accumulates.
+enum class Gradients {
+    all,          // training the teacher
+    readin_only,  // fitting a held-out session's read-in with everything else frozen
+};
+
+template <class T>
+constexpr std::string_view scalar_name() {
+    if constexpr (std::is_same_v<T, float>)
+        return "float32";
+    else
+        return "float64";
+}
+
+template <class T = float, template <class> class Encoder = ConvGruEncoder,
+          template <class> class Regularizer = SigRegRegularizer>
+class LeJepa {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                  "LeJepa<T, ...>: T must be float (training) or double (gradient checks)");
+    static_assert(CausalEncoder<Encoder<T>, T>,
+                  "LeJepa: Encoder<T> must satisfy jepa::CausalEncoder (forward, backward, "
+                  "forward_stream, Stream, start_stream, name; see encoder.hpp)");
+    static_assert(LatentRegularizer<Regularizer<T>, T>,
+                  "LeJepa: Regularizer<T> must satisfy jepa::LatentRegularizer (forward, backward, "
+                  "name, uses_target_encoder, config_json, from_json; see regularizers.hpp)");
+
+  public:
+    using Scalar = T;
+    using EncoderType = Encoder<T>;
+    using RegularizerType = Regularizer<T>;
+    static constexpr bool uses_target_encoder = RegularizerType::uses_target_encoder;
+
+    explicit LeJepa(ModelConfig config, RegularizerType regularizer = RegularizerType{})
+        : config_(std::move(config)), regularizer_(std::move(regularizer)) {
+        config_.validate();
+        build();
+        params_.initialize(config_.init_seed, streams::init);
+        if constexpr (uses_target_encoder) target_params_ = params_;
+    }
+
+    const ModelConfig& config() const { return config_; }
+    nn::Parameters<T>& parameters() { return params_; }
+    const nn::Parameters<T>& parameters() const { return params_; }
+    /// The EMA copy (same layout); equal to parameters() unless the regulariser uses one.
+    nn::Parameters<T>& target_parameters() {
+        return uses_target_encoder ? target_params_ : params_;
+    }
+    RegularizerType& regularizer() { return regularizer_; }
+    const RegularizerType& regularizer() const { return regularizer_; }
+    std::size_t sessions() const { return config_.session_units.size(); }
+
+    /// Everything needed to rebuild this model: kinds, scalar, sizes, regulariser settings.
+    Json describe() const {
+        return {{"encoder", EncoderType::name},
+                {"regularizer", RegularizerType::name},
+                {"scalar", scalar_name<T>()},
+                {"config", to_json(config_)},
+                {"regularizer_config", regularizer_.config_json()}};
+    }
+
+    /// [offset, offset + size) of session s's read-in (W_s then b_s) in the flat buffer.
+    std::pair<std::size_t, std::size_t> readin_range(std::size_t s) const {
+        require(s < sessions(), "jepa::LeJepa::readin_range", "session ", s, " out of range for ",
+                sessions(), " sessions");
+        return {readin_.weight(s).offset, readin_.weight(s).size() + readin_.bias(s).size()};
+    }
+
+    /// Adds a session with `units` units (a held-out recording); its read-in is initialised from
+    /// `seed`, every other parameter keeps its value. Returns the new session's index.
+    std::size_t add_session(Index units, std::uint64_t seed) {
+        require(units > 0, "jepa::LeJepa::add_session", "session has ", units,
+                " units, expected > 0");
+        const nn::Parameters<T> old = params_;
+        const nn::Parameters<T> old_target = target_params_;
+        config_.session_units.push_back(units);
+        build();
+        params_.initialize(seed, streams::init);
+        for (const auto& b : old.layout().blocks()) {
+            params_.value(params_.layout().find(b.name)) = old.value(b);
+        }
+        if constexpr (uses_target_encoder) {
+            target_params_ = params_;
+            for (const auto& b : old_target.layout().blocks())
+                target_params_.value(target_params_.layout().find(b.name)) = old_target.value(b);
+        }
+        return sessions() - 1;
+    }
+
+    /// Loss of a batch; adds its gradients into parameters().grads() (zero them first). The
+    /// step keys dropout and SIGReg's directions.
+    LossParts forward_backward(const Batch<T>& batch, const RegularizerContext& ctx,
+                               Gradients mode = Gradients::all) {
+        return run(batch, ctx, true, mode);
+    }
+
+    /// Loss of a batch without dropout and without gradients (validation).
+    LossParts evaluate(const Batch<T>& batch, const RegularizerContext& ctx) {
+        return run(batch, ctx, false, std::nullopt);
+    }
+
+    /// z (L·B, D) of the last forward_backward or evaluate, time-major (row t·B + b).
+    const RowMatrix<T>& last_latents() const { return z_; }
+
+    /// θ̄ ← τ·θ̄ + (1 − τ)·θ after an optimizer step (EMA variant only; otherwise nothing).
+    void update_target() {
+        if constexpr (uses_target_encoder) {
+            const double tau = regularizer_.target_decay();
+            auto target = target_params_.values();
+            const auto online = params_.values();
+            for (std::size_t i = 0; i < target.size(); ++i)
+                target[i] = static_cast<T>(tau * target[i] + (1.0 - tau) * online[i]);
+        }
+    }
+
+    /// Latents z (bins × D) of a whole recording x (bins × U_s) of session s, encoded causally in
+    /// chunks of `chunk` bins (memory stays bounded; the result equals one long forward).
+    RowMatrix<T> encode(std::size_t session, nn::ConstMatRef<T> x, Index chunk = 4096) {
+        require(session < sessions(), "jepa::LeJepa::encode", "session ", session,
+                " out of range for ", sessions(), " sessions");
+        require_shape("jepa::LeJepa::encode", "recording", x, -1, readin_.units(session));
+        require(chunk >= 1, "jepa::LeJepa::encode", "chunk is ", chunk, ", expected >= 1");
+        RowMatrix<T> z(x.rows(), config_.latent);
+        auto stream = encoder_.start_stream(1);
+        const nn::SessionSlice slice{session, 0, 1};
+        std::vector<RowMatrix<T>> input(1);
+        RowMatrix<T> readin, normed, zc;
+        for (Index r0 = 0; r0 < x.rows(); r0 += chunk) {
+            const Index rows = std::min(chunk, x.rows() - r0);
+            input[0] = x.middleRows(r0, rows);
+            readin_.forward(readin, input, std::span(&slice, 1), 1, params_);
+            norm_.forward(normed, readin, params_);
+            encoder_.forward_stream(zc, normed, stream, params_);
+            z.middleRows(r0, rows) = zc;
+        }
+        return z;
+    }
+
+  private:
+    /// Declares every layer's parameters, in order: read-in, LayerNorm, encoder, predictor.
+    void build() {
+        nn::ParameterLayout layout;
+        readin_ = nn::SessionReadIn<T>(layout, "readin", config_.session_units, config_.hidden);
+        norm_ = nn::LayerNorm<T>(layout, "readin_norm", config_.hidden);
+        dropout_ = nn::Dropout<T>(config_.dropout, streams::dropout);
+        encoder_ = EncoderType(layout, config_, "encoder");
+        predictor_ = Predictor<T>(layout, config_, "predictor");
+        params_ = nn::Parameters<T>(layout);
+        if constexpr (uses_target_encoder) {
+            target_encoder_ = encoder_;
+            target_params_ = nn::Parameters<T>(layout);
+        }
+    }
+
+    /// read-in → LayerNorm → dropout → encoder, with the given parameters and encoder object.
+    void embed(RowMatrix<T>& z, const Batch<T>& b, const nn::Parameters<T>& p, EncoderType& enc,
+               const RegularizerContext& ctx, bool training) {
+        readin_.forward(x_readin_, b.inputs, b.slices, b.size, p);
+        norm_.forward(x_norm_, x_readin_, p);
+        dropout_.forward(x_in_, x_norm_, ctx.seed, ctx.step, training);
+        enc.forward(z, x_in_, b.size, p);
+    }
+
+    LossParts run(const Batch<T>& b, const RegularizerContext& ctx, bool training,
+                  std::optional<Gradients> mode) {
+        const Index steps = b.steps, batch = b.size, d = config_.latent, w0 = config_.burn_in;
+        require(steps >= config_.min_window(), "jepa::LeJepa", "windows have ", steps,
+                " bins, expected at least burn_in + 2 = ", config_.min_window());
+        require(b.inputs.size() == b.slices.size() && !b.inputs.empty() &&
+                    b.inputs[0].rows() == steps * b.slices[0].count,
+                "jepa::LeJepa", "batch inputs do not match its slices and window length ", steps);
+
+        // Targets from the EMA encoder first: the online pass below overwrites shared caches.
+        if constexpr (uses_target_encoder)
+            embed(z_target_, b, target_params_, target_encoder_, ctx, false);
+        embed(z_, b, params_, encoder_, ctx, training);
+        predictor_.forward(zhat_, z_, batch, params_);
+        const RowMatrix<T>& target = uses_target_encoder ? z_target_ : z_;
+
+        // L_pred over anchors t ∈ [w0, L − 1 − k) for each horizon k: in the time-major layout
+        // the anchors and their targets are two contiguous row blocks.
+        double squared = 0.0;
+        Index count = 0;
+        for (Index k = 0; k < config_.horizon; ++k) {
+            const Index anchors = steps - 1 - k - w0;
+            if (anchors <= 0) break;
+            const nn::ConstMatRef<T> pred = zhat_.block(w0 * batch, k * d, anchors * batch, d);
+            const nn::ConstMatRef<T> next =
+                target.block((w0 + k + 1) * batch, 0, anchors * batch, d);
+            for (Index r = 0; r < pred.rows(); ++r)
+                for (Index c = 0; c < d; ++c) {
+                    const double e =
+                        static_cast<double>(pred(r, c)) - static_cast<double>(next(r, c));
+                    squared += e * e;
+                }
+            count += anchors * batch * d;
+        }
+        LossParts loss;
+        loss.prediction = squared / static_cast<double>(count);
+        const nn::ConstMatRef<T> z_used = z_.bottomRows((steps - w0) * batch);
+        RegularizerContext rctx = ctx;
+        rctx.batch = batch;
+        loss.regularizer = regularizer_.forward(z_used, rctx);
+        const double lambda = config_.lambda;
+        loss.total = (1.0 - lambda) * loss.prediction + lambda * loss.regularizer;
+        if (!mode) return loss;
+
+        // Backward. ∂L_pred/∂ẑ = 2(ẑ − z)/count, and −that into the target z (no stop-gradient).
+        const bool all = *mode == Gradients::all;
+        dzhat_.setZero(zhat_.rows(), zhat_.cols());  // (L·B, K·D)
+        dz_.setZero(z_.rows(), d);                   // (L·B, D)
+        const T g = static_cast<T>(2.0 * (1.0 - lambda) / static_cast<double>(count));
+        for (Index k = 0; k < config_.horizon; ++k) {
+            const Index anchors = steps - 1 - k - w0;
+            if (anchors <= 0) break;
+            nn::MatRef<T> dpred = dzhat_.block(w0 * batch, k * d, anchors * batch, d);
+            dpred = g * (zhat_.block(w0 * batch, k * d, anchors * batch, d) -
+                         target.block((w0 + k + 1) * batch, 0, anchors * batch, d));
+            if constexpr (!uses_target_encoder)
+                dz_.block((w0 + k + 1) * batch, 0, anchors * batch, d) -= dpred;
+        }
+        regularizer_.backward(dz_.bottomRows((steps - w0) * batch), lambda);
+        predictor_.backward(dz_, dzhat_, batch, params_, all);
+        dx_in_.setZero(x_in_.rows(), x_in_.cols());  // (L·B, H)
+        encoder_.backward(dx_in_, dz_, batch, params_, all);
+        dx_norm_.setZero(x_norm_.rows(), x_norm_.cols());
+        dropout_.backward(dx_norm_, dx_in_);
+        dx_readin_.setZero(x_readin_.rows(), x_readin_.cols());
+        norm_.backward(dx_readin_, dx_norm_, x_readin_, params_);
+        if (all) norm_.gradient(params_, dx_norm_, x_readin_);
+        readin_.gradient(params_, dx_readin_, b.inputs, b.slices, batch);
+        return loss;
+    }
+
+    ModelConfig config_;
+    RegularizerType regularizer_;
+    nn::SessionReadIn<T> readin_;
+    nn::LayerNorm<T> norm_;
+    nn::Dropout<T> dropout_;
+    EncoderType encoder_, target_encoder_;
+    Predictor<T> predictor_;
+    nn::Parameters<T> params_, target_params_;
+    RowMatrix<T> x_readin_, x_norm_, x_in_;     // (L·B, H)
+    RowMatrix<T> z_, z_target_;                 // (L·B, D)
+    RowMatrix<T> zhat_;                         // (L·B, K·D)
+    RowMatrix<T> dzhat_, dz_;                   // gradients of zhat_, z_
+    RowMatrix<T> dx_in_, dx_norm_, dx_readin_;  // (L·B, H)
+};
+
+/// The default teacher: float32, conv + GRU encoder, SIGReg.
+using Teacher = LeJepa<float, ConvGruEncoder, SigRegRegularizer>;
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,141 @@
+// Preprocessing of binned spike counts for the teacher: a variance-stabilising transform (√x or
+// log(1 + x)), then a per-unit z-score whose mean and standard deviation are fitted on the
+// training rows only, so nothing about held-out bins leaks into the model's input.
+#pragma once
+
+#include <cmath>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "../core/tensor.hpp"
+#include "config.hpp"
+
+namespace jepasnn::jepa {
+
+enum class CountTransform { sqrt, log1p, none };
+
+inline std::string_view to_string(CountTransform t) {
+    switch (t) {
+        case CountTransform::sqrt:
+            return "sqrt";
+        case CountTransform::log1p:
+            return "log1p";
+        case CountTransform::none:
+            return "none";
+    }
+    return "?";
+}
+
+inline CountTransform count_transform_from_string(std::string_view s, std::string_view where) {
+    if (s == "sqrt") return CountTransform::sqrt;
+    if (s == "log1p") return CountTransform::log1p;
+    if (s == "none") return CountTransform::none;
+    fail(where, "count transform is '", s, "', expected 'sqrt', 'log1p' or 'none'");
+}
+
+inline double apply_transform(CountTransform t, double x) {
+    switch (t) {
+        case CountTransform::sqrt:
+            return std::sqrt(x);
+        case CountTransform::log1p:
+            return std::log1p(x);
+        case CountTransform::none:
+            return x;
+    }
+    return x;
+}
+
+/// Half-open range of rows (time bins) [begin, end).
+struct RowRange {
+    Index begin = 0;
+    Index end = 0;
+    Index size() const { return end - begin; }
+    friend bool operator==(const RowRange&, const RowRange&) = default;
+};
+
+/// transform, then (x − mean_u)/scale_u per unit u.
+struct UnitScaler {
+    CountTransform transform = CountTransform::sqrt;
+    Vector<double> mean;   // (U) of the transformed training rows
+    Vector<double> scale;  // (U) population standard deviation; 1 for a unit constant there
+
+    Index units() const { return mean.size(); }
+
+    /// Fits on the rows of `counts` (bins × units) inside `train`. Counts must be finite and
+    /// non-negative.
+    template <class Derived>
+    static UnitScaler fit(const Eigen::MatrixBase<Derived>& counts, std::span<const RowRange> train,
+                          CountTransform transform) {
+        constexpr std::string_view where = "jepa::UnitScaler::fit";
+        const Index units = counts.cols();
+        require(units > 0, where, "counts have no units");
+        UnitScaler s;
+        s.transform = transform;
+        Vector<double> sum = Vector<double>::Zero(units), sum2 = Vector<double>::Zero(units);
+        Index n = 0;
+        for (const RowRange& r : train) {
+            require(r.begin >= 0 && r.end <= counts.rows() && r.begin <= r.end, where,
+                    "training rows [", r.begin, ", ", r.end, ") fall outside the ", counts.rows(),
+                    " bins");
+            for (Index t = r.begin; t < r.end; ++t)
+                for (Index u = 0; u < units; ++u) {
+                    const double x = static_cast<double>(counts(t, u));
+                    require(std::isfinite(x) && x >= 0.0, where, "count at bin ", t, ", unit ", u,
+                            " is ", x, ", expected a finite value >= 0");
+                    const double y = apply_transform(transform, x);
+                    sum(u) += y;
+                    sum2(u) += y * y;
+                }
+            n += r.size();
+        }
+        require(n > 0, where, "no training rows to fit the z-score on");
+        s.mean = sum / static_cast<double>(n);
+        s.scale.resize(units);
+        for (Index u = 0; u < units; ++u) {
+            const double var =
+                std::max(0.0, sum2(u) / static_cast<double>(n) - s.mean(u) * s.mean(u));
+            s.scale(u) = var > 1e-12 ? std::sqrt(var) : 1.0;
+        }
+        return s;
+    }
+
+    /// The model input (bins × units) for counts of the same units.
+    template <class T, class Derived>
+    RowMatrix<T> apply(const Eigen::MatrixBase<Derived>& counts) const {
+        constexpr std::string_view where = "jepa::UnitScaler::apply";
+        require(counts.cols() == units(), where, "counts have ", counts.cols(),
+                " units, the scaler was fitted on ", units());
+        RowMatrix<T> out(counts.rows(), counts.cols());
+        for (Index t = 0; t < counts.rows(); ++t)
+            for (Index u = 0; u < units(); ++u) {
+                const double x = static_cast<double>(counts(t, u));
+                require(std::isfinite(x) && x >= 0.0, where, "count at bin ", t, ", unit ", u,
+                        " is ", x, ", expected a finite value >= 0");
+                out(t, u) = static_cast<T>((apply_transform(transform, x) - mean(u)) / scale(u));
+            }
+        return out;
+    }
+
+    Json to_json() const {
+        return {{"transform", to_string(transform)},
+                {"mean", jepasnn::to_json(mean)},
+                {"scale", jepasnn::to_json(scale)}};
+    }
+    static UnitScaler from_json(const Json& j, std::string_view where) {
+        detail::require_known_keys(j, {"transform", "mean", "scale"}, where);
+        UnitScaler s;
+        s.transform =
+            count_transform_from_string(json_get<std::string>(j, "transform", where), where);
+        s.mean = vector_from_json<double>(json_get<Json>(j, "mean", where), where);
+        s.scale = vector_from_json<double>(json_get<Json>(j, "scale", where), where);
+        require(s.mean.size() == s.scale.size(), where, "mean has ", s.mean.size(),
+                " units and scale ", s.scale.size());
+        return s;
+    }
+};
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,223 @@
+// Regulariser policies of the teacher's objective, loss = (1 − λ)·L_pred + λ·R(z): SIGReg (the
+// main variant: no stop-gradient, no EMA teacher) and the ablations of the original project's
+// configs — VICReg, an EMA target encoder with stop-gradient, and none.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../core/json.hpp"
+#include "../nn/common.hpp"
+#include "config.hpp"
+#include "sigreg.hpp"
+#include "vicreg.hpp"
+
+namespace jepasnn::jepa {
+
+/// What a regulariser is told about the current evaluation.
+struct RegularizerContext {
+    std::uint64_t seed = 0;  // the run's seed
+    std::uint64_t step = 0;  // training step (SIGReg draws its directions from it)
+    /// Sequences per time step: z's rows are time-major (row t·batch + b), so rows of one time
+    /// step are independent windows while rows of one window are strongly autocorrelated.
+    /// 0: every row is an independent sample. (Set by the model.)
+    Index batch = 0;
+};
+
+/// A regulariser policy R (a class template on the scalar T, e.g. SigRegRegularizer<float>)
+/// provides:
+///   double forward(nn::ConstMatRef<T> z, const RegularizerContext&)  value R(z) of z (N × D)
+///   void backward(nn::MatRef<T> dz, double scale)   dz += scale·∂R/∂z for the last forward
+///   static constexpr std::string_view name
+///   static constexpr bool uses_target_encoder  true: prediction targets come from an EMA copy
+///       of the encoder with stop-gradient, and R also provides double target_decay() const
+///   Json config_json() const, static R from_json(const Json&)   for checkpoints and configs
+/// Minimal example (a penalty on the mean squared latent):
+///   template <class T> struct MeanSquare {
+///       static constexpr std::string_view name = "mean_square";
+///       static constexpr bool uses_target_encoder = false;
+///       RowMatrix<T> z_;
+///       double forward(nn::ConstMatRef<T> z, const RegularizerContext&) {
+///           z_ = z; return z.squaredNorm() / z.size(); }
+///       void backward(nn::MatRef<T> dz, double s) { dz += z_ * T(2 * s / z_.size()); }
+///       Json config_json() const { return Json::object(); }
+///       static MeanSquare from_json(const Json&) { return {}; } };
+template <class R, class T>
+concept LatentRegularizer = requires(R r, const R cr, nn::ConstMatRef<T> z, nn::MatRef<T> dz,
+                                     const RegularizerContext& ctx, const Json& j) {
+    { r.forward(z, ctx) } -> std::same_as<double>;
+    { r.backward(dz, 1.0) } -> std::same_as<void>;
+    { R::name } -> std::convertible_to<std::string_view>;
+    { R::uses_target_encoder } -> std::convertible_to<bool>;
+    { cr.config_json() } -> std::same_as<Json>;
+    { R::from_json(j) } -> std::same_as<R>;
+}
+&&(!R::uses_target_encoder || requires(const R cr) {
+    { cr.target_decay() } -> std::convertible_to<double>;
+});
+
+/// SIGReg along M directions drawn for the step (the main LeJEPA objective).
+template <class T>
+class SigRegRegularizer {
+  public:
+    static constexpr std::string_view name = "sigreg";
+    static constexpr bool uses_target_encoder = false;
+
+    explicit SigRegRegularizer(SigRegConfig config = {}) : config_(config) {
+        config_.validate("jepa::SigRegRegularizer");
+        knots_ = SigRegKnots::make(config_.knots, config_.t_max, config_.precision);
+    }
+    const SigRegConfig& config() const { return config_; }
+
+    /// Mean over time steps of SIGReg across the batch's windows at that step (all rows at once
+    /// when ctx.batch is 0). Per time step because the Epps–Pulley statistic assumes independent
+    /// samples: pooling the autocorrelated bins of a few windows inflates it by roughly the
+    /// autocorrelation time and would push the encoder towards fast, unpredictable features.
+    double forward(nn::ConstMatRef<T> z, const RegularizerContext& ctx) {
+        directions_ = sigreg_directions<T>(z.cols(), config_.directions, ctx.seed, ctx.step);
+        rows_ = ctx.batch > 0 ? ctx.batch : z.rows();
+        require(z.rows() % rows_ == 0, "jepa::SigRegRegularizer", "latents have ", z.rows(),
+                " rows, not a multiple of the batch of ", rows_);
+        const Index slices = z.rows() / rows_;
+        caches_.resize(static_cast<std::size_t>(slices));
+        std::vector<double> values(static_cast<std::size_t>(slices));
+        nn::detail::parallel_for_if_large(
+            slices, z.size() * config_.directions * config_.knots, [&](Index s) {
+                values[static_cast<std::size_t>(s)] =
+                    sigreg_forward<T>(caches_[static_cast<std::size_t>(s)],
+                                      z.middleRows(s * rows_, rows_), directions_, knots_);
+            });
+        double total = 0.0;
+        for (const double v : values)
+            total += v;
+        return total / static_cast<double>(slices);
+    }
+    void backward(nn::MatRef<T> dz, double scale) {
+        const Index slices = static_cast<Index>(caches_.size());
+        nn::detail::parallel_for_if_large(
+            slices, dz.size() * config_.directions * config_.knots, [&](Index s) {
+                sigreg_backward<T>(dz.middleRows(s * rows_, rows_),
+                                   caches_[static_cast<std::size_t>(s)], directions_, knots_,
+                                   scale / static_cast<double>(slices));
+            });
+    }
+
+    Json config_json() const {
+        return {{"directions", config_.directions},
+                {"knots", config_.knots},
+                {"t_max", config_.t_max},
+                {"knot_precision", config_.precision == KnotPrecision::official_float32
+                                       ? "official_float32"
+                                       : "exact_double"}};
+    }
+    static SigRegRegularizer from_json(const Json& j) {
+        constexpr std::string_view where = "sigreg config";
+        detail::require_known_keys(j, {"directions", "knots", "t_max", "knot_precision"}, where);
+        SigRegConfig c;
+        c.directions = json_get_or(j, "directions", c.directions, where);
+        c.knots = json_get_or(j, "knots", c.knots, where);
+        c.t_max = json_get_or(j, "t_max", c.t_max, where);
+        const auto p = json_get_or<std::string>(j, "knot_precision", "official_float32", where);
+        require(p == "official_float32" || p == "exact_double", where, "knot_precision is '", p,
+                "', expected 'official_float32' or 'exact_double'");
+        c.precision =
+            p == "exact_double" ? KnotPrecision::exact_double : KnotPrecision::official_float32;
+        return SigRegRegularizer(c);
+    }
+
+  private:
+    SigRegConfig config_;
+    SigRegKnots knots_;
+    RowMatrix<T> directions_;             // (D, M) of the last forward
+    Index rows_ = 0;                      // samples per statistic (the batch)
+    std::vector<SigRegCache<T>> caches_;  // one per time step
+};
+
+/// VICReg's variance + covariance terms (vicreg.hpp); the invariance term is L_pred.
+template <class T>
+class VicRegRegularizer {
+  public:
+    static constexpr std::string_view name = "vicreg";
+    static constexpr bool uses_target_encoder = false;
+
+    explicit VicRegRegularizer(VicRegConfig config = {}) : config_(config) {
+        config_.validate("jepa::VicRegRegularizer");
+    }
+    double forward(nn::ConstMatRef<T> z, const RegularizerContext&) {
+        z_ = z;
+        return vicreg<T>(z, config_).value;
+    }
+    void backward(nn::MatRef<T> dz, double scale) {
+        nn::MatRef<T> ref = dz;
+        vicreg<T>(z_, config_, &ref, scale);
+    }
+
+    Json config_json() const {
+        return {{"gamma", config_.gamma},
+                {"eps", config_.eps},
+                {"variance_weight", config_.variance_weight},
+                {"covariance_weight", config_.covariance_weight}};
+    }
+    static VicRegRegularizer from_json(const Json& j) {
+        constexpr std::string_view where = "vicreg config";
+        detail::require_known_keys(j, {"gamma", "eps", "variance_weight", "covariance_weight"},
+                                   where);
+        VicRegConfig c;
+        c.gamma = json_get_or(j, "gamma", c.gamma, where);
+        c.eps = json_get_or(j, "eps", c.eps, where);
+        c.variance_weight = json_get_or(j, "variance_weight", c.variance_weight, where);
+        c.covariance_weight = json_get_or(j, "covariance_weight", c.covariance_weight, where);
+        return VicRegRegularizer(c);
+    }
+
+  private:
+    VicRegConfig config_;
+    RowMatrix<T> z_;  // (N, D) of the last forward
+};
+
+/// No regulariser on z, but prediction targets come from an exponential-moving-average copy of
+/// the read-in and encoder with stop-gradient (BYOL, Grill et al. 2020; I-JEPA, Assran et al.
+/// 2023): θ̄ ← τ·θ̄ + (1 − τ)·θ after every optimizer step.
+template <class T>
+class EmaTargetRegularizer {
+  public:
+    static constexpr std::string_view name = "ema";
+    static constexpr bool uses_target_encoder = true;
+
+    explicit EmaTargetRegularizer(double decay = 0.996) : decay_(decay) {
+        require(decay >= 0.0 && decay < 1.0, "jepa::EmaTargetRegularizer", "decay is ", decay,
+                ", expected [0, 1)");
+    }
+    double target_decay() const { return decay_; }
+    double forward(nn::ConstMatRef<T>, const RegularizerContext&) { return 0.0; }
+    void backward(nn::MatRef<T>, double) {}
+
+    Json config_json() const { return {{"decay", decay_}}; }
+    static EmaTargetRegularizer from_json(const Json& j) {
+        detail::require_known_keys(j, {"decay"}, "ema config");
+        return EmaTargetRegularizer(json_get_or(j, "decay", 0.996, "ema config"));
+    }
+
+  private:
+    double decay_;
+};
+
+/// Prediction loss alone, no stop-gradient: the collapse-prone baseline.
+template <class T>
+class NoRegularizer {
+  public:
+    static constexpr std::string_view name = "none";
+    static constexpr bool uses_target_encoder = false;
+    double forward(nn::ConstMatRef<T>, const RegularizerContext&) { return 0.0; }
+    void backward(nn::MatRef<T>, double) {}
+    Json config_json() const { return Json::object(); }
+    static NoRegularizer from_json(const Json& j) {
+        detail::require_known_keys(j, {}, "none config");
+        return {};
+    }
+};
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,210 @@
+// SIGReg (Sketched Isotropic Gaussian Regularisation; Balestriero & LeCun, "LeJEPA", 2025):
+// for embeddings z (N × D) and M unit-norm directions a_m, y = z a_m and the Epps–Pulley
+// statistic of each 1-D projection against N(0, 1),
+//   C_k = mean_n cos(t_k y_n),  S_k = mean_n sin(t_k y_n),
+//   T_m = N Σ_k w_k [(C_k − φ_k)² + S_k²],   SIGReg = mean_m T_m,
+// with its analytic backward ∂T_m/∂y_n = 2 Σ_k w_k t_k [S_k cos(t_k y_n) − (C_k − φ_k) sin(t_k
+// y_n)] (DESIGN.md, "Teacher"). Directions are drawn every step from the counter-based stream keyed
+// by the step number, or given explicitly (parity with the official code).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/rng.hpp"
+#include "../core/tensor.hpp"
+#include "../core/threads.hpp"
+#include "../nn/common.hpp"
+#include "sigreg_knots.hpp"
+#include "streams.hpp"
+
+namespace jepasnn::jepa {
+
+struct SigRegConfig {
+    Index directions = 256;  // M
+    Index knots = 17;        // K
+    double t_max = 3.0;
+    KnotPrecision precision = KnotPrecision::official_float32;
+
+    void validate(std::string_view where) const {
+        require(directions >= 1, where, "sigreg.directions is ", directions, ", expected >= 1");
+        require(knots >= 2, where, "sigreg.knots is ", knots, ", expected >= 2");
+        require(t_max > 0.0 && t_max <= 13.0, where, "sigreg.t_max is ", t_max,
+                ", expected (0, 13]");
+    }
+};
+
+/// M unit-norm directions (D × M, one per column) for training step `step`: Gaussian entries
+/// normal_at(seed, stream_id(sigreg_directions, step), d·M + m), each column normalised. Fresh
+/// every step, never reused.
+template <class T>
+RowMatrix<T> sigreg_directions(Index dim, Index count, std::uint64_t seed, std::uint64_t step) {
+    require(dim >= 1 && count >= 1, "jepa::sigreg_directions", "shape is ", dim, "x", count,
+            ", expected positive sizes");
+    require(step < (std::uint64_t{1} << 32), "jepa::sigreg_directions", "step ", step,
+            " exceeds the 2^32 steps a stream index holds");
+    const std::uint64_t stream =
+        stream_id(streams::sigreg_directions, static_cast<std::uint32_t>(step));
+    Matrix<double> g(dim, count);  // (D, M)
+    for (Index d = 0; d < dim; ++d)
+        for (Index m = 0; m < count; ++m)
+            g(d, m) = normal_at(seed, stream, static_cast<std::uint64_t>(d * count + m));
+    for (Index m = 0; m < count; ++m)
+        g.col(m) /= g.col(m).norm();
+    return g.cast<T>();
+}
+
+/// What the backward needs from the forward.
+template <class T>
+struct SigRegCache {
+    Index n = 0;
+    Matrix<T> y;            // (N, M) projections z·A, column-major: one direction per column
+    Matrix<T> cos1, sin1;   // (N, M) cos/sin(t_1 y) when the knots are uniform
+    Matrix<double> c_mean;  // (K, M) C_k per direction
+    Matrix<double> s_mean;  // (K, M) S_k per direction
+    std::vector<double> per_direction;  // (M) T_m
+};
+
+namespace detail {
+template <class T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// Σ x in double, summing blocks of 256 in T with Eigen's vectorised reduction (a float
+/// rounding error grows only within a block).
+template <class T>
+double blocked_sum(const Eigen::Array<T, Eigen::Dynamic, 1>& x) {
+    constexpr Index block = 256;
+    double total = 0.0;
+    for (Index i = 0; i < x.size(); i += block)
+        total += static_cast<double>(x.segment(i, std::min(block, x.size() - i)).sum());
+    return total;
+}
+
+/// For one direction: fills c, s (length N) with cos/sin(t_k y_n) for k = 0..K−1 in turn — by
+/// the rotation e^{i t_{k+1} y} = e^{i t_k y}·e^{i t_1 y} when the knots are uniform (one sincos
+/// per sample instead of K; rounding grows only linearly in k) — and calls visit(k, c, s).
+template <class T, class Visit>
+void for_each_knot(const SigRegKnots& q, const T* y, const T* cos1, const T* sin1, Index n,
+                   Eigen::Array<T, Eigen::Dynamic, 1>& c, Eigen::Array<T, Eigen::Dynamic, 1>& s,
+                   Visit&& visit) {
+    c.setOnes(n);
+    s.setZero(n);
+    Eigen::Array<T, Eigen::Dynamic, 1> tmp(n);
+    for (Index k = 0; k < q.size(); ++k) {
+        if (k > 0) {
+            if (q.uniform) {
+                const ConstArrayMap<T> c1(cos1, n), s1(sin1, n);
+                tmp = c * c1 - s * s1;
+                s = s * c1 + c * s1;
+                c.swap(tmp);
+            } else {
+                const T tk = static_cast<T>(q.t[static_cast<std::size_t>(k)]);
+                const ConstArrayMap<T> yy(y, n);
+                c = (tk * yy).cos();
+                s = (tk * yy).sin();
+            }
+        }
+        visit(k, c, s);
+    }
+}
+}  // namespace detail
+
+/// SIGReg of z (N × D) along the given directions (D × M, unit-norm columns). Fills `cache` for
+/// sigreg_backward; cache.per_direction holds T_m. Sums over samples are accumulated in double.
+template <class T>
+double sigreg_forward(SigRegCache<T>& cache, nn::ConstMatRef<T> z, nn::ConstMatRef<T> directions,
+                      const SigRegKnots& q) {
+    const Index n = z.rows(), m = directions.cols(), k = q.size();
+    require(n >= 1, "jepa::sigreg_forward", "embeddings have no rows");
+    require_shape("jepa::sigreg_forward", "directions", directions, z.cols(), -1);
+    cache.n = n;
+    cache.y.resize(n, m);
+    cache.y.noalias() = z * directions;
+    cache.c_mean.resize(k, m);
+    cache.s_mean.resize(k, m);
+    cache.per_direction.assign(static_cast<std::size_t>(m), 0.0);
+    if (q.uniform) {
+        cache.cos1.resize(n, m);
+        cache.sin1.resize(n, m);
+    }
+    const T t1 = static_cast<T>(q.t[1]);
+    nn::detail::parallel_for_if_large(m, n * m * k, [&](Index col) {
+        const T* y = cache.y.col(col).data();
+        T* cos1 = q.uniform ? cache.cos1.col(col).data() : nullptr;
+        T* sin1 = q.uniform ? cache.sin1.col(col).data() : nullptr;
+        if (q.uniform) {
+            const detail::ConstArrayMap<T> yy(y, n);
+            detail::ArrayMap<T>(cos1, n) = (t1 * yy).cos();
+            detail::ArrayMap<T>(sin1, n) = (t1 * yy).sin();
+        }
+        Eigen::Array<T, Eigen::Dynamic, 1> c, s;  // (N) cos/sin(t_k y) for the current knot
+        double statistic = 0.0;
+        detail::for_each_knot<T>(
+            q, y, cos1, sin1, n, c, s, [&](Index kk, const auto& ck, const auto& sk) {
+                const double cm = detail::blocked_sum<T>(ck) / static_cast<double>(n);
+                const double sm = detail::blocked_sum<T>(sk) / static_cast<double>(n);
+                cache.c_mean(kk, col) = cm;
+                cache.s_mean(kk, col) = sm;
+                const double e = cm - q.phi[static_cast<std::size_t>(kk)];
+                statistic += q.weight[static_cast<std::size_t>(kk)] * (e * e + sm * sm);
+            });
+        cache.per_direction[static_cast<std::size_t>(col)] = statistic * static_cast<double>(n);
+    });
+    double total = 0.0;
+    for (const double t : cache.per_direction)
+        total += t;
+    return total / static_cast<double>(m);
+}
+
+/// dz (N × D) += scale · ∂SIGReg/∂z, from the cache of the last sigreg_forward with the same
+/// directions: dY_nm = (scale/M)·2 Σ_k w_k t_k [S_k cos(t_k y_nm) − (C_k − φ_k) sin(t_k y_nm)],
+/// then dz += dY·Aᵀ.
+template <class T>
+void sigreg_backward(nn::MatRef<T> dz, const SigRegCache<T>& cache, nn::ConstMatRef<T> directions,
+                     const SigRegKnots& q, double scale) {
+    const Index n = cache.n, m = directions.cols(), k = q.size();
+    require_shape("jepa::sigreg_backward", "gradient", dz, n, directions.rows());
+    Matrix<T> dy(n, m);  // (N, M)
+    const double per_direction_scale = scale / static_cast<double>(m);
+    nn::detail::parallel_for_if_large(m, n * m * k, [&](Index col) {
+        std::vector<T> alpha(static_cast<std::size_t>(k)), beta(static_cast<std::size_t>(k));
+        for (Index kk = 0; kk < k; ++kk) {
+            const auto i = static_cast<std::size_t>(kk);
+            const double a = 2.0 * per_direction_scale * q.weight[i] * q.t[i];
+            alpha[i] = static_cast<T>(a * cache.s_mean(kk, col));
+            beta[i] = static_cast<T>(a * (cache.c_mean(kk, col) - q.phi[i]));
+        }
+        detail::ArrayMap<T> out(dy.col(col).data(), n);
+        out.setZero();
+        Eigen::Array<T, Eigen::Dynamic, 1> c, s;
+        detail::for_each_knot<T>(q, cache.y.col(col).data(),
+                                 q.uniform ? cache.cos1.col(col).data() : nullptr,
+                                 q.uniform ? cache.sin1.col(col).data() : nullptr, n, c, s,
+                                 [&](Index kk, const auto& ck, const auto& sk) {
+                                     out += alpha[static_cast<std::size_t>(kk)] * ck -
+                                            beta[static_cast<std::size_t>(kk)] * sk;
+                                 });
+    });
+    dz.noalias() += dy * directions.transpose();
+}
+
+/// SIGReg of z along the directions drawn for `step` (value only; training uses the
+/// forward/backward pair with the directions it drew).
+template <class T>
+double sigreg(nn::ConstMatRef<T> z, const SigRegConfig& config, std::uint64_t seed,
+              std::uint64_t step) {
+    config.validate("jepa::sigreg");
+    const SigRegKnots q = SigRegKnots::make(config.knots, config.t_max, config.precision);
+    const RowMatrix<T> a = sigreg_directions<T>(z.cols(), config.directions, seed, step);
+    SigRegCache<T> cache;
+    return sigreg_forward<T>(cache, z, a, q);
+}
+
+}  // namespace jepasnn::jepa

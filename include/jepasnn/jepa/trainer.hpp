@@ -1,0 +1,464 @@
+// Training the teacher on in-memory multi-session data: seeded and deterministic (every random
+// choice is keyed by (seed, step), so the same seed and thread count give the same loss curve),
+// AdamW with warm-up + cosine decay and gradient clipping, validation on held-out time blocks,
+// atomic checkpoints with bitwise-identical resume, and a stop with a clear error on NaN/Inf that
+// keeps the last good checkpoint. fit_heldout_readin fits a new session's read-in alone.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "../core/progress.hpp"
+#include "../core/threads.hpp"
+#include "../nn/adamw.hpp"
+#include "checkpoint.hpp"
+#include "config.hpp"
+#include "dataset.hpp"
+#include "model.hpp"
+
+namespace jepasnn::jepa {
+
+/// Everything about a training run that is not the model: a plain struct with a strict JSON
+/// round trip (the CLI's config file).
+struct TrainConfig {
+    std::uint64_t seed = 0;  // windows, dropout and SIGReg directions
+    std::uint64_t steps = 2000;
+    Index batch_size = 32;        // windows per step
+    Index window = 64;            // bins per window
+    double learning_rate = 1e-3;  // peak
+    double final_learning_rate = 1e-5;
+    std::uint64_t warmup_steps = 100;
+    nn::AdamWConfig optimizer;
+    double clip_norm = 1.0;  // global gradient norm; 0 disables
+    CountTransform transform = CountTransform::sqrt;
+    TimeSplitConfig split;
+    std::uint64_t validate_every = 100;    // 0: only at the end
+    Index validation_windows = 64;         // at most this many held-out windows per validation
+    std::uint64_t checkpoint_every = 500;  // 0: only at the end
+    std::string checkpoint;                // path; empty: no checkpoints
+    int threads = 0;                       // 0: keep the current thread count
+    bool progress = true;
+
+    void validate(std::string_view where = "jepa::TrainConfig") const {
+        require(batch_size >= 1, where, "batch_size is ", batch_size, ", expected >= 1");
+        require(window >= 2, where, "window is ", window, ", expected >= 2");
+        require(clip_norm >= 0.0, where, "clip_norm is ", clip_norm, ", expected >= 0");
+        require(threads >= 0, where, "threads is ", threads, ", expected >= 0");
+        require(steps < (std::uint64_t{1} << 32), where, "steps is ", steps, ", expected < 2^32");
+        require(warmup_steps <= steps, where, "warm-up of ", warmup_steps, " steps exceeds the ",
+                steps, " training steps");
+        optimizer.validate(where);
+        split.validate(where);
+        schedule().validate(where);
+    }
+
+    nn::WarmupCosineSchedule schedule() const {
+        return {learning_rate, warmup_steps, std::max<std::uint64_t>(steps, 1),
+                final_learning_rate};
+    }
+};
+
+inline Json to_json(const TrainConfig& c) {
+    return {{"seed", c.seed},
+            {"steps", c.steps},
+            {"batch_size", c.batch_size},
+            {"window", c.window},
+            {"learning_rate", c.learning_rate},
+            {"final_learning_rate", c.final_learning_rate},
+            {"warmup_steps", c.warmup_steps},
+            {"optimizer",
+             {{"beta1", c.optimizer.beta1},
+              {"beta2", c.optimizer.beta2},
+              {"eps", c.optimizer.eps},
+              {"weight_decay", c.optimizer.weight_decay}}},
+            {"clip_norm", c.clip_norm},
+            {"transform", to_string(c.transform)},
+            {"split", to_json(c.split)},
+            {"validate_every", c.validate_every},
+            {"validation_windows", c.validation_windows},
+            {"checkpoint_every", c.checkpoint_every},
+            {"checkpoint", c.checkpoint},
+            {"threads", c.threads},
+            {"progress", c.progress}};
+}
+
+/// Missing fields keep their defaults; unknown fields and invalid values are errors.
+inline TrainConfig train_config_from_json(const Json& j, std::string_view where = "train config") {
+    detail::require_known_keys(
+        j,
+        {"seed", "steps", "batch_size", "window", "learning_rate", "final_learning_rate",
+         "warmup_steps", "optimizer", "clip_norm", "transform", "split", "validate_every",
+         "validation_windows", "checkpoint_every", "checkpoint", "threads", "progress"},
+        where);
+    TrainConfig c;
+    c.seed = json_get_or(j, "seed", c.seed, where);
+    c.steps = json_get_or(j, "steps", c.steps, where);
+    c.batch_size = json_get_or(j, "batch_size", c.batch_size, where);
+    c.window = json_get_or(j, "window", c.window, where);
+    c.learning_rate = json_get_or(j, "learning_rate", c.learning_rate, where);
+    c.final_learning_rate = json_get_or(j, "final_learning_rate", c.final_learning_rate, where);
+    c.warmup_steps = json_get_or(j, "warmup_steps", c.warmup_steps, where);
+    if (j.contains("optimizer")) {
+        const Json& o = j["optimizer"];
+        const std::string w = std::string(where) + ": optimizer";
+        detail::require_known_keys(o, {"beta1", "beta2", "eps", "weight_decay"}, w);
+        c.optimizer.beta1 = json_get_or(o, "beta1", c.optimizer.beta1, w);
+        c.optimizer.beta2 = json_get_or(o, "beta2", c.optimizer.beta2, w);
+        c.optimizer.eps = json_get_or(o, "eps", c.optimizer.eps, w);
+        c.optimizer.weight_decay = json_get_or(o, "weight_decay", c.optimizer.weight_decay, w);
+    }
+    c.clip_norm = json_get_or(j, "clip_norm", c.clip_norm, where);
+    if (j.contains("transform"))
+        c.transform =
+            count_transform_from_string(json_get<std::string>(j, "transform", where), where);
+    if (j.contains("split"))
+        c.split = time_split_config_from_json(j["split"], std::string(where) + ": split");
+    c.validate_every = json_get_or(j, "validate_every", c.validate_every, where);
+    c.validation_windows = json_get_or(j, "validation_windows", c.validation_windows, where);
+    c.checkpoint_every = json_get_or(j, "checkpoint_every", c.checkpoint_every, where);
+    c.checkpoint = json_get_or(j, "checkpoint", c.checkpoint, where);
+    c.threads = json_get_or(j, "threads", c.threads, where);
+    c.progress = json_get_or(j, "progress", c.progress, where);
+    c.validate(where);
+    return c;
+}
+
+struct StepRecord {
+    std::uint64_t step = 0;
+    double loss = 0.0, prediction = 0.0, regularizer = 0.0;
+    double learning_rate = 0.0, grad_norm = 0.0;
+    friend bool operator==(const StepRecord&, const StepRecord&) = default;
+};
+
+struct ValidationRecord {
+    std::uint64_t step = 0;  // optimizer steps taken when it was measured
+    double loss = 0.0, prediction = 0.0, regularizer = 0.0;
+    Index windows = 0;
+    friend bool operator==(const ValidationRecord&, const ValidationRecord&) = default;
+};
+
+struct TrainHistory {
+    std::vector<StepRecord> steps;
+    std::vector<ValidationRecord> validation;
+
+    Json to_json() const {
+        Json s = Json::array(), v = Json::array();
+        for (const auto& r : steps)
+            s.push_back(
+                {r.step, r.loss, r.prediction, r.regularizer, r.learning_rate, r.grad_norm});
+        for (const auto& r : validation)
+            v.push_back({r.step, r.loss, r.prediction, r.regularizer, r.windows});
+        return {{"step_columns",
+                 {"step", "loss", "prediction", "regularizer", "learning_rate", "grad_norm"}},
+                {"steps", s},
+                {"validation_columns", {"step", "loss", "prediction", "regularizer", "windows"}},
+                {"validation", v}};
+    }
+    static TrainHistory from_json(const Json& j, std::string_view where) {
+        TrainHistory h;
+        for (const auto& r : json_get<Json>(j, "steps", where))
+            h.steps.push_back({r.at(0).get<std::uint64_t>(), r.at(1).get<double>(),
+                               r.at(2).get<double>(), r.at(3).get<double>(), r.at(4).get<double>(),
+                               r.at(5).get<double>()});
+        for (const auto& r : json_get<Json>(j, "validation", where))
+            h.validation.push_back({r.at(0).get<std::uint64_t>(), r.at(1).get<double>(),
+                                    r.at(2).get<double>(), r.at(3).get<double>(),
+                                    r.at(4).get<Index>()});
+        return h;
+    }
+};
+
+/// Mean losses over every window of `windows`, in batches of `batch_size`, without dropout.
+template <class Model>
+ValidationRecord evaluate_windows(
+    Model& model, std::span<const SessionRecording<typename Model::Scalar>> sessions,
+    const std::vector<WindowRef>& windows, Index length, Index batch_size,
+    const RegularizerContext& ctx) {
+    ValidationRecord r;
+    for (std::size_t i = 0; i < windows.size(); i += static_cast<std::size_t>(batch_size)) {
+        const std::size_t j = std::min(windows.size(), i + static_cast<std::size_t>(batch_size));
+        const std::vector<WindowRef> part(windows.begin() + static_cast<std::ptrdiff_t>(i),
+                                          windows.begin() + static_cast<std::ptrdiff_t>(j));
+        const LossParts l = model.evaluate(make_batch(sessions, part, length), ctx);
+        const double w = static_cast<double>(j - i);
+        r.loss += w * l.total;
+        r.prediction += w * l.prediction;
+        r.regularizer += w * l.regularizer;
+        r.windows += static_cast<Index>(j - i);
+    }
+    if (r.windows > 0) {
+        r.loss /= static_cast<double>(r.windows);
+        r.prediction /= static_cast<double>(r.windows);
+        r.regularizer /= static_cast<double>(r.windows);
+    }
+    return r;
+}
+
+template <class Model>
+class Trainer {
+  public:
+    using T = typename Model::Scalar;
+
+    Trainer(Model model, std::vector<SessionRecording<T>> sessions, TrainConfig config)
+        : model_(std::move(model)),
+          sessions_(std::move(sessions)),
+          config_(std::move(config)),
+          sampler_(runs_of<T>(sessions_, false), config_.window),
+          validation_sampler_(runs_of<T>(sessions_, true), config_.window),
+          optimizer_(model_.parameters().size(), config_.optimizer,
+                     model_.parameters().layout().decay_mask()) {
+        config_.validate();
+        const auto& units = model_.config().session_units;
+        require(units.size() == sessions_.size(), "jepa::Trainer", "model has ", units.size(),
+                " sessions, the data ", sessions_.size());
+        for (std::size_t s = 0; s < sessions_.size(); ++s)
+            require(sessions_[s].x.cols() == units[s], "jepa::Trainer", "session ", s, " ('",
+                    sessions_[s].name, "') has ", sessions_[s].x.cols(),
+                    " units, the model's read-in expects ", units[s]);
+        require(config_.window >= model_.config().min_window(), "jepa::Trainer", "window is ",
+                config_.window,
+                " bins, expected at least burn_in + 2 = ", model_.config().min_window());
+        require(sampler_.available() > 0, "jepa::Trainer", "no training run holds a window of ",
+                config_.window, " bins (training blocks are too short or too few)");
+    }
+
+    /// Continues a run from its checkpoint: model, optimizer state, step and history are
+    /// restored, so the run goes on exactly as if it had never stopped. `sessions` must be the
+    /// same prepared data (checked: names, shapes and fitted scalers).
+    static Trainer resume(const std::filesystem::path& path,
+                          std::vector<SessionRecording<T>> sessions) {
+        const std::string file = path.string();
+        const Checkpoint<T> ck = read_checkpoint<T>(path);
+        const Json& h = ck.header;
+        Model model = model_from_header(h, file);
+        Trainer tr(std::move(model), std::move(sessions),
+                   train_config_from_json(json_get<Json>(h, "train_config", file), file));
+        const Json saved = json_get<Json>(h, "sessions", file);
+        require(saved.size() == tr.sessions_.size(), file, "checkpoint was trained on ",
+                saved.size(), " sessions, ", tr.sessions_.size(), " given");
+        for (std::size_t s = 0; s < saved.size(); ++s) {
+            const auto& d = tr.sessions_[s];
+            require(json_get<Index>(saved[s], "bins", file) == d.x.rows() &&
+                        json_get<Json>(saved[s], "scaler", file) == d.scaler.to_json(),
+                    file, "session ", s, " ('", d.name,
+                    "') differs from the data the checkpoint was trained on");
+        }
+        load_values(tr.model_.parameters().values(), ck.array("parameters", file), file);
+        if constexpr (Model::uses_target_encoder)
+            load_values(tr.model_.target_parameters().values(), ck.array("target_parameters", file),
+                        file);
+        const auto& m = ck.array("adam_m", file);
+        const auto& v = ck.array("adam_v", file);
+        require(m.size() == tr.optimizer_.size() && v.size() == tr.optimizer_.size(), file,
+                "optimizer state has ", m.size(), " entries, the model ", tr.optimizer_.size());
+        tr.optimizer_.restore(json_get<std::uint64_t>(h, "optimizer_steps", file), m, v);
+        tr.step_ = json_get<std::uint64_t>(h, "step", file);
+        tr.history_ = TrainHistory::from_json(json_get<Json>(h, "history", file), file);
+        tr.last_checkpoint_step_ = tr.step_;
+        return tr;
+    }
+
+    Model& model() { return model_; }
+    const TrainConfig& config() const { return config_; }
+    const TrainHistory& history() const { return history_; }
+    std::uint64_t current_step() const { return step_; }
+    std::span<const SessionRecording<T>> sessions() const { return sessions_; }
+
+    /// One optimizer step on a batch drawn for the current step.
+    void step() {
+        const std::uint64_t s = step_;
+        const Batch<T> batch = make_batch<T>(
+            sessions_, sampler_.sample(config_.batch_size, config_.seed, s), config_.window);
+        auto& p = model_.parameters();
+        p.zero_grad();
+        const LossParts loss = model_.forward_backward(batch, {config_.seed, s});
+        const double norm = nn::clip_global_norm<T>(p.grads(), config_.clip_norm);
+        if (!std::isfinite(loss.total) || !std::isfinite(norm))
+            stop(s, std::isfinite(loss.total) ? "gradient norm" : "loss",
+                 std::isfinite(loss.total) ? norm : loss.total);
+        const double lr = config_.schedule().at(s);
+        optimizer_.step(p.values(), p.grads(), lr);
+        for (const T v : p.values())
+            if (!std::isfinite(v)) stop(s, "parameter after the update", static_cast<double>(v));
+        model_.update_target();
+        history_.steps.push_back({s, loss.total, loss.prediction, loss.regularizer, lr, norm});
+        ++step_;
+    }
+
+    /// Validation losses on the held-out time blocks (nothing when there are none).
+    std::optional<ValidationRecord> validate() {
+        const auto windows = validation_sampler_.tile(config_.validation_windows);
+        if (windows.empty()) return std::nullopt;
+        ValidationRecord r =
+            evaluate_windows(model_, std::span<const SessionRecording<T>>(sessions_), windows,
+                             config_.window, config_.batch_size, {config_.seed, 0});
+        r.step = step_;
+        return r;
+    }
+
+    /// Trains until config().steps (or until step `until`, if earlier: a run can be split),
+    /// validating and checkpointing on schedule, and once more after the run's final step.
+    const TrainHistory& run(std::uint64_t until = ~std::uint64_t{0}) {
+        if (config_.threads > 0) set_thread_count(config_.threads);
+        const std::uint64_t stop_at = std::min(until, config_.steps);
+        ProgressBar bar("train-teacher", config_.steps, progress_style(!config_.progress));
+        bar.update(step_);
+        while (step_ < stop_at) {
+            step();
+            const bool last = step_ == config_.steps;
+            if ((config_.validate_every > 0 && step_ % config_.validate_every == 0) || last)
+                if (auto v = validate()) history_.validation.push_back(*v);
+            if (!config_.checkpoint.empty() &&
+                ((config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0) || last))
+                save_checkpoint(config_.checkpoint);
+            std::ostringstream status;
+            status << "loss " << history_.steps.back().loss;
+            if (!history_.validation.empty()) status << " val " << history_.validation.back().loss;
+            bar.update(step_, status.str());
+        }
+        bar.finish();
+        return history_;
+    }
+
+    /// Writes the whole state (atomically) to `path`.
+    void save_checkpoint(const std::filesystem::path& path) {
+        Json header;
+        header["kind"] = "jepasnn.lejepa.trainer";
+        header["model"] = model_.describe();
+        header["layout"] = model_.parameters().layout().to_json();
+        header["train_config"] = to_json(config_);
+        header["step"] = step_;
+        header["optimizer_steps"] = optimizer_.steps_taken();
+        Json sessions = Json::array();
+        for (const auto& s : sessions_)
+            sessions.push_back({{"name", s.name},
+                                {"bins", s.x.rows()},
+                                {"units", s.x.cols()},
+                                {"scaler", s.scaler.to_json()}});
+        header["sessions"] = std::move(sessions);
+        header["history"] = history_.to_json();
+        std::vector<NamedArray<T>> arrays{{"parameters", model_.parameters().values()},
+                                          {"adam_m", optimizer_.first_moment()},
+                                          {"adam_v", optimizer_.second_moment()}};
+        if constexpr (Model::uses_target_encoder)
+            arrays.push_back({"target_parameters", model_.target_parameters().values()});
+        write_checkpoint<T>(path, std::move(header), arrays);
+        last_checkpoint_step_ = step_;
+    }
+
+    /// A model of this kind rebuilt from a checkpoint header (its config and regulariser); the
+    /// encoder, regulariser and scalar recorded there must be this Model's.
+    static Model model_from_header(const Json& h, const std::string& file) {
+        const Json m = json_get<Json>(h, "model", file);
+        const auto is = [&](const char* key, std::string_view want) {
+            const auto found = json_get<std::string>(m, key, file);
+            require(found == want, file, "checkpoint holds ", key, " '", found, "', expected '",
+                    want, "'");
+        };
+        is("encoder", Model::EncoderType::name);
+        is("regularizer", Model::RegularizerType::name);
+        is("scalar", scalar_name<T>());
+        return Model(
+            model_config_from_json(json_get<Json>(m, "config", file), file),
+            Model::RegularizerType::from_json(json_get<Json>(m, "regularizer_config", file)));
+    }
+
+  private:
+    static void load_values(std::span<T> into, const std::vector<T>& from,
+                            const std::string& file) {
+        require(from.size() == into.size(), file, "checkpoint holds ", from.size(),
+                " parameters, the model has ", into.size());
+        std::copy(from.begin(), from.end(), into.begin());
+    }
+
+    [[noreturn]] void stop(std::uint64_t s, const char* what, double value) const {
+        std::ostringstream where;
+        if (config_.checkpoint.empty())
+            where << "no checkpoint was configured";
+        else if (last_checkpoint_step_)
+            where << "the last good checkpoint is '" << config_.checkpoint << "' (step "
+                  << *last_checkpoint_step_ << ")";
+        else
+            where << "no checkpoint had been written yet";
+        fail("jepa::Trainer", "non-finite ", what, " (", value, ") at step ", s,
+             "; training stopped, ", where.str());
+    }
+
+    Model model_;
+    std::vector<SessionRecording<T>> sessions_;
+    TrainConfig config_;
+    WindowSampler sampler_, validation_sampler_;
+    nn::AdamW<T> optimizer_;
+    TrainHistory history_;
+    std::uint64_t step_ = 0;
+    std::optional<std::uint64_t> last_checkpoint_step_;
+};
+
+/// Settings for fitting a held-out session's read-in (everything else frozen).
+struct ReadinFitConfig {
+    std::uint64_t seed = 0;
+    std::uint64_t steps = 500;
+    Index batch_size = 32;
+    Index window = 64;
+    double learning_rate = 3e-3;
+    std::uint64_t warmup_steps = 20;
+    double weight_decay = 0.0;
+    double clip_norm = 1.0;
+    bool progress = false;
+};
+
+/// Adds `session` to the model as a new read-in (the original project's "unit identification")
+/// and trains only that read-in on the session's training blocks with the teacher's loss, the
+/// encoder and predictor frozen. Returns the new session's index; `history` receives the curve.
+template <class Model>
+std::size_t fit_heldout_readin(Model& model,
+                               const SessionRecording<typename Model::Scalar>& session,
+                               const ReadinFitConfig& config, TrainHistory* history = nullptr) {
+    using T = typename Model::Scalar;
+    constexpr std::string_view where = "jepa::fit_heldout_readin";
+    require(config.window >= model.config().min_window(), where, "window is ", config.window,
+            " bins, expected at least ", model.config().min_window());
+    const std::size_t index = model.add_session(session.x.cols(), config.seed);
+    const std::span<const SessionRecording<T>> data(&session, 1);
+    const WindowSampler sampler({session.split.train}, config.window);
+    require(sampler.available() > 0, where, "the session's training blocks hold no window of ",
+            config.window, " bins");
+    const auto [offset, size] = model.readin_range(index);
+    nn::AdamWConfig adam;
+    adam.weight_decay = config.weight_decay;
+    nn::AdamW<T> optimizer(size, adam);
+    const nn::WarmupCosineSchedule schedule{config.learning_rate,
+                                            std::min(config.warmup_steps, config.steps),
+                                            std::max<std::uint64_t>(config.steps, 1), 0.0};
+    ProgressBar bar("fit-readin", config.steps, progress_style(!config.progress));
+    for (std::uint64_t s = 0; s < config.steps; ++s) {
+        Batch<T> batch =
+            make_batch<T>(data, sampler.sample(config.batch_size, config.seed, s), config.window);
+        batch.slices[0].session = index;  // the data's only session is the model's new one
+        auto& p = model.parameters();
+        p.zero_grad();
+        const LossParts loss =
+            model.forward_backward(batch, {config.seed, s}, Gradients::readin_only);
+        const auto grads = p.grads().subspan(offset, size);
+        const double norm = nn::clip_global_norm<T>(grads, config.clip_norm);
+        require(std::isfinite(loss.total) && std::isfinite(norm), where, "non-finite loss (",
+                loss.total, ") or gradient norm (", norm, ") at step ", s);
+        optimizer.step(p.values().subspan(offset, size), grads, schedule.at(s));
+        if (history != nullptr)
+            history->steps.push_back(
+                {s, loss.total, loss.prediction, loss.regularizer, schedule.at(s), norm});
+        bar.update(s + 1);
+    }
+    return index;
+}
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,80 @@
+// Helpers for the jepa tests: small configurations and toy data that train in well under a second.
+#pragma once
+
+#include <jepasnn/core/threads.hpp>
+#include <jepasnn/jepa/dataset.hpp>
+#include <jepasnn/jepa/toy_lds.hpp>
+#include <jepasnn/jepa/trainer.hpp>
+
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace jepasnn::test {
+
+/// Runs the enclosing test on one thread and restores the previous count: ctest runs two test
+/// processes at once on this project's 2-core machines, and OpenMP barriers between
+/// oversubscribed threads slow small models down by an order of magnitude.
+class SingleThread {
+  public:
+    SingleThread() : previous_(jepasnn::thread_count()) { jepasnn::set_thread_count(1); }
+    ~SingleThread() { jepasnn::set_thread_count(previous_); }
+    SingleThread(const SingleThread&) = delete;
+    SingleThread& operator=(const SingleThread&) = delete;
+
+  private:
+    int previous_;
+};
+
+/// A tiny model: 2 sessions (7 and 5 units), H = 6, D = 4, K = 2.
+inline jepasnn::jepa::ModelConfig tiny_model_config() {
+    jepasnn::jepa::ModelConfig c;
+    c.session_units = {7, 5};
+    c.hidden = 6;
+    c.latent = 4;
+    c.predictor_hidden = 5;
+    c.conv_kernel = 3;
+    c.predictor_kernel = 2;
+    c.horizon = 2;
+    c.burn_in = 2;
+    c.lambda = 0.3;
+    c.init_seed = 3;
+    return c;
+}
+
+/// Toy LDS sessions prepared for training (units per session as given).
+template <class T>
+std::vector<jepasnn::jepa::SessionRecording<T>> toy_sessions(const std::vector<Index>& units,
+                                                             Index bins, std::uint64_t seed,
+                                                             Index block_bins = 200) {
+    jepasnn::jepa::ToyLdsConfig tc;
+    tc.bins = bins;
+    jepasnn::jepa::TimeSplitConfig split;
+    split.block_bins = block_bins;
+    std::vector<jepasnn::jepa::SessionRecording<T>> out;
+    for (std::size_t s = 0; s < units.size(); ++s) {
+        const auto lds =
+            jepasnn::jepa::make_toy_lds(tc, units[s], seed, static_cast<std::uint32_t>(s));
+        out.push_back(jepasnn::jepa::prepare_session<T>(
+            lds.counts, jepasnn::jepa::CountTransform::sqrt, split, "toy" + std::to_string(s)));
+    }
+    return out;
+}
+
+/// A short, quiet training configuration.
+inline jepasnn::jepa::TrainConfig quick_train_config(std::uint64_t steps) {
+    jepasnn::jepa::TrainConfig c;
+    c.seed = 11;
+    c.steps = steps;
+    c.batch_size = 6;
+    c.window = 12;
+    c.warmup_steps = 2;
+    c.learning_rate = 3e-3;
+    c.validate_every = 4;
+    c.validation_windows = 8;
+    c.checkpoint_every = 0;
+    c.progress = false;
+    return c;
+}
+
+}  // namespace jepasnn::test

@@ -1,0 +1,199 @@
+// The LeJEPA model: whole-model central-difference gradient checks in double for every encoder
+// kind and regulariser, causality (perturbing future bins leaves past latents untouched),
+// streaming encode = one long forward, held-out sessions, and configuration round trips.
+#include <jepasnn/jepa/model.hpp>
+#include <jepasnn/nn/grad_check.hpp>
+
+#include <rapidcheck/catch.h>
+
+#include "jepa_test_util.hpp"
+
+namespace jepa = jepasnn::jepa;
+using jepasnn::Index;
+using Mat = jepasnn::RowMatrix<double>;
+
+namespace {
+
+jepa::Batch<double> tiny_batch(const std::vector<jepa::SessionRecording<double>>& data,
+                               Index length, std::uint64_t seed) {
+    const jepa::WindowSampler sampler(jepa::runs_of<double>(data, false), length);
+    return jepa::make_batch<double>(data, sampler.sample(5, seed, 0), length);
+}
+
+/// Analytic parameter gradients of forward_backward against central differences of its loss.
+template <class Model>
+double model_gradient_error(Model& model, const jepa::Batch<double>& batch,
+                            jepasnn::jepa::Gradients mode = jepasnn::jepa::Gradients::all) {
+    const jepa::RegularizerContext ctx{7, 3};
+    auto& p = model.parameters();
+    p.zero_grad();
+    model.forward_backward(batch, ctx, mode);
+    // readin_only: only the read-ins (the first blocks of the layout) have gradients.
+    const auto [offset, size] = model.readin_range(model.sessions() - 1);
+    const std::size_t checked = mode == jepasnn::jepa::Gradients::all ? p.size() : offset + size;
+    const std::vector<double> analytic(p.grads().begin(),
+                                       p.grads().begin() + static_cast<std::ptrdiff_t>(checked));
+    auto loss = [&] { return model.forward_backward(batch, ctx, mode).total; };
+    return jepasnn::nn::check_gradient(loss, p.values().subspan(0, checked), analytic, 1e-6)
+        .max_error;
+}
+
+}  // namespace
+
+TEST_CASE("whole-model gradients match central differences for every encoder and regulariser") {
+    jepasnn::test::SingleThread one;
+    rc::prop("random sizes windows and dropout", [] {
+        auto c = jepasnn::test::tiny_model_config();
+        c.hidden = *rc::gen::inRange(2, 6);
+        c.latent = *rc::gen::inRange(2, 4);
+        c.horizon = *rc::gen::inRange(1, 3);
+        c.burn_in = *rc::gen::inRange(0, 3);
+        c.dropout = *rc::gen::element(0.0, 0.25);
+        c.init_seed = *rc::gen::arbitrary<std::uint64_t>();
+        const Index length = c.burn_in + *rc::gen::inRange(2, 5);
+        const auto data = jepasnn::test::toy_sessions<double>({7, 5}, 120, c.init_seed, 40);
+        const auto batch = tiny_batch(data, length, c.init_seed);
+        jepa::SigRegConfig sig;
+        sig.directions = 12;
+        const int kind = *rc::gen::inRange(0, 6);
+        double error = 0.0;
+        switch (kind) {
+            case 0: {
+                jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::SigRegRegularizer> m(
+                    c, jepa::SigRegRegularizer<double>(sig));
+                error = model_gradient_error(m, batch);
+            } break;
+            case 1: {
+                jepa::LeJepa<double, jepa::ConvEncoder, jepa::SigRegRegularizer> m(
+                    c, jepa::SigRegRegularizer<double>(sig));
+                error = model_gradient_error(m, batch);
+            } break;
+            case 2: {
+                jepa::LeJepa<double, jepa::GruEncoder, jepa::VicRegRegularizer> m(c);
+                error = model_gradient_error(m, batch);
+            } break;
+            case 3: {
+                jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::EmaTargetRegularizer> m(c);
+                // Let the target drift away from the online weights first.
+                for (double& v : m.parameters().values())
+                    v *= 1.1;
+                error = model_gradient_error(m, batch);
+            } break;
+            case 4: {
+                jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::NoRegularizer> m(c);
+                error = model_gradient_error(m, batch);
+            } break;
+            default: {
+                jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::SigRegRegularizer> m(
+                    c, jepa::SigRegRegularizer<double>(sig));
+                error = model_gradient_error(m, batch, jepa::Gradients::readin_only);
+                // readin_only leaves every other gradient at zero.
+                auto& p = m.parameters();
+                for (const auto& b : p.layout().blocks())
+                    if (b.name.rfind("readin.session", 0) != 0)
+                        RC_ASSERT(p.grad(b).cwiseAbs().maxCoeff() == 0.0);
+            }
+        }
+        RC_LOG() << "kind " << kind << ": max error " << error << "\n";
+        RC_ASSERT(error < 1e-6);
+    });
+}
+
+TEST_CASE("latents never depend on future bins for any encoder") {
+    auto check = [](auto model) {
+        const auto data = jepasnn::test::toy_sessions<double>({7, 5}, 150, 4);
+        Mat x = data[1].x;
+        const Mat z1 = model.encode(1, x, 64);
+        for (Index t0 : {1, 40, 149}) {
+            Mat y = x;
+            y.bottomRows(x.rows() - t0).array() += 3.0;
+            const Mat z2 = model.encode(1, y, 64);
+            CHECK(z1.topRows(t0) == z2.topRows(t0));
+            CHECK(z1.row(t0) != z2.row(t0));
+        }
+    };
+    const auto c = jepasnn::test::tiny_model_config();
+    check(jepa::LeJepa<double, jepa::ConvGruEncoder>(c));
+    check(jepa::LeJepa<double, jepa::ConvEncoder>(c));
+    check(jepa::LeJepa<double, jepa::GruEncoder>(c));
+}
+
+TEST_CASE("streaming encode equals one long forward and the training forward") {
+    const auto c = jepasnn::test::tiny_model_config();
+    jepa::LeJepa<double> model(c);
+    const auto data = jepasnn::test::toy_sessions<double>({7, 5}, 300, 5);
+    const Mat whole = model.encode(0, data[0].x, 100000);
+    for (Index chunk : {1, 7, 64}) {
+        const Mat parts = model.encode(0, data[0].x, chunk);
+        CHECK((parts - whole).cwiseAbs().maxCoeff() < 1e-12);
+    }
+    // The batched training forward of one window from bin 0 sees the same causal history.
+    const auto batch = jepa::make_batch<double>(data, {{0, 0}}, 20);
+    model.evaluate(batch, {1, 0});
+    CHECK((model.last_latents() - whole.topRows(20)).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("adding a held-out session keeps every trained parameter") {
+    auto c = jepasnn::test::tiny_model_config();
+    jepa::LeJepa<float> model(c);
+    const std::vector<float> before(model.parameters().values().begin(),
+                                    model.parameters().values().end());
+    const auto old_layout = model.parameters().layout();
+    const std::size_t s = model.add_session(9, 123);
+    CHECK(s == 2);
+    CHECK(model.sessions() == 3);
+    for (const auto& b : old_layout.blocks()) {
+        const auto now = model.parameters().value(model.parameters().layout().find(b.name));
+        for (Index i = 0; i < now.size(); ++i)
+            CHECK(now.data()[i] == before[b.offset + static_cast<std::size_t>(i)]);
+    }
+    const auto [offset, size] = model.readin_range(s);
+    CHECK(offset == model.parameters().layout().find("readin.session2.weight").offset);
+    CHECK(size == 9 * 6 + 6);
+    CHECK_THROWS_WITH(model.readin_range(3), Catch::Contains("out of range"));
+    CHECK_THROWS_WITH(model.add_session(0, 1), Catch::Contains("0 units"));
+}
+
+TEST_CASE("model configuration round-trips through JSON and rejects bad values") {
+    auto c = jepasnn::test::tiny_model_config();
+    c.dropout = 0.1;
+    const auto j = jepa::to_json(c);
+    const auto back = jepa::model_config_from_json(j);
+    CHECK(jepa::to_json(back) == j);
+    CHECK(jepa::model_config_from_json(jepasnn::Json{{"session_units", {3}}}).hidden == 128);
+    auto bad = j;
+    bad["latent_dim"] = 3;
+    CHECK_THROWS_WITH(jepa::model_config_from_json(bad),
+                      Catch::Contains("unknown field 'latent_dim'"));
+    bad = j;
+    bad["lambda"] = 1.5;
+    CHECK_THROWS_WITH(jepa::model_config_from_json(bad), Catch::Contains("lambda is 1.5"));
+    bad = j;
+    bad["hidden"] = "big";
+    CHECK_THROWS_WITH(jepa::model_config_from_json(bad),
+                      Catch::Contains("'hidden' has the wrong type"));
+    CHECK_THROWS_WITH(jepa::model_config_from_json(jepasnn::Json::object()),
+                      Catch::Contains("session_units is empty"));
+    // The regulariser settings round-trip too.
+    jepa::SigRegConfig sig;
+    sig.directions = 99;
+    sig.precision = jepa::KnotPrecision::exact_double;
+    const auto r = jepa::SigRegRegularizer<float>(sig).config_json();
+    CHECK(jepa::SigRegRegularizer<float>::from_json(r).config_json() == r);
+    CHECK_THROWS_WITH(jepa::SigRegRegularizer<float>::from_json({{"knot_precision", "half"}}),
+                      Catch::Contains("'half'"));
+    CHECK(jepa::LeJepa<float>(c).describe()["encoder"] == "conv_gru");
+}
+
+TEST_CASE("the model rejects batches that do not fit it") {
+    const auto c = jepasnn::test::tiny_model_config();
+    jepa::LeJepa<double> model(c);
+    const auto data = jepasnn::test::toy_sessions<double>({7, 5}, 100, 6);
+    const auto short_batch = jepa::make_batch<double>(data, {{0, 0}}, 3);
+    CHECK_THROWS_WITH(model.forward_backward(short_batch, {1, 0}),
+                      Catch::Contains("at least burn_in + 2 = 4"));
+    const auto wrong_units = jepasnn::test::toy_sessions<double>({5, 7}, 100, 6);
+    const auto batch = jepa::make_batch<double>(wrong_units, {{0, 0}}, 8);
+    CHECK_THROWS_WITH(model.forward_backward(batch, {1, 0}), Catch::Contains("expected *x7"));
+    CHECK_THROWS_WITH(model.encode(0, Mat::Zero(10, 5)), Catch::Contains("expected *x7"));
+}
