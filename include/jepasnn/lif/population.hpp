@@ -359,11 +359,15 @@ class LifPopulation {
     T membrane(Index b, Index t, Index n) const {
         require(have_tape_ && !chunked(), "LifPopulation::membrane",
                 "membranes are kept only by an unchunked forward, before its backward");
-        const Index i = neurons();
-        const T v = buffer_[static_cast<std::size_t>((b * steps_ + t) * i + n)];
-        return membrane_after_reset<Reset>(v, spikes_.template value<T>(b, t, n),
-                                           resets_.template value<T>(b, t, n),
-                                           threshold_[static_cast<std::size_t>(n)]);
+        return membrane_after_reset<Reset>(
+            membrane_before_reset(b, t, n), spikes_.template value<T>(b, t, n),
+            resets_.template value<T>(b, t, n), threshold_[static_cast<std::size_t>(n)]);
+    }
+    /// V_t, the membrane the threshold sees, under the same conditions as membrane().
+    T membrane_before_reset(Index b, Index t, Index n) const {
+        require(have_tape_ && !chunked(), "LifPopulation::membrane_before_reset",
+                "membranes are kept only by an unchunked forward, before its backward");
+        return buffer_[static_cast<std::size_t>((b * steps_ + t) * neurons() + n)];
     }
     /// E/I input-current sums of the last forward (when it recorded them).
     const CurrentStatistics& current_statistics() const {

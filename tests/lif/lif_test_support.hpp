@@ -1,0 +1,56 @@
+// Helpers of the lif tests: a smooth surrogate for finite-difference checks, policy bundles, a
+// naive dense reference of the recurrent LIF forward, and random tensors.
+#pragma once
+
+#include <jepasnn/core/rng.hpp>
+#include <jepasnn/core/tensor.hpp>
+#include <jepasnn/lif/network.hpp>
+
+#include <cmath>
+#include <string_view>
+
+namespace jepasnn::test {
+
+/// A graded, everywhere-smooth spike S = sigmoid(k x) whose backward is its true derivative, so
+/// that BPTT can be compared with finite differences of the forward (Heaviside spikes have zero
+/// derivative almost everywhere). Not binary: populations store and propagate it as values.
+struct SmoothSpike {
+    static constexpr std::string_view name = "smooth_test";
+    static constexpr bool binary = false;
+    double slope = 4.0;
+
+    template <class T>
+    T spike(T x) const {
+        return T(1) / (T(1) + std::exp(-T(slope) * x));
+    }
+    template <class T>
+    T derivative(T x) const {
+        const T s = spike(x);
+        return T(slope) * s * (T(1) - s);
+    }
+};
+
+/// DefaultPolicies with the neuron policies replaced.
+template <class R, class Syn = lif::InstantaneousSynapse, class Sur = constraints::FastSigmoid>
+struct TestPolicies : lif::DefaultPolicies {
+    using Reset = R;
+    using Synapse = Syn;
+    using Surrogate = Sur;
+};
+
+/// Uniform values in [low, high), one Philox stream per call site.
+template <class T>
+void fill_uniform(T* data, std::size_t n, double low, double high, std::uint64_t seed,
+                  std::uint64_t stream) {
+    for (std::size_t i = 0; i < n; ++i)
+        data[i] = static_cast<T>(low + (high - low) * uniform_at(seed, stream, i));
+}
+
+/// Bernoulli(p) spikes (0 or 1).
+template <class T>
+void fill_spikes(T* data, std::size_t n, double p, std::uint64_t seed, std::uint64_t stream) {
+    for (std::size_t i = 0; i < n; ++i)
+        data[i] = uniform_at(seed, stream, i) < p ? T(1) : T(0);
+}
+
+}  // namespace jepasnn::test
