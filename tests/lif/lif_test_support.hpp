@@ -54,3 +54,40 @@ void fill_spikes(T* data, std::size_t n, double p, std::uint64_t seed, std::uint
 }
 
 }  // namespace jepasnn::test
+
+namespace jepasnn::test {
+
+/// A (d0, d1, d2) tensor.
+template <class T>
+Tensor<T, 3> tensor3(Index d0, Index d1, Index d2) {
+    return Tensor<T, 3>(std::array<std::size_t, 3>{
+        static_cast<std::size_t>(d0), static_cast<std::size_t>(d1), static_cast<std::size_t>(d2)});
+}
+
+/// Poisson-like input spike trains (B, T, F): Bernoulli(rate·dt) per step.
+template <class T>
+Tensor<T, 3> input_spikes(Index batch, Index steps, Index inputs, double rate_hz,
+                          std::uint64_t seed) {
+    Tensor<T, 3> x = tensor3<T>(batch, steps, inputs);
+    fill_spikes(x.data(), x.size(), rate_hz * 1e-3, seed, 100);
+    return x;
+}
+
+/// A small network configuration that fires at tens of Hz on 40 Hz inputs.
+inline lif::NetworkConfig small_config(Index neurons = 30, Index inputs = 12, Index readout = 3) {
+    lif::NetworkConfig c = lif::NetworkConfig::with_neurons(neurons, inputs, readout);
+    c.input_weight_total = 40.0;
+    c.recurrent_init.spectral_radius = 1.0;
+    return c;
+}
+
+/// SGD, the update the tests use on both sides of every comparison.
+template <class T>
+void sgd_step(lif::ParameterSet<T>& params, double learning_rate) {
+    std::span<T> w = params.values();
+    std::span<const T> g = params.gradients();
+    for (std::size_t i = 0; i < w.size(); ++i)
+        w[i] -= static_cast<T>(learning_rate) * g[i];
+}
+
+}  // namespace jepasnn::test

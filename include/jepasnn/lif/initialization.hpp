@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <vector>
 
 #include "../core/error.hpp"
 #include "../core/rng.hpp"
@@ -19,7 +20,32 @@ namespace jepasnn::lif {
 /// Stream tag of the lif module: every stochastic call site here uses stream_id(tag, site).
 inline constexpr std::uint32_t lif_stream_tag = 0x4C49460Au;  // "LIF\n"
 
-/// max_i |λ_i(W)| of a square matrix, from its eigenvalues (real Schur form, in double).
+namespace detail {
+/// True when the graph of non-zero entries (j → i for W_ij ≠ 0) has no cycle: W is then
+/// nilpotent and every eigenvalue is exactly 0 (Kahn's topological sort). Numerically, such
+/// matrices have eigenvalues of size ε^{1/k}‖W‖ from round-off, so this is decided structurally.
+inline bool is_structurally_nilpotent(const Matrix<double>& w) {
+    const Index n = w.rows();
+    std::vector<Index> in_degree(static_cast<std::size_t>(n), 0), ready;
+    for (Index i = 0; i < n; ++i)
+        for (Index j = 0; j < n; ++j)
+            in_degree[static_cast<std::size_t>(i)] += w(i, j) != 0.0;
+    for (Index i = 0; i < n; ++i)
+        if (in_degree[static_cast<std::size_t>(i)] == 0) ready.push_back(i);
+    Index removed = 0;
+    while (!ready.empty()) {
+        const Index j = ready.back();
+        ready.pop_back();
+        ++removed;
+        for (Index i = 0; i < n; ++i)
+            if (w(i, j) != 0.0 && --in_degree[static_cast<std::size_t>(i)] == 0) ready.push_back(i);
+    }
+    return removed == n;
+}
+}  // namespace detail
+
+/// max_i |λ_i(W)| of a square matrix, from its eigenvalues (real Schur form, in double); exactly
+/// 0 when the connectivity is acyclic (feed-forward).
 template <class Derived>
 double spectral_radius(const Eigen::MatrixBase<Derived>& w) {
     require(w.rows() == w.cols(), "spectral_radius", "matrix is ", w.rows(), "x", w.cols(),
@@ -27,6 +53,7 @@ double spectral_radius(const Eigen::MatrixBase<Derived>& w) {
     if (w.size() == 0) return 0.0;
     const Matrix<double> wd = w.template cast<double>();
     require_finite("spectral_radius", "matrix", wd);
+    if (detail::is_structurally_nilpotent(wd)) return 0.0;
     const Eigen::EigenSolver<Matrix<double>> solver(wd, /*computeEigenvectors=*/false);
     require(solver.info() == Eigen::Success, "spectral_radius", "eigenvalues did not converge");
     return solver.eigenvalues().cwiseAbs().maxCoeff();
@@ -76,8 +103,8 @@ Matrix<T> dale_recurrent_weights(Index n_exc, Index n_inh, const RecurrentInit& 
         if (excitation > 0.0 && inhibition > 0.0)
             w.row(i).tail(n_inh) *= init.ei_balance * excitation / inhibition;
     }
-    // A nilpotent draw (a single neuron without autapses, or a very sparse one) has no
-    // eigenvalue to scale and is kept as drawn.
+    // A nilpotent draw (a single neuron without autapses, or sparse acyclic connectivity) has
+    // no eigenvalue to scale and is kept as drawn.
     const double rho = spectral_radius(w);
     if (rho > 0.0) w *= init.spectral_radius / rho;
     return w.cast<T>();

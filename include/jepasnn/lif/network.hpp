@@ -235,11 +235,11 @@ class Network {
     void backward(const Tensor<T, 3>& d_readout, const Tensor<T, 3>* d_filtered = nullptr) {
         constexpr const char* where = "lif::Network::backward";
         require(have_forward_, where, "no forward to differentiate (one backward per forward)");
-        have_forward_ = false;
         const Index n = neurons(), r = config_.readout_neurons(), d = config_.readout_dim;
         const Index rows = batch_ * bins_;
         check_tensor(where, "d_readout", d_readout, d);
         if (d_filtered != nullptr) check_tensor(where, "d_filtered", *d_filtered, n);
+        have_forward_ = false;
 
         // Readout: Y = F_R W_outᵀ + b_out  →  dW_out += dYᵀ F_R, db_out += Σ dY, dF_R = dY W_out.
         const Eigen::Map<const RowMatrix<T>> dy(d_readout.data(), rows, d);     // (B·K, D)
@@ -514,7 +514,7 @@ class Network {
         trace_final_.resize(batch_, n);
         const T lambda = trace_decay(), c = trace_gain(), inv_l = T(1) / static_cast<T>(l);
         std::vector<Vector<double>> counts(static_cast<std::size_t>(batch_));
-        parallel_for(0, batch_, [&](std::int64_t b) {
+        detail::parallel_for_work(batch_ * steps_ * n, 0, batch_, [&](std::int64_t b) {
             Vector<T> trace = Vector<T>::Zero(n);  // (N) f_t
             if (initial != nullptr) trace = initial->trace.row(b).transpose();
             Vector<double>& count = counts[static_cast<std::size_t>(b)];

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <optional>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../core/error.hpp"
@@ -26,6 +27,23 @@
 #include "spike_record.hpp"
 
 namespace jepasnn::lif {
+
+namespace detail {
+/// Below this many scalar operations a parallel region costs more than it saves (and, on a busy
+/// machine, a barrier can wait for a descheduled thread): such loops run on the calling thread.
+inline constexpr std::int64_t min_parallel_work = std::int64_t{1} << 16;
+
+/// parallel_for when `work` is large enough, a plain loop otherwise; same results either way.
+template <class Body>
+void parallel_for_work(std::int64_t work, std::int64_t begin, std::int64_t end, Body&& body) {
+    if (work < min_parallel_work || end - begin < 2) {
+        for (std::int64_t i = begin; i < end; ++i)
+            body(i);
+        return;
+    }
+    parallel_for(begin, end, std::forward<Body>(body));
+}
+}  // namespace detail
 
 /// Runtime settings of a population.
 struct PopulationConfig {
@@ -327,7 +345,7 @@ class LifPopulation {
                 source.fill(t0, t1, buffer_.data());
                 run_chunk(t0, t1, params, false);
             }
-            parallel_for(0, parts, [&](std::int64_t p) {
+            detail::parallel_for_work(chunk_work(), 0, parts, [&](std::int64_t p) {
                 backward_chunk(p, t0, t1, start, params, sink, d_beta[p], d_theta[p], d_bias[p]);
             });
             if (grads.recurrent != nullptr && params.recurrent != nullptr)
@@ -387,7 +405,14 @@ class LifPopulation {
 
   private:
     bool chunked() const { return chunk_ < steps_; }
-    Index part_count() const { return std::max<Index>(1, std::min<Index>(batch_, thread_count())); }
+    /// Neuron-steps in one chunk of the batch.
+    std::int64_t chunk_work() const { return batch_ * chunk_ * neurons(); }
+    /// The batch is split into this many contiguous parts, one per thread; small chunks run as
+    /// one part (the partition, hence the arithmetic, depends only on the sizes and threads).
+    Index part_count() const {
+        if (chunk_work() < detail::min_parallel_work) return 1;
+        return std::max<Index>(1, std::min<Index>(batch_, thread_count()));
+    }
     std::pair<Index, Index> part_range(Index p) const {
         const Index parts = part_count();
         return {batch_ * p / parts, batch_ * (p + 1) / parts};
@@ -448,7 +473,7 @@ class LifPopulation {
     void run_chunk(Index t0, Index t1, const PopulationParameters<T>& params, bool record) {
         const Index parts = part_count();
         std::vector<CurrentStatistics> stats(static_cast<std::size_t>(record ? parts : 0));
-        parallel_for(0, parts, [&](std::int64_t p) {
+        detail::parallel_for_work(chunk_work(), 0, parts, [&](std::int64_t p) {
             CurrentStatistics* s = record ? &stats[static_cast<std::size_t>(p)] : nullptr;
             if (s != nullptr) s->reset(neurons());
             const auto [b0, b1] = part_range(p);
@@ -618,16 +643,17 @@ class LifPopulation {
         for_each_event([&](Index j, Index row, T s) {
             events[static_cast<std::size_t>(cursor[static_cast<std::size_t>(j)]++)] = {row, s};
         });
-        parallel_for(0, n, [&](std::int64_t j) {
-            T* column = d_w + j * n;
-            for (Index e = begin[static_cast<std::size_t>(j)];
-                 e < begin[static_cast<std::size_t>(j + 1)]; ++e) {
-                const Event& ev = events[static_cast<std::size_t>(e)];
-                const T* d_current = buffer_.data() + ev.row;
-                for (Index i = 0; i < n; ++i)
-                    column[i] += ev.value * d_current[i];
-            }
-        });
+        detail::parallel_for_work(static_cast<std::int64_t>(events.size()) * n, 0, n,
+                                  [&](std::int64_t j) {
+                                      T* column = d_w + j * n;
+                                      for (Index e = begin[static_cast<std::size_t>(j)];
+                                           e < begin[static_cast<std::size_t>(j + 1)]; ++e) {
+                                          const Event& ev = events[static_cast<std::size_t>(e)];
+                                          const T* d_current = buffer_.data() + ev.row;
+                                          for (Index i = 0; i < n; ++i)
+                                              column[i] += ev.value * d_current[i];
+                                      }
+                                  });
     }
 
     PopulationConfig config_;
