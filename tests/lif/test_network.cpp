@@ -145,6 +145,36 @@ TEST_CASE("binned counts drive the network like spike trains spread evenly over 
         REQUIRE(g1[i] == Approx(g2[i]).epsilon(1e-10).margin(1e-12));
 }
 
+TEST_CASE("event-driven input gives the GEMM path's results") {
+    rc::prop("sparse and dense input projections, whole and chunked tapes", [] {
+        const auto seed = *rc::gen::arbitrary<std::uint32_t>();
+        lif::NetworkConfig c = test::small_config(*rc::gen::inRange<Index>(3, 30), 9, 2);
+        const Index batch = *rc::gen::inRange<Index>(1, 4), steps = 10 * *rc::gen::inRange<Index>(1, 6);
+        const Index chunk = *rc::gen::inRange<Index>(0, steps + 1);
+        c.sparse_input_density = 1.0;
+        lif::Network<double> sparse(c, seed);
+        c.sparse_input_density = 0.0;
+        lif::Network<double> dense(c, seed);
+        const Tensor<double, 3> x = test::input_spikes<double>(batch, steps, c.inputs, 60.0, seed);
+        lif::ForwardOptions<double> options;
+        options.bptt.chunk_steps = chunk;
+        const Tensor<double, 3>& y1 = sparse.forward(x, lif::InputKind::spike_trains, options);
+        const Tensor<double, 3>& y2 = dense.forward(x, lif::InputKind::spike_trains, options);
+        RC_ASSERT(sparse.sparse_input());
+        RC_ASSERT(!dense.sparse_input());
+        RC_ASSERT(sparse.spikes().count() == dense.spikes().count());
+        for (std::size_t i = 0; i < y1.size(); ++i)
+            RC_ASSERT(std::abs(y1.data()[i] - y2.data()[i]) < 1e-12 * (1.0 + std::abs(y2.data()[i])));
+        const Tensor<double, 3> d = random_d_readout(sparse, seed);
+        sparse.backward(d);
+        dense.backward(d);
+        const std::span<const double> g1 = sparse.parameters().gradients();
+        const std::span<const double> g2 = dense.parameters().gradients();
+        for (std::size_t i = 0; i < g1.size(); ++i)
+            RC_ASSERT(std::abs(g1[i] - g2[i]) < 1e-11 * (1.0 + std::abs(g2[i])));
+    });
+}
+
 TEST_CASE("rates and filtered activity follow from the spikes") {
     lif::NetworkConfig c = test::small_config();
     c.steps_per_bin = 4;

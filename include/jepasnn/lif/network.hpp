@@ -4,12 +4,11 @@
 // homeostatic and weight penalties; with forward over a batch, backward from dL/d(readout) into
 // one contiguous gradient buffer, and the projection that follows every optimizer step.
 //
-//   input current   I_t = W_in x_t + b + W_rec S_{t−1}      (x_t: spikes at 1 ms, or a bin's
-//                                                           counts spread evenly over its steps)
-//   neurons         LifPopulation<T, Policies>             (lif/population.hpp)
-//   filtered rate   f_t = λ f_{t−1} + (1 − λ) S_t / dt     (Hz), λ = exp(−dt/τ_readout)
-//   bin average     F_k = mean of f_t over the steps of bin k
-//   readout         Y_k = W_out F_k[readout neurons] + b_out
+//   input current   I_t = W_in x_t + b + W_rec S_{t−1}   (lif/input_projection.hpp; x_t: spikes
+//                                                        at 1 ms or a bin's counts / L)
+//   neurons         LifPopulation<T, Policies>          (lif/population.hpp)
+//   readout         Y_k = W_out F_k + b_out, F_k the bin average of exponentially filtered
+//                   spikes in Hz                        (lif/readout.hpp)
 #pragma once
 
 #include <Eigen/Core>
@@ -28,17 +27,13 @@
 #include "../core/tensor.hpp"
 #include "../core/threads.hpp"
 #include "initialization.hpp"
+#include "input_projection.hpp"
 #include "parameters.hpp"
 #include "policies.hpp"
 #include "population.hpp"
+#include "readout.hpp"
 
 namespace jepasnn::lif {
-
-/// What the input tensor holds.
-enum class InputKind {
-    binned_counts,  // (B, K, F): spike counts per bin; each of the bin's steps gets count / steps
-    spike_trains,   // (B, T, F): spikes (or any non-negative drive) at every 1 ms step
-};
 
 struct NetworkConfig {
     Index inputs = 0;          // F
@@ -57,6 +52,9 @@ struct NetworkConfig {
     bool learn_beta = false;
     bool learn_threshold = false;
     bool readout_excitatory_only = true;  // readout from E neurons (else from all)
+    /// Spike-train input with at most this fraction of non-zeros is propagated event by event
+    /// (0: always one GEMM); the result is the same up to summation order.
+    double sparse_input_density = 0.05;
     // Initialisation.
     RecurrentInit recurrent_init{};
     double input_weight_total = 5.0;  // expected Σ_j W_in[i, j]
@@ -110,6 +108,7 @@ class Network {
                      Sign sign = {}, Rate rate = {}, Regularizer regularizer = {})
         : config_(validated(config)),
           population_(population_config(config_), surrogate),
+          readout_(readout_settings(config_)),
           sign_(sign),
           rate_(rate),
           regularizer_(regularizer) {
@@ -207,25 +206,24 @@ class Network {
         require(kind == InputKind::binned_counts || length % l == 0, where, "spike trains have ",
                 length, " steps, expected a multiple of ", l, " (steps per bin)");
         check_input(where, input);
-        batch_ = batch;
-        bins_ = kind == InputKind::binned_counts ? length : length / l;
-        steps_ = bins_ * l;
-        input_ = &input;
-        kind_ = kind;
-        const Index n = neurons();
         if (options.initial_state != nullptr)
-            require_shape(where, "initial trace", options.initial_state->trace, batch, n);
+            require_shape(where, "initial trace", options.initial_state->trace, batch, neurons());
+        have_forward_ = false;
 
-        InputCurrents source(*this);
-        if (kind == InputKind::binned_counts) source.prepare_bins();
+        const Index steps = kind == InputKind::binned_counts ? length * l : length;
+        input_.prepare(input, kind, l, std::as_const(*this).input_weights(),
+                       config_.sparse_input_density);
         const PopulationState<T>* initial =
             options.initial_state != nullptr ? &options.initial_state->neurons : nullptr;
-        population_.forward(source, batch, steps_, population_parameters(), initial, options.bptt,
+        population_.forward(input_, batch, steps, population_parameters(), initial, options.bptt,
                             options.record_currents);
-        filter_and_read_out(options.initial_state);
+        readout_.forward(population_.spikes(),
+                         options.initial_state != nullptr ? &options.initial_state->trace : nullptr,
+                         std::as_const(*this).readout_weights(),
+                         std::as_const(*this).readout_bias());
         evaluate_penalties();
         have_forward_ = true;
-        return readout_;
+        return readout_.readout();
     }
 
     // ---- backward ---------------------------------------------------------------------------
@@ -235,41 +233,31 @@ class Network {
     void backward(const Tensor<T, 3>& d_readout, const Tensor<T, 3>* d_filtered = nullptr) {
         constexpr const char* where = "lif::Network::backward";
         require(have_forward_, where, "no forward to differentiate (one backward per forward)");
-        const Index n = neurons(), r = config_.readout_neurons(), d = config_.readout_dim;
-        const Index rows = batch_ * bins_;
-        check_tensor(where, "d_readout", d_readout, d);
+        const Index n = neurons();
+        check_tensor(where, "d_readout", d_readout, config_.readout_dim);
         if (d_filtered != nullptr) check_tensor(where, "d_filtered", *d_filtered, n);
         have_forward_ = false;
 
-        // Readout: Y = F_R W_outᵀ + b_out  →  dW_out += dYᵀ F_R, db_out += Σ dY, dF_R = dY W_out.
-        const Eigen::Map<const RowMatrix<T>> dy(d_readout.data(), rows, d);     // (B·K, D)
-        const Eigen::Map<const RowMatrix<T>> f_all(filtered_.data(), rows, n);  // (B·K, N)
-        params_.gradient(w_out_).noalias() += dy.transpose() * f_all.leftCols(r);
-        params_.gradient(b_out_) += dy.colwise().sum().transpose();
-        d_filtered_.resize(rows, n);  // (B·K, N) dL/dF
-        if (d_filtered != nullptr)
-            d_filtered_ = Eigen::Map<const RowMatrix<T>>(d_filtered->data(), rows, n);
-        else
-            d_filtered_.setZero();
-        d_filtered_.leftCols(r).noalias() += dy * readout_weights();
-
-        InputCurrents source(*this);
-        if (kind_ == InputKind::binned_counts) source.zero_bin_gradients();
-        ReadoutSink sink(*this);
-        const PopulationParameters<T> p = population_parameters();
+        // r_i = Σ S / (B·T·dt): the homeostatic dL/dr becomes a constant per neuron in dL/dS.
+        const T per_spike = T(1) / static_cast<T>(batch() * steps() * config_.dt_ms * 1e-3);
+        readout_.backward(d_readout, d_filtered, std::as_const(*this).readout_weights(),
+                          params_.gradient(w_out_), params_.gradient(b_out_),
+                          Vector<T>(d_rates_ * per_spike));
+        input_.begin_backward(params_.gradient(w_in_).data());
         PopulationGradients<T> g;
         g.bias = params_.gradient(bias_).data();
         if (config_.recurrent) g.recurrent = params_.gradient(*w_rec_).data();
         if (beta_) g.beta = params_.gradient(*beta_).data();
         if (threshold_) g.threshold = params_.gradient(*threshold_).data();
-        population_.backward(source, sink, p, g);
-        if (kind_ == InputKind::binned_counts) source.finish_bins();
+        population_.backward(input_, readout_, population_parameters(), g);
+        input_.end_backward();
 
         // Weight regularisation, evaluated by forward at the same parameters.
+        const Index in_size = n * config_.inputs;
         MatrixMap d_w_in = params_.gradient(w_in_);  // (N, F)
-        d_w_in += regularization_gradient_.topRows(n * config_.inputs).reshaped(n, config_.inputs);
+        d_w_in += regularization_gradient_.head(in_size).reshaped(n, config_.inputs);
         if (config_.recurrent)
-            params_.gradient(*w_rec_) += regularization_gradient_.bottomRows(n * n).reshaped(n, n);
+            params_.gradient(*w_rec_) += regularization_gradient_.tail(n * n).reshaped(n, n);
     }
 
     // ---- after each optimizer step ----------------------------------------------------------
@@ -289,11 +277,11 @@ class Network {
     }
 
     // ---- what the last forward produced (student metrics) -----------------------------------
-    const Tensor<T, 3>& readout() const { return readout_; }  // (B, K, D)
+    const Tensor<T, 3>& readout() const { return readout_.readout(); }  // (B, K, D)
     /// (B, K, N) filtered rates (Hz) averaged over each bin; E neurons first.
-    const Tensor<T, 3>& filtered() const { return filtered_; }
+    const Tensor<T, 3>& filtered() const { return readout_.filtered(); }
     /// (N) firing rates in Hz over the whole batch.
-    const Vector<T>& rates() const { return rates_; }
+    const Vector<T>& rates() const { return readout_.rates(); }
     /// (N) dL_homeostasis/dr (per Hz): its spike-gradient constant is this / (B·T·dt).
     const Vector<T>& rate_gradient() const { return d_rates_; }
     T homeostasis_penalty() const { return homeostasis_; }
@@ -301,12 +289,19 @@ class Network {
     const SpikeRecord& spikes() const { return population_.spikes(); }
     /// E/I input-current sums (when the forward recorded them).
     const CurrentStatistics& current_statistics() const { return population_.current_statistics(); }
-    NetworkState<T> final_state() const { return {population_.final_state(), trace_final_}; }
-    Index batch() const { return batch_; }
-    Index bins() const { return bins_; }
-    Index steps() const { return steps_; }
-    /// Bytes held between forward and backward by the BPTT tape.
-    std::size_t tape_bytes() const { return population_.tape_bytes(); }
+    NetworkState<T> final_state() const {
+        return {population_.final_state(), readout_.final_trace()};
+    }
+    Index batch() const { return population_.batch(); }
+    Index bins() const { return readout_.bins(); }
+    Index steps() const { return population_.steps(); }
+    /// Whether the last forward propagated its input event by event.
+    bool sparse_input() const { return input_.sparse(); }
+    /// Bytes held between forward and backward by the BPTT tape (population, input events,
+    /// readout buffers).
+    std::size_t tape_bytes() const {
+        return population_.tape_bytes() + input_.bytes() + readout_.bytes();
+    }
     /// The neurons themselves (tape accessors, configuration).
     const Population& population() const { return population_; }
 
@@ -325,113 +320,6 @@ class Network {
     }
 
   private:
-    // External input currents for the population: one GEMM over all B·T rows (spike trains) or
-    // B·K rows (binned counts, then repeated over each bin's steps).
-    class InputCurrents {
-      public:
-        explicit InputCurrents(Network& net) : net_(net) {}
-
-        /// Binned input: C = (X / L) W_inᵀ once, (B·K, N).
-        void prepare_bins() {
-            const Index rows = net_.batch_ * net_.bins_;
-            net_.bin_currents_.noalias() = (input_rows(rows) * net_.input_weights().transpose()) /
-                                           static_cast<T>(net_.config_.steps_per_bin);
-        }
-        void zero_bin_gradients() {
-            net_.bin_gradients_.setZero(net_.batch_ * net_.bins_, net_.neurons());
-        }
-        /// dW_in += G_binᵀ X / L with G_bin the per-bin sums of dL/dI.
-        void finish_bins() {
-            const Index rows = net_.batch_ * net_.bins_;
-            net_.params_.gradient(net_.w_in_).noalias() +=
-                (net_.bin_gradients_.transpose() * input_rows(rows)) /
-                static_cast<T>(net_.config_.steps_per_bin);
-        }
-
-        void fill(Index t0, Index t1, T* out) const {
-            const Index n = net_.neurons(), len = t1 - t0, steps = net_.steps_;
-            if (net_.kind_ == InputKind::binned_counts) {
-                const Index l = net_.config_.steps_per_bin;
-                for (Index b = 0; b < net_.batch_; ++b)
-                    for (Index t = t0; t < t1; ++t)
-                        Eigen::Map<RowVector<T>>(out + (b * len + t - t0) * n, n) =
-                            net_.bin_currents_.row(b * net_.bins_ + t / l);
-                return;
-            }
-            const ConstMatrixMap w_in = std::as_const(net_).input_weights();  // (N, F)
-            if (len == steps) {  // the whole sequence: one GEMM over all B·T rows
-                Eigen::Map<RowMatrix<T>>(out, net_.batch_ * steps, n).noalias() =
-                    input_rows(net_.batch_ * steps) * w_in.transpose();
-                return;
-            }
-            for (Index b = 0; b < net_.batch_; ++b)
-                Eigen::Map<RowMatrix<T>>(out + b * len * n, len, n).noalias() =
-                    sequence_rows(b, t0, len) * w_in.transpose();
-        }
-
-        void backward(Index t0, Index t1, const T* d) const {
-            const Index n = net_.neurons(), len = t1 - t0, steps = net_.steps_;
-            if (net_.kind_ == InputKind::binned_counts) {
-                const Index l = net_.config_.steps_per_bin;
-                for (Index b = 0; b < net_.batch_; ++b)
-                    for (Index t = t0; t < t1; ++t)
-                        net_.bin_gradients_.row(b * net_.bins_ + t / l) +=
-                            Eigen::Map<const RowVector<T>>(d + (b * len + t - t0) * n, n);
-                return;
-            }
-            MatrixMap d_w_in = net_.params_.gradient(net_.w_in_);  // (N, F)
-            if (len == steps) {
-                const Eigen::Map<const RowMatrix<T>> g(d, net_.batch_ * steps, n);
-                d_w_in.noalias() += g.transpose() * input_rows(net_.batch_ * steps);
-                return;
-            }
-            for (Index b = 0; b < net_.batch_; ++b) {
-                const Eigen::Map<const RowMatrix<T>> g(d + b * len * n, len, n);
-                d_w_in.noalias() += g.transpose() * sequence_rows(b, t0, len);
-            }
-        }
-
-      private:
-        Eigen::Map<const RowMatrix<T>> input_rows(Index rows) const {
-            return {net_.input_->data(), rows, net_.config_.inputs};
-        }
-        Eigen::Map<const RowMatrix<T>> sequence_rows(Index b, Index t0, Index len) const {
-            const Index f = net_.config_.inputs;
-            return {net_.input_->data() + (b * net_.steps_ + t0) * f, len, f};
-        }
-        Network& net_;
-    };
-
-    // dL/dS from the readout filter (a reverse-time recursion per sequence) and the homeostatic
-    // constant per neuron.
-    class ReadoutSink {
-      public:
-        explicit ReadoutSink(Network& net) : net_(net) {
-            net_.d_trace_.setZero(net_.batch_, net_.neurons());
-            const T per_spike = T(1) / static_cast<T>(net_.batch_ * net_.steps_ * net_.dt_s());
-            net_.d_spike_homeostasis_ = net_.d_rates_ * per_spike;
-        }
-        void add_spike_gradient(Index b, Index t, T* d_spike) const {
-            // f_t = λ f_{t−1} + c S_t, F_k = mean_{t ∈ k} f_t:
-            //   dL/df_t = dL/dF_k(t) / L + λ dL/df_{t+1},  dL/dS_t += c dL/df_t.
-            const Index n = net_.neurons(), l = net_.config_.steps_per_bin;
-            const T lambda = net_.trace_decay(), c = net_.trace_gain();
-            const T inv_l = T(1) / static_cast<T>(l);
-            const T* d_f = net_.d_filtered_.row(b * net_.bins_ + t / l).data();  // (N)
-            T* d_trace = net_.d_trace_.row(b).data();                            // (N)
-            const T* homeostasis = net_.d_spike_homeostasis_.data();             // (N)
-            for (Index i = 0; i < n; ++i) {
-                d_trace[i] = lambda * d_trace[i] + inv_l * d_f[i];
-                d_spike[i] += c * d_trace[i] + homeostasis[i];
-            }
-        }
-        void add_membrane_gradient(Index, Index, T*) const {}
-        void truncate(Index b) const { net_.d_trace_.row(b).setZero(); }
-
-      private:
-        Network& net_;
-    };
-
     static NetworkConfig validated(const NetworkConfig& c) {
         constexpr const char* where = "lif::NetworkConfig";
         require(c.inputs >= 1, where, "inputs is ", c.inputs, ", expected >= 1");
@@ -448,6 +336,8 @@ class Network {
                 where, "threshold, bias and input_weight_total must be finite");
         require(c.refractory_steps >= 0, where, "refractory_steps is ", c.refractory_steps,
                 ", expected >= 0");
+        require(c.sparse_input_density >= 0.0 && c.sparse_input_density <= 1.0, where,
+                "sparse_input_density is ", c.sparse_input_density, ", expected in [0, 1]");
         return c;
     }
 
@@ -458,6 +348,10 @@ class Network {
         p.refractory_steps = c.refractory_steps;
         p.excitatory_presynaptic = c.excitatory;
         return p;
+    }
+
+    static typename FilteredReadout<T>::Settings readout_settings(const NetworkConfig& c) {
+        return {c.steps_per_bin, c.dt_ms, c.tau_readout_ms, c.readout_neurons()};
     }
 
     std::size_t recurrent_block() const {
@@ -486,68 +380,18 @@ class Network {
     void check_tensor(const char* where, const char* what, const Tensor<T, 3>& t,
                       Index features) const {
         const auto s = t.shape();
-        require(static_cast<Index>(s[0]) == batch_ && static_cast<Index>(s[1]) == bins_ &&
+        require(static_cast<Index>(s[0]) == batch() && static_cast<Index>(s[1]) == bins() &&
                     static_cast<Index>(s[2]) == features,
-                where, what, " is ", s[0], "x", s[1], "x", s[2], ", expected ", batch_, "x", bins_,
-                "x", features);
+                where, what, " is ", s[0], "x", s[1], "x", s[2], ", expected ", batch(), "x",
+                bins(), "x", features);
         require_finite(where, what, t.data(), t.size());
-    }
-
-    double dt_s() const { return config_.dt_ms * 1e-3; }
-    T trace_decay() const {
-        return static_cast<T>(std::exp(-config_.dt_ms / config_.tau_readout_ms));
-    }
-    /// (1 − λ)/dt: the filtered trace of a constant rate r settles at r (Hz).
-    T trace_gain() const {
-        return static_cast<T>((1.0 - std::exp(-config_.dt_ms / config_.tau_readout_ms)) / dt_s());
-    }
-
-    /// Rates, filtered bin averages and the readout, from the spike record.
-    void filter_and_read_out(const NetworkState<T>* initial) {
-        const Index n = neurons(), l = config_.steps_per_bin, d = config_.readout_dim;
-        const Index r = config_.readout_neurons();
-        const SpikeRecord& spikes = population_.spikes();
-        filtered_.resize({static_cast<std::size_t>(batch_), static_cast<std::size_t>(bins_),
-                          static_cast<std::size_t>(n)});
-        readout_.resize({static_cast<std::size_t>(batch_), static_cast<std::size_t>(bins_),
-                         static_cast<std::size_t>(d)});
-        trace_final_.resize(batch_, n);
-        const T lambda = trace_decay(), c = trace_gain(), inv_l = T(1) / static_cast<T>(l);
-        std::vector<Vector<double>> counts(static_cast<std::size_t>(batch_));
-        detail::parallel_for_work(batch_ * steps_ * n, 0, batch_, [&](std::int64_t b) {
-            Vector<T> trace = Vector<T>::Zero(n);  // (N) f_t
-            if (initial != nullptr) trace = initial->trace.row(b).transpose();
-            Vector<double>& count = counts[static_cast<std::size_t>(b)];
-            count.setZero(n);
-            Eigen::Map<RowMatrix<T>> f(filtered_.data() + b * bins_ * n, bins_, n);  // (K, N)
-            f.setZero();
-            for (Index t = 0; t < steps_; ++t) {
-                trace *= lambda;
-                spikes.for_each_active(b, t, [&](Index i, auto s) {
-                    trace(i) += c * static_cast<T>(s);
-                    count(i) += static_cast<double>(s);
-                });
-                f.row(t / l) += inv_l * trace.transpose();
-            }
-            trace_final_.row(b) = trace.transpose();
-        });
-        Vector<double> total = Vector<double>::Zero(n);
-        for (const Vector<double>& c_b : counts)
-            total += c_b;
-        rates_ = (total / (static_cast<double>(batch_ * steps_) * dt_s())).template cast<T>();
-
-        const Index rows = batch_ * bins_;
-        const Eigen::Map<const RowMatrix<T>> f_all(filtered_.data(), rows, n);
-        Eigen::Map<RowMatrix<T>> y(readout_.data(), rows, d);
-        y.noalias() = f_all.leftCols(r) * readout_weights().transpose();
-        y.rowwise() += readout_bias().col(0).transpose();
     }
 
     void evaluate_penalties() {
         const Index n = neurons();
         d_rates_.setZero(n);
         homeostasis_ = static_cast<T>(rate_.evaluate(
-            std::span<const T>(rates_.data(), static_cast<std::size_t>(n)),
+            std::span<const T>(rates().data(), static_cast<std::size_t>(n)),
             constraints::PopulationSizes{static_cast<std::size_t>(config_.excitatory),
                                          static_cast<std::size_t>(config_.inhibitory)},
             std::span<T>(d_rates_.data(), static_cast<std::size_t>(n))));
@@ -568,6 +412,8 @@ class Network {
 
     NetworkConfig config_;
     Population population_;
+    InputProjection<T> input_;
+    FilteredReadout<T> readout_;
     Sign sign_;
     Rate rate_;
     Regularizer regularizer_;
@@ -580,23 +426,10 @@ class Network {
     std::vector<constraints::PresynapticSign> input_signs_;  // (F) all +1
 
     // The last forward.
-    const Tensor<T, 3>* input_ = nullptr;
-    InputKind kind_ = InputKind::spike_trains;
-    Index batch_ = 0, bins_ = 0, steps_ = 0;
     bool have_forward_ = false;
-    RowMatrix<T> bin_currents_;  // (B·K, N) binned input only
-    Tensor<T, 3> filtered_;      // (B, K, N)
-    Tensor<T, 3> readout_;       // (B, K, D)
-    RowMatrix<T> trace_final_;   // (B, N)
-    Vector<T> rates_, d_rates_;  // (N) Hz, dL/dr
+    Vector<T> d_rates_;  // (N) dL_homeostasis/dr
     T homeostasis_ = T(0), regularization_ = T(0);
     Vector<T> regularization_gradient_;  // (N·F + N·N) at the forward's parameters
-
-    // Backward scratch.
-    RowMatrix<T> d_filtered_;        // (B·K, N)
-    RowMatrix<T> d_trace_;           // (B, N) dL/df carried backwards in time
-    RowMatrix<T> bin_gradients_;     // (B·K, N) binned input only
-    Vector<T> d_spike_homeostasis_;  // (N)
 };
 
 }  // namespace jepasnn::lif

@@ -48,27 +48,28 @@ JEPASNN_HOST_DEVICE inline T membrane_after_reset(T v, T s, T r, T theta) {
         return Reset::reset(v, s - r, theta);
 }
 
+/// `active` is 1 − M_t (0 while refractory, 1 otherwise): a factor rather than a branch, so that
+/// loops over neurons vectorise.
 template <class Reset, class Surrogate, class T>
 JEPASNN_HOST_DEVICE inline StepState<T> lif_step_forward(const Surrogate& surrogate, T u_prev,
-                                                         T drive, T beta, T theta,
-                                                         bool refractory) {
+                                                         T drive, T beta, T theta, T active) {
     StepState<T> out;
     out.reset = reset_signal(u_prev, theta);
-    out.pre_reset = Reset::integrate(u_prev, refractory ? T(0) : drive, out.reset, beta, theta);
-    out.spike = refractory ? T(0) : surrogate.spike(out.pre_reset - theta);
+    out.pre_reset = Reset::integrate(u_prev, active * drive, out.reset, beta, theta);
+    out.spike = active * surrogate.spike(out.pre_reset - theta);
     out.membrane = membrane_after_reset<Reset>(out.pre_reset, out.spike, out.reset, theta);
     return out;
 }
 
 /// Backward of lif_step_forward. dL/dS_t arrives in two parts, d_spike (from downstream: losses,
 /// readout) and d_spike_recurrent (from the next step's recurrent input), combined by the
-/// SpikeGradient policy; d_membrane is dL/dU_t from downstream and from step t + 1. u_prev, v, s
-/// and r are the forward's U_{t−1}, V_t, S_t and R_t.
+/// SpikeGradient policy; d_membrane is dL/dU_t from downstream and from step t + 1. u_prev, v, s,
+/// r and active are the forward's U_{t−1}, V_t, S_t, R_t and 1 − M_t.
 template <class Reset, class SpikeGradient, class Surrogate, class T>
 JEPASNN_HOST_DEVICE inline StepGradient<T> lif_step_backward(const Surrogate& surrogate, T d_spike,
                                                              T d_spike_recurrent, T d_membrane,
                                                              T u_prev, T v, T s, T r, T beta,
-                                                             T theta, bool refractory) {
+                                                             T theta, T active) {
     T d_spike_total = SpikeGradient::sum(d_spike, d_spike_recurrent);
     T d_v = d_membrane;
     T d_theta = T(0);
@@ -80,12 +81,11 @@ JEPASNN_HOST_DEVICE inline StepGradient<T> lif_step_backward(const Surrogate& su
         d_theta = p.d_threshold * d_membrane;
     }
     // dL/dx at x = V − θ through the surrogate; S = spike(V − θ), so ∂x/∂V = 1 and ∂x/∂θ = −1.
-    const T d_x =
-        refractory ? T(0) : constraints::surrogate_backward(surrogate, v - theta, d_spike_total);
+    const T d_x = active * constraints::surrogate_backward(surrogate, v - theta, d_spike_total);
     d_v += d_x;
     d_theta -= d_x;
     const IntegrateGradient<T> g = Reset::integrate_backward(d_v, u_prev, r, beta, theta);
-    return {g.d_membrane_prev, refractory ? T(0) : g.d_drive, g.d_beta, g.d_threshold + d_theta};
+    return {g.d_membrane_prev, active * g.d_drive, g.d_beta, g.d_threshold + d_theta};
 }
 
 }  // namespace jepasnn::lif

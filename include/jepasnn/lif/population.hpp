@@ -26,6 +26,16 @@
 #include "policies.hpp"
 #include "spike_record.hpp"
 
+// The neuron loops read and write a dozen distinct per-neuron arrays: more than the compiler
+// will check for overlap at run time, so it is told they never alias.
+#if defined(__clang__)
+#define JEPASNN_LIF_NO_ALIAS _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define JEPASNN_LIF_NO_ALIAS _Pragma("GCC ivdep")
+#else
+#define JEPASNN_LIF_NO_ALIAS
+#endif
+
 namespace jepasnn::lif {
 
 namespace detail {
@@ -328,12 +338,9 @@ class LifPopulation {
         d_synaptic_.setZero(batch_, n);
         d_spikes_.setZero(batch_, n);
         const Index parts = part_count();
-        std::vector<Vector<double>> d_beta(parts), d_theta(parts), d_bias(parts);
-        for (Index p = 0; p < parts; ++p) {
-            d_beta[p].setZero(n);
-            d_theta[p].setZero(n);
-            d_bias[p].setZero(n);
-        }
+        const auto zeros = std::vector<T>(static_cast<std::size_t>(n), T(0));
+        std::vector<std::vector<T>> d_beta(static_cast<std::size_t>(parts), zeros),
+            d_theta = d_beta, d_bias = d_beta;  // (parts, N) partial sums
 
         const Index chunks = (steps_ + chunk_ - 1) / chunk_;
         for (Index c = chunks - 1; c >= 0; --c) {
@@ -346,7 +353,8 @@ class LifPopulation {
                 run_chunk(t0, t1, params, false);
             }
             detail::parallel_for_work(chunk_work(), 0, parts, [&](std::int64_t p) {
-                backward_chunk(p, t0, t1, start, params, sink, d_beta[p], d_theta[p], d_bias[p]);
+                const auto k = static_cast<std::size_t>(p);
+                backward_chunk(p, t0, t1, start, params, sink, d_beta[k], d_theta[k], d_bias[k]);
             });
             if (grads.recurrent != nullptr && params.recurrent != nullptr)
                 accumulate_recurrent_gradient(t0, t1, start, grads.recurrent);
@@ -359,12 +367,12 @@ class LifPopulation {
                     sink.truncate(b);
             }
         }
-        for (Index p = 0; p < parts; ++p)
+        for (std::size_t p = 0; p < d_beta.size(); ++p)
             for (Index i = 0; i < n; ++i) {
-                if (grads.beta != nullptr && beta_in_range_[static_cast<std::size_t>(i)])
-                    grads.beta[i] += static_cast<T>(d_beta[p](i));
-                if (grads.threshold != nullptr) grads.threshold[i] += static_cast<T>(d_theta[p](i));
-                if (grads.bias != nullptr) grads.bias[i] += static_cast<T>(d_bias[p](i));
+                const auto k = static_cast<std::size_t>(i);
+                if (grads.beta != nullptr && beta_in_range_[k]) grads.beta[i] += d_beta[p][k];
+                if (grads.threshold != nullptr) grads.threshold[i] += d_theta[p][k];
+                if (grads.bias != nullptr) grads.bias[i] += d_bias[p][k];
             }
     }
 
@@ -445,6 +453,10 @@ class LifPopulation {
             beta_[static_cast<std::size_t>(i)] = std::clamp(b, T(0), T(1));
         }
         alpha_ = std::clamp(static_cast<T>(config_.synaptic_decay), T(0), T(1));
+        if (params.bias != nullptr)
+            bias_.assign(params.bias, params.bias + n);
+        else
+            bias_.assign(static_cast<std::size_t>(n), T(0));
     }
 
     /// Adds W[:, j] · S_{t−1}[j] over the active presynaptic neurons of sequence b: excitatory
@@ -488,9 +500,9 @@ class LifPopulation {
                       CurrentStatistics* stats) {
         const Index n = neurons();
         const Index len = t1 - t0;
-        std::vector<std::pair<Index, T>> active;  // S_{t−1} of this sequence, nonzeros only
+        std::vector<std::pair<Index, T>> presynaptic;  // S_{t−1} of this sequence: non-zeros
         for (Index j = 0; j < n; ++j)
-            if (state_.spikes(b, j) != T(0)) active.emplace_back(j, state_.spikes(b, j));
+            if (state_.spikes(b, j) != T(0)) presynaptic.emplace_back(j, state_.spikes(b, j));
         std::vector<T> inhibitory(static_cast<std::size_t>(n), T(0));  // (N)
         std::vector<T> spikes(static_cast<std::size_t>(n));            // (N) S_t
         std::vector<T> resets(static_cast<std::size_t>(n));            // (N) R_t
@@ -499,40 +511,44 @@ class LifPopulation {
         T* syn = state_.synaptic.row(b).data();
         std::int32_t* counter = state_.refractory.row(b).data();
         const auto refractory_steps = static_cast<std::int32_t>(config_.refractory_steps);
+        const T* beta = beta_.data();
+        const T* theta = threshold_.data();
+        const T* bias = bias_.data();
+        const T alpha = alpha_;
+        const Surrogate surrogate = surrogate_;  // locals: no aliasing with the stores below
 
         for (Index t = t0; t < t1; ++t) {
             T* row = buffer_.data() + (b * len + (t - t0)) * n;  // (N) I_ext,t in, V_t out
             if (params.recurrent != nullptr)
-                add_recurrent(params.recurrent, active, row, inhibitory.data());
+                add_recurrent(params.recurrent, presynaptic, row, inhibitory.data());
             if (stats != nullptr) accumulate_currents(*stats, row, inhibitory.data());
-            active.clear();
+            // Branch-free over neurons, so that it vectorises.
+            JEPASNN_LIF_NO_ALIAS
             for (Index i = 0; i < n; ++i) {
-                const auto k = static_cast<std::size_t>(i);
-                T drive = row[i] + inhibitory[k];
-                if (params.bias != nullptr) drive += params.bias[i];
+                T drive = row[i] + inhibitory[static_cast<std::size_t>(i)] + bias[i];
                 if constexpr (Synapse::second_order) {
-                    syn[i] = alpha_ * syn[i] + drive;
+                    syn[i] = alpha * syn[i] + drive;
                     drive = syn[i];
                 }
-                const bool is_refractory = counter[i] > 0;
-                const StepState<T> st = lif_step_forward<Reset>(surrogate_, u[i], drive, beta_[k],
-                                                                threshold_[k], is_refractory);
+                const T active = counter[i] > 0 ? T(0) : T(1);
+                const StepState<T> st =
+                    lif_step_forward<Reset>(surrogate, u[i], drive, beta[i], theta[i], active);
                 row[i] = st.pre_reset;
                 u[i] = st.membrane;
-                spikes[k] = st.spike;
-                resets[k] = st.reset;
-                refractory[k] = is_refractory ? T(1) : T(0);
-                if (st.spike != T(0)) active.emplace_back(i, st.spike);
-                if (refractory_steps > 0) {
-                    // The refractory period starts at a threshold crossing (a hard event even
-                    // for graded surrogates).
-                    const bool fired = !is_refractory && st.pre_reset > threshold_[k];
-                    counter[i] = fired ? refractory_steps : std::max(counter[i] - 1, 0);
-                }
+                spikes[static_cast<std::size_t>(i)] = st.spike;
+                resets[static_cast<std::size_t>(i)] = st.reset;
+                refractory[static_cast<std::size_t>(i)] = T(1) - active;
+                // The refractory period starts at a threshold crossing (a hard event even for
+                // graded surrogates).
+                const bool fired = (active > T(0)) & (st.pre_reset > theta[i]);
+                counter[i] = fired ? refractory_steps : std::max(counter[i] - 1, 0);
             }
             spikes_.store(b, t, spikes.data());
             resets_.store(b, t, resets.data());
             if (refractory_steps > 0) refractory_.store(b, t, refractory.data());
+            presynaptic.clear();
+            spikes_.for_each_active(b, t,
+                                    [&](Index i, auto s) { presynaptic.emplace_back(i, T(s)); });
         }
         for (Index i = 0; i < n; ++i)
             state_.spikes(b, i) = spikes[static_cast<std::size_t>(i)];
@@ -555,45 +571,62 @@ class LifPopulation {
     /// dL/dI_syn and the recurrent dL/dS of the step after the one being processed.
     template <class Sink>
     void backward_chunk(Index p, Index t0, Index t1, const State& start,
-                        const PopulationParameters<T>& params, Sink& sink, Vector<double>& d_beta,
-                        Vector<double>& d_theta, Vector<double>& d_bias) {
+                        const PopulationParameters<T>& params, Sink& sink, std::vector<T>& d_beta,
+                        std::vector<T>& d_theta, std::vector<T>& d_bias) {
         const Index n = neurons();
         const Index len = t1 - t0;
         const auto [b0, b1] = part_range(p);
-        const bool has_refractory = config_.refractory_steps > 0;
-        std::vector<T> d_s(static_cast<std::size_t>(n));  // (N) dL/dS_t from downstream
+        const auto size = static_cast<std::size_t>(n);
+        // Per-row scratch: the tape's bits unpacked once so that the neuron loop vectorises.
+        std::vector<T> d_s(size), u_prev(size), s_now(size), r_now(size), m_now(size, T(0));
+        std::vector<T> s_prev(size), r_prev(size);
+        const T* beta = beta_.data();
+        const T* theta = threshold_.data();
+        const T alpha = alpha_;
+        const Surrogate surrogate = surrogate_;
+        T* d_beta_sum = d_beta.data();
+        T* d_theta_sum = d_theta.data();
+        T* d_bias_sum = d_bias.data();
         for (Index t = t1 - 1; t >= t0; --t) {
             for (Index b = b0; b < b1; ++b) {
                 T* row = buffer_.data() + (b * len + (t - t0)) * n;  // (N) V_t in, dL/dI_t out
-                const T* prev = row - n;                             // (N) V_{t−1} when t > t0
                 const T* d_s_rec = d_spikes_.row(b).data();          // (N) dL/dS_t via step t + 1
                 T* d_u = d_membrane_.row(b).data();                  // (N) dL/dU_t
                 T* d_syn = d_synaptic_.row(b).data();                // (N) dL/dI_syn,t+1
                 std::fill(d_s.begin(), d_s.end(), T(0));
                 sink.add_spike_gradient(b, t, d_s.data());
                 sink.add_membrane_gradient(b, t, d_u);
+                spikes_.unpack(b, t, s_now.data());
+                resets_.unpack(b, t, r_now.data());
+                if (config_.refractory_steps > 0) refractory_.unpack(b, t, m_now.data());
+                if (t == t0) {  // U_{t0−1}: the state at the chunk start
+                    std::copy_n(start.membrane.row(b).data(), n, u_prev.data());
+                } else if constexpr (Reset::delayed) {  // U_{t−1} = V_{t−1}
+                    std::copy_n(row - n, n, u_prev.data());
+                } else {  // U_{t−1} rebuilt from V_{t−1}, S_{t−1} and R_{t−1}
+                    spikes_.unpack(b, t - 1, s_prev.data());
+                    resets_.unpack(b, t - 1, r_prev.data());
+                    for (Index i = 0; i < n; ++i)
+                        u_prev[static_cast<std::size_t>(i)] = membrane_after_reset<Reset>(
+                            row[i - n], s_prev[static_cast<std::size_t>(i)],
+                            r_prev[static_cast<std::size_t>(i)], theta[i]);
+                }
+                JEPASNN_LIF_NO_ALIAS
                 for (Index i = 0; i < n; ++i) {
                     const auto k = static_cast<std::size_t>(i);
-                    const T theta = threshold_[k];
-                    const T u_prev = t > t0 ? membrane_after_reset<Reset>(
-                                                  prev[i], spikes_.template value<T>(b, t - 1, i),
-                                                  resets_.template value<T>(b, t - 1, i), theta)
-                                            : start.membrane(b, i);
-                    const bool is_refractory = has_refractory && refractory_.test(b, t, i);
                     const StepGradient<T> g = lif_step_backward<Reset, SpikeGradient>(
-                        surrogate_, d_s[k], d_s_rec[i], d_u[i], u_prev, row[i],
-                        spikes_.template value<T>(b, t, i), resets_.template value<T>(b, t, i),
-                        beta_[k], theta, is_refractory);
+                        surrogate, d_s[k], d_s_rec[i], d_u[i], u_prev[k], row[i], s_now[k],
+                        r_now[k], beta[i], theta[i], T(1) - m_now[k]);
                     d_u[i] = g.d_membrane_prev;
                     T d_current = g.d_drive;
                     if constexpr (Synapse::second_order) {
-                        d_syn[i] = g.d_drive + alpha_ * d_syn[i];  // I_syn,t = α I_syn,t−1 + I_t
+                        d_syn[i] = g.d_drive + alpha * d_syn[i];  // I_syn,t = α I_syn,t−1 + I_t
                         d_current = d_syn[i];
                     }
                     row[i] = d_current;
-                    d_beta(i) += g.d_beta;
-                    d_theta(i) += g.d_threshold;
-                    d_bias(i) += d_current;
+                    d_beta_sum[i] += g.d_beta;
+                    d_theta_sum[i] += g.d_threshold;
+                    d_bias_sum[i] += d_current;
                 }
             }
             // dL/dS_{t−1} = dL/dI_t · W for the part's sequences (skipped before the first step:
@@ -667,6 +700,7 @@ class LifPopulation {
     std::vector<T> beta_;              // (N) clamped decay
     std::vector<bool> beta_in_range_;  // (N) where the clamp passes gradients
     std::vector<T> threshold_;         // (N)
+    std::vector<T> bias_;              // (N) zeros without a bias
     T alpha_ = T(0);
     SpikeRecord spikes_;              // (B, T, N) S_t
     SpikeBits resets_;                // (B, T, N) R_t

@@ -57,6 +57,14 @@ class SpikeBits {
         }
     }
 
+    /// Row (b, t) as N values 0 or 1 in `out`.
+    template <class T>
+    void unpack(Index b, Index t, T* out) const {
+        const Word* words = row(b, t);
+        for (Index n = 0; n < neurons_; ++n)
+            out[n] = static_cast<T>((words[n / 64] >> (n % 64)) & Word{1});
+    }
+
     /// Calls f(neuron, value) for every spike in row (b, t), in increasing neuron order.
     template <class F>
     void for_each_active(Index b, Index t, F&& f) const {
@@ -128,6 +136,13 @@ class SpikeValues {
         T* out = values_.data() + (b * steps_ + t) * neurons_;
         for (Index n = 0; n < neurons_; ++n)
             out[n] = static_cast<T>(spikes[n]);
+    }
+
+    template <class U>
+    void unpack(Index b, Index t, U* out) const {
+        const T* values = row(b, t);
+        for (Index n = 0; n < neurons_; ++n)
+            out[n] = static_cast<U>(values[n]);
     }
 
     template <class F>
