@@ -57,8 +57,10 @@ struct NetworkConfig {
     double sparse_input_density = 0.05;
     // Initialisation.
     RecurrentInit recurrent_init{};
-    double input_weight_total = 5.0;  // expected Σ_j W_in[i, j]
-    double bias = 0.0;                // initial constant input current
+    /// Expected Σ_j W_in[i, j]: the mean drive per step is this times the mean input per input
+    /// and step (4 with 400 inputs at 10 Hz: 0.04 per step, V ≈ 0.8 θ at τ = 20 ms).
+    double input_weight_total = 4.0;
+    double bias = 0.0;  // initial constant input current
 
     Index neurons() const { return excitatory + inhibitory; }
     Index readout_neurons() const { return readout_excitatory_only ? excitatory : neurons(); }
