@@ -1,0 +1,86 @@
+// Weight regularisation of synaptic weights: a penalty on a flat block of weights and its
+// gradient, added (+=) into the matching gradient block. The network applies it to its input and
+// recurrent synapses; readout weights, biases and neuron parameters are left to the optimizer.
+#pragma once
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "../core/error.hpp"
+
+namespace jepasnn::constraints {
+
+/// The `WeightRegularizer` policy kind.
+///
+///     struct MyRegularizer {
+///         static constexpr std::string_view name = "my_reg";
+///         template <class T>   // returns the penalty; adds its gradient into dw
+///         T evaluate(std::span<const T> w, std::span<T> dw) const;
+///     };
+template <class P, class T>
+concept WeightRegularizer = requires(const P p, std::span<const T> w, std::span<T> dw) {
+    { P::name } -> std::convertible_to<std::string_view>;
+    { p.evaluate(w, dw) } -> std::convertible_to<T>;
+};
+
+namespace detail {
+template <class T>
+void require_same_length(std::string_view where, std::span<const T> w, std::span<T> dw) {
+    require_size(where, "gradient block", dw.size(), w.size());
+}
+}  // namespace detail
+
+/// L = (λ/2) Σ w², dL/dw = λ w (ridge; Krogh & Hertz, NIPS 1991).
+struct L2Regularizer {
+    static constexpr std::string_view name = "l2";
+    double strength = 1e-4;  // λ
+
+    template <class T>
+    T evaluate(std::span<const T> w, std::span<T> dw) const {
+        detail::require_same_length("L2Regularizer::evaluate", w, dw);
+        const T lambda = T(strength);
+        T sum_squares = T(0);
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            sum_squares += w[i] * w[i];
+            dw[i] += lambda * w[i];
+        }
+        return T(0.5) * lambda * sum_squares;
+    }
+};
+
+/// L = λ Σ |w|, dL/dw = λ sign(w) (0 at w = 0, the subgradient that keeps pruned synapses
+/// pruned).
+struct L1Regularizer {
+    static constexpr std::string_view name = "l1";
+    double strength = 1e-5;  // λ
+
+    template <class T>
+    T evaluate(std::span<const T> w, std::span<T> dw) const {
+        detail::require_same_length("L1Regularizer::evaluate", w, dw);
+        const T lambda = T(strength);
+        T sum_abs = T(0);
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            sum_abs += std::abs(w[i]);
+            dw[i] += lambda * T((w[i] > T(0)) - (w[i] < T(0)));
+        }
+        return lambda * sum_abs;
+    }
+};
+
+/// No weight penalty.
+struct NoRegularizer {
+    static constexpr std::string_view name = "none";
+
+    template <class T>
+    T evaluate(std::span<const T>, std::span<T>) const {
+        return T(0);
+    }
+};
+
+static_assert(WeightRegularizer<L2Regularizer, float> && WeightRegularizer<L1Regularizer, double>);
+static_assert(WeightRegularizer<NoRegularizer, float>);
+
+}  // namespace jepasnn::constraints
