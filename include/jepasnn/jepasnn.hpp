@@ -6,3 +6,10 @@
 #pragma once
 
 #include "core/core.hpp"
+#include "data/data.hpp"
+#include "cca/cca.hpp"
+#include "nn/nn.hpp"
+#include "jepa/jepa.hpp"
+#include "eval/eval.hpp"
+#include "lif/lif.hpp"
+#include "constraints/constraints.hpp"
