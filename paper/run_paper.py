@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # name, driver executable, plot scripts (paper/plots/*.py). Order is the data flow.
 EXPERIMENTS = [
     ("run_info", "paper_run_info", []),
+    ("cohort", "paper_cohort", []),
 ]
 
 # Keys that legitimately differ between two runs of the same build.
