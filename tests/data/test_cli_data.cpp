@@ -14,17 +14,19 @@ using jepasnn::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-std::string fixture() {
+std::string fixture_path() {
     return jepasnn::test::fixture_nwb().string();
 }
-#define REQUIRE_CLI()                                                  \
-    if (!jepasnn::test::have_cli) JEPASNN_SKIP("the CLI is not built " \
-                                               "(JEPASNN_BUILD_EXAMPLES=OFF)")
+#define REQUIRE_CLI()             \
+    if (!jepasnn::test::have_cli) \
+    JEPASNN_SKIP(                 \
+        "the CLI is not built "   \
+        "(JEPASNN_BUILD_EXAMPLES=OFF)")
 }  // namespace
 
 TEST_CASE("info json has the contract keys") {
     REQUIRE_CLI();
-    const auto r = run_cli({"info", fixture(), "--json"});
+    const auto r = run_cli({"info", fixture_path(), "--json"});
     INFO(r.err);
     REQUIRE(r.status == 0);
     const Json j = Json::parse(r.out);
@@ -45,7 +47,7 @@ TEST_CASE("info json has the contract keys") {
     CHECK(b["start"] == 155.0);
     CHECK(b["stop"] == 274.5);
     CHECK(b["tables"][0] == "Natural_Images_Lum_Matched_set_ophys_G_2019_presentations");
-    const auto text = run_cli({"info", fixture()});
+    const auto text = run_cli({"info", fixture_path()});
     CHECK(text.status == 0);
     CHECK(text.out.find("block 5") != std::string::npos);
 }
@@ -54,8 +56,8 @@ TEST_CASE("bin writes int32 counts and a units csv") {
     REQUIRE_CLI();
     TempDir dir;
     const std::string counts = (dir / "c.npy").string(), units = (dir / "u.csv").string();
-    const auto r = run_cli({"bin", fixture(), "--bin-ms", "10", "--block", "0", "--qc", "default",
-                            "--out", counts, "--units-out", units});
+    const auto r = run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--qc",
+                            "default", "--out", counts, "--units-out", units});
     INFO(r.err);
     REQUIRE(r.status == 0);
     const auto a = jepasnn::load_npy<std::int32_t>(counts);
@@ -66,17 +68,17 @@ TEST_CASE("bin writes int32 counts and a units csv") {
     CHECK(csv.rfind("column,unit_index,id,location,n_spikes_in_range,quality", 0) == 0);
     // The same counts through --state, and from the file in chunks.
     const std::string state = (dir / "s.npy").string(), stream = (dir / "t.npy").string();
-    REQUIRE(run_cli({"bin", fixture(), "--bin-ms", "10", "--state", "active", "--qc", "default",
-                     "--out", state})
+    REQUIRE(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--state", "active", "--qc",
+                     "default", "--out", state})
                 .status == 0);
-    REQUIRE(run_cli({"bin", fixture(), "--bin-ms", "10", "--block", "0", "--qc", "default",
+    REQUIRE(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--qc", "default",
                      "--stream", "--out", stream})
                 .status == 0);
     CHECK(jepasnn::load_npy<std::int32_t>(state).data == a.data);
     CHECK(jepasnn::load_npy<std::int32_t>(stream).data == a.data);
     // All units of block 0 match numpy's per-unit sums.
     const std::string all = (dir / "all.npy").string();
-    REQUIRE(run_cli({"bin", fixture(), "--bin-ms", "10", "--t-start", "5", "--t-stop", "124.5",
+    REQUIRE(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--t-start", "5", "--t-stop", "124.5",
                      "--out", all})
                 .status == 0);
     const auto every = jepasnn::load_npy<std::int32_t>(all);
@@ -93,21 +95,22 @@ TEST_CASE("bin rejects bad input with one line and no output") {
     check_cli_error(
         run_cli({"bin", (dir / "missing.nwb").string(), "--bin-ms", "10", "--out", out}),
         "missing.nwb");
-    check_cli_error(run_cli({"bin", fixture(), "--bin-ms", "0", "--out", out}), "--bin-ms");
-    check_cli_error(run_cli({"bin", fixture(), "--bin-ms", "10", "--block", "3", "--out", out}),
-                    "no stimulus block 3");
+    check_cli_error(run_cli({"bin", fixture_path(), "--bin-ms", "0", "--out", out}), "--bin-ms");
+    check_cli_error(
+        run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "3", "--out", out}),
+        "no stimulus block 3");
     const auto usage =
-        run_cli({"bin", fixture(), "--bin-ms", "10", "--t-start", "1", "--out", out});
+        run_cli({"bin", fixture_path(), "--bin-ms", "10", "--t-start", "1", "--out", out});
     check_cli_error(usage, "--t-stop");
     CHECK(usage.status == 2);
-    const auto both = run_cli({"bin", fixture(), "--bin-ms", "10", "--block", "0", "--t-start", "1",
-                               "--t-stop", "2", "--out", out});
+    const auto both = run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--t-start",
+                               "1", "--t-stop", "2", "--out", out});
     CHECK(both.status == 2);
-    check_cli_error(run_cli({"bin", fixture(), "--bin-ms", "10", "--t-start", "9", "--t-stop", "2",
-                             "--out", out}),
+    check_cli_error(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--t-start", "9", "--t-stop",
+                             "2", "--out", out}),
                     "empty");
     // The units CSV cannot be written: the counts file must not stay behind either.
-    check_cli_error(run_cli({"bin", fixture(), "--bin-ms", "10", "--block", "0", "--out", out,
+    check_cli_error(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--out", out,
                              "--units-out", (dir / "no/such/dir/u.csv").string()}),
                     "u.csv");
     CHECK(fs::is_empty(dir.path()));
@@ -122,7 +125,7 @@ TEST_CASE("bin rejects bad input with one line and no output") {
 
 TEST_CASE("qc prints the funnel and the recomputed metrics") {
     REQUIRE_CLI();
-    const auto r = run_cli({"qc", fixture(), "--json"});
+    const auto r = run_cli({"qc", fixture_path(), "--json"});
     INFO(r.err);
     REQUIRE(r.status == 0);
     const Json j = Json::parse(r.out);
@@ -136,7 +139,7 @@ TEST_CASE("qc prints the funnel and the recomputed metrics") {
     REQUIRE(j["comparison"].size() == 3);
     CHECK(j["comparison"][0]["metric"] == "firing_rate");
     CHECK(j["comparison"][0]["stored"].size() == 40);
-    const auto text = run_cli({"qc", fixture()});
+    const auto text = run_cli({"qc", fixture_path()});
     CHECK(text.status == 0);
     CHECK(text.out.find("presence_ratio > 0.9") != std::string::npos);
     const auto shared = jepasnn::test::shared_dir();

@@ -28,6 +28,11 @@ inline Mat random_matrix(Index rows, Index cols, std::uint64_t seed, std::uint64
     return m;
 }
 
+/// Σ out ⊙ w: a scalar loss whose gradient with respect to out is w (gradient checks).
+inline double weighted_sum(const Mat& out, const Mat& w) {
+    return (out.array() * w.array()).sum();
+}
+
 /// Fills every parameter with N(0, scale²) so that checks see general values (not the init).
 inline void randomize(jepasnn::nn::Parameters<double>& p, std::uint64_t seed, double scale = 0.5) {
     auto v = p.values();

@@ -13,11 +13,7 @@ using jepasnn::test::Mat;
 using jepasnn::test::random_matrix;
 using jepasnn::test::span_of;
 
-namespace {
-double weighted_sum(const Mat& out, const Mat& w) {
-    return (out.array() * w.array()).sum();
-}
-}  // namespace
+using jepasnn::test::weighted_sum;
 
 TEST_CASE("causal convolution matches its definition and central differences") {
     rc::prop("random shapes kernels and dilations", [] {
