@@ -66,9 +66,10 @@ Json real_cohort(const paper::DriverContext& ctx, const std::vector<fs::path>& f
     std::uint64_t units = 0, spikes = 0;
     double minutes = 0.0;
     std::vector<std::string> names;
+    for (const fs::path& given : files)
+        if (!fs::is_regular_file(given)) fail(given.string(), "NWB file not found");
     ProgressBar bar("check NWB files", files.size(), progress_style());
     for (const fs::path& given : files) {
-        if (!fs::is_regular_file(given)) fail(given.string(), "NWB file not found");
         const fs::path path = fs::absolute(given).lexically_normal();
         const data::NwbFile file(path);
         if (!file.has_units()) fail(path.string(), "has no /units table");

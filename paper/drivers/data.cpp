@@ -175,7 +175,9 @@ int main(int argc, char** argv) {
             DataConfig::from_json(ctx.section("data"), ctx.config_path.string() + ": profiles." +
                                                            ctx.profile_name + ".data");
         const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
-        const std::size_t shown = config.session.empty() ? 0 : cohort.index_of(config.session);
+        std::size_t shown = 0;
+        for (std::size_t k = 0; k < cohort.sessions.size(); ++k)
+            if (cohort.sessions[k].name == config.session) shown = k;
         const data::UnitFilter qc = data::vbn_default_filter();
 
         Json funnels = Json::array();

@@ -64,16 +64,6 @@ struct PaperCohort {
         require(!c.sessions.empty(), where, "lists no sessions");
         return c;
     }
-
-    /// The session named `name`, or an Error listing the cohort's sessions.
-    std::size_t index_of(const std::string& name) const {
-        std::string names;
-        for (std::size_t i = 0; i < sessions.size(); ++i) {
-            if (sessions[i].name == name) return i;
-            names += (i ? ", " : "") + sessions[i].name;
-        }
-        fail(manifest.string(), "no session '", name, "' (sessions: ", names, ")");
-    }
 };
 
 }  // namespace jepasnn::paper

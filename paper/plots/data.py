@@ -95,7 +95,11 @@ def session_figure(d, figures):
     ax.set_title(f"the same window binned at {1000 * s['bin_width_s']:g} ms (spike counts per bin)")
     cb = fig.colorbar(im, cax=fig.add_subplot(gs[2, 1]))
     cb.set_label("spikes / bin")
-    save(fig, figures, "data_session")
+    save(fig, figures, "data_session",
+         f"Data: {s['session']} binned in {s['overview_bin_s']:g} s bins over the whole session "
+         "with its stimulus blocks shaded (active task, passive replay), and a spike raster and its "
+         f"{1000 * s['bin_width_s']:g} ms binned counts around an image change (QC-passing units "
+         "grouped by area).")
 
 
 def qc_figure(d, figures):
@@ -142,7 +146,9 @@ def qc_figure(d, figures):
     ax.set_title("firing-rate distribution")
     ax.legend(frameon=False, loc="upper left")
     fig.tight_layout()
-    save(fig, figures, "data_qc")
+    save(fig, figures, "data_qc",
+         "Data: units removed by each criterion of the VBN default QC filter, per session, and the "
+         "firing-rate distribution of units that pass and fail QC (log axis).")
 
 
 def metrics_figure(d, figures):
@@ -179,7 +185,9 @@ def metrics_figure(d, figures):
         axes[0].legend(frameon=False, loc="upper left")
     fig.suptitle("unit quality metrics: recomputed from the spike times vs stored in the file")
     fig.tight_layout()
-    save(fig, figures, "data_quality_metrics")
+    save(fig, figures, "data_quality_metrics",
+         "Data: unit quality metrics recomputed from the spike times (and spike amplitudes) "
+         "against the values stored in the NWB units table; red line = identity.")
 
 
 def main():

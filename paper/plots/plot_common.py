@@ -24,13 +24,23 @@ def parse_args(description):
     return args
 
 
+def write_atomic(path, text):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)
 
 
-def save(fig, figures_dir, name):
-    """Writes <name>.png and <name>.pdf atomically (no timestamps in the PDF)."""
+def save(fig, figures_dir, name, caption):
+    """Writes <name>.png and <name>.pdf atomically (no timestamps in the PDF), and the one-line
+    caption REPORT.md shows under the figure to <name>.caption."""
+    caption = " ".join(caption.split())
+    write_atomic(os.path.join(figures_dir, f"{name}.caption"), caption + "\n")
     for ext, meta in (("png", {}), ("pdf", {"CreationDate": None})):
         final = os.path.join(figures_dir, f"{name}.{ext}")
         tmp = f"{final}.tmp-{os.getpid()}.{ext}"
