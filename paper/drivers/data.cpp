@@ -247,9 +247,11 @@ int main(int argc, char** argv) {
         metrics["units_after_qc"] = after;
         metrics["qc_kept_fraction"] =
             before ? static_cast<double>(after) / static_cast<double>(before) : 0.0;
+        // Keyed by the criterion's column ("isi_violations"), not its text ("isi_violations <
+        // 0.5"), whose dots would break dotted metric paths.
         Json funnel_removed;
         for (std::size_t c = 0; c < criteria.size(); ++c)
-            funnel_removed[criteria[c]] = removed[c];
+            funnel_removed[criteria[c].substr(0, criteria[c].find(' '))] = removed[c];
         metrics["qc_removed"] = funnel_removed;
         if (!kept_rates.empty()) {
             std::sort(kept_rates.begin(), kept_rates.end());

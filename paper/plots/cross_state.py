@@ -44,13 +44,17 @@ def main():
                 v = acc.get((task, rep, cond), [])
                 means.append(np.mean(v) if v else np.nan)
                 ax.scatter(np.full(len(v), xs[i]), v, s=9, color="k", zorder=3, lw=0)
-            bars = ax.bar(xs, means, width, color=color, label=label)
-            ax.bar_label(bars, fmt="%.2f", fontsize=6.5, padding=2)
+            ax.bar(xs, means, width, color=color, label=label)
+            for xi, m in zip(xs, means):
+                if np.isfinite(m):  # the mean, inside the bar's foot (the dots sit above)
+                    ax.text(xi, 0.02, f"{m:.2f}", ha="center", va="bottom", fontsize=6.5,
+                            color="white", rotation=90)
         if chance[task]:
             c = float(np.mean(chance[task]))
             ax.axhline(c, color="k", ls="--", lw=0.8)
-            ax.text(len(present) - 0.5, c, f"chance (majority class) {c:.2f}", fontsize=7,
-                    ha="right", va="bottom")
+            ax.text(len(present) - 0.55, c + 0.01, f"chance (majority class) {c:.2f}",
+                    fontsize=7, ha="right", va="bottom",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
         ax.set_xticks(x)
         ax.set_xticklabels([f"{label}\n(dim {dims.get(rep, '?')})" for rep, label in present],
                            fontsize=8)

@@ -106,7 +106,7 @@ def qc_figure(d, figures):
     funnel = read_json(os.path.join(d, "funnel.json"))
     with open(os.path.join(d, "units.csv")) as f:
         units = list(csv.DictReader(f))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.2, 1]})
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [1.5, 1]})
     ax = axes[0]
     sessions = funnel["sessions"]
     criteria = funnel["criteria"]
@@ -139,7 +139,7 @@ def qc_figure(d, figures):
         if rates["1"]:
             med = float(np.median(rates["1"]))
             ax.axvline(med, color="k", ls="--", lw=0.8)
-            ax.text(med, ax.get_ylim()[1] * 0.95, f" median {med:.1f} Hz", fontsize=7, va="top")
+            ax.text(med, ax.get_ylim()[1] * 0.95, f" median of QC-passing\n units {med:.1f} Hz", fontsize=7, va="top")
     ax.set_xscale("log")
     ax.set_xlabel("mean firing rate (Hz, log scale)")
     ax.set_ylabel("units (all sessions)")
