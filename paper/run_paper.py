@@ -247,8 +247,13 @@ def collect_benchmarks(bench_dir, out):
             if not fname.endswith(".json"):
                 continue
             doc = read_json(os.path.join(bench_dir, fname), "benchmark results")
-            if isinstance(doc, dict) and "cases" in doc:
-                comparisons[fname[:-5]] = doc
+            cases = doc.get("cases") if isinstance(doc, dict) else None
+            if not isinstance(cases, list) or not all(
+                    isinstance(c, dict) and {"case", "speedup"} <= set(c) for c in cases):
+                log(f"run_paper: skipping {os.path.join(bench_dir, fname)}: not a benchmark "
+                    "comparison (expected 'cases' with 'case' and 'speedup' each)")
+                continue
+            comparisons[fname[:-5]] = doc
     os.makedirs(os.path.join(out, "performance"), exist_ok=True)
     write_atomic(os.path.join(out, "performance", "benchmarks.json"),
                  json.dumps({"source": os.path.abspath(bench_dir) if bench_dir else None,

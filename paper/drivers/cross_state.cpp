@@ -88,7 +88,10 @@ std::optional<LatentTrack> teacher_latents(const fs::path& paper_dir,
                                            const std::optional<Json>& teacher,
                                            const std::string& session) {
     const fs::path file = paper_dir / "teacher" / ("latents_" + session + ".npy");
-    if (!teacher || !fs::exists(file)) return std::nullopt;
+    if (!teacher) return std::nullopt;
+    // The teacher writes latents for every session (paper contract): a missing file is an error,
+    // not a silently shorter average.
+    if (!fs::exists(file)) fail(file.string(), "teacher latents missing for session ", session);
     LatentTrack t;
     t.z = load_npy_matrix<double>(file);
     const std::string where = (paper_dir / "teacher" / "teacher.json").string();
@@ -96,6 +99,7 @@ std::optional<LatentTrack> teacher_latents(const fs::path& paper_dir,
                       ? json_get<double>(*teacher, "bin_width_s", where)
                       : json_get_or<double>(*teacher, "bin_width", 0.01, where);
     require_finite(file.string(), "latents", t.z);
+    require(t.bin_width > 0.0, where, "latent bin width is ", t.bin_width, " s, expected > 0");
     return t;
 }
 
@@ -281,7 +285,9 @@ std::vector<Outcome> decode(const RowMatrix<double>& features, const Task& t,
 
 RowMatrix<double> latent_features(const LatentTrack& track, const StateEvents& e,
                                   const CrossStateConfig& c, const std::string& where) {
-    const std::size_t n = c.window().n_bins();
+    // The response window in the track's own bins (the teacher may use another bin width).
+    const auto n = static_cast<std::size_t>(
+        std::max(1.0, std::round((c.window_stop_s - c.window_start_s) / track.bin_width)));
     RowMatrix<double> x(static_cast<Index>(e.labels.size()), track.z.cols());
     for (std::size_t i = 0; i < e.labels.size(); ++i)
         x.row(static_cast<Index>(i)) =

@@ -60,9 +60,6 @@ def main():
                            fontsize=8)
         ax.set_ylim(0, 1.08)
         ax.set_title(f"decoding {title}")
-        if "jepa" not in [k for k, _ in present]:
-            ax.text(0.5, 0.02, "JEPA latents missing: the teacher experiment did not run",
-                    transform=ax.transAxes, ha="center", fontsize=7, color="#e31a1c")
     axes[0].set_ylabel("accuracy (fraction of flashes)")
     axes[0].legend(frameon=False, fontsize=7, loc="upper left", ncol=3,
                    bbox_to_anchor=(0.0, 1.0))
@@ -70,6 +67,9 @@ def main():
                  f"{w0:g}–{w1:g} ms response (bars: mean over "
                  f"{summary['sessions']} sessions; dots: sessions)", fontsize=10)
     fig.tight_layout()
+    if "jepa" not in [k for k, _ in present]:
+        fig.text(0.5, -0.02, "JEPA latents missing: the teacher experiment did not run, so "
+                 "there are no latent bars", ha="center", fontsize=8, color="#e31a1c")
     save(fig, args.figures, "cross_state",
          "Cross-state: accuracy of linear decoders of image identity and of change vs the "
          "preceding flash, cross-validated within each state and transferred from the active task "
