@@ -31,6 +31,24 @@ std::vector<fs::path> nwb_files(const paper::DriverContext& ctx, const Json& sec
     return files;
 }
 
+/// Totals over a manifest's sessions (both kinds list units, spikes and duration_s).
+Json cohort_metrics(const Json& sessions, bool ground_truth) {
+    Json metrics;
+    metrics["ground_truth"] = ground_truth;
+    metrics["sessions"] = sessions.size();
+    std::uint64_t units = 0, spikes = 0;
+    double minutes = 0.0;
+    for (const Json& s : sessions) {
+        units += s["units"].get<std::uint64_t>();
+        spikes += s["spikes"].get<std::uint64_t>();
+        minutes += s["duration_s"].get<double>() / 60.0;
+    }
+    metrics["units"] = units;
+    metrics["spikes"] = spikes;
+    metrics["recording_minutes"] = minutes;
+    return metrics;
+}
+
 Json simulated_cohort(const paper::DriverContext& ctx, const Json& section) {
     const data::SimulatorConfig config =
         data::SimulatorConfig::from_json(section, "paper config: cohort");
@@ -39,19 +57,7 @@ Json simulated_cohort(const paper::DriverContext& ctx, const Json& section) {
     options.git_revision = JEPASNN_GIT_REVISION;
     const Json manifest = data::simulate_cohort(
         config, ctx.seed, paper::PaperCohort::simulated_dir(ctx.paper_dir), options);
-    Json metrics;
-    metrics["ground_truth"] = true;
-    metrics["sessions"] = manifest["sessions"].size();
-    std::uint64_t units = 0, spikes = 0;
-    double minutes = 0.0;
-    for (const Json& s : manifest["sessions"]) {
-        units += s["units"].get<std::uint64_t>();
-        spikes += s["spikes"].get<std::uint64_t>();
-        minutes += s["duration_s"].get<double>() / 60.0;
-    }
-    metrics["units"] = units;
-    metrics["spikes"] = spikes;
-    metrics["recording_minutes"] = minutes;
+    Json metrics = cohort_metrics(manifest["sessions"], true);
     metrics["latent_dim"] = config.latent_dim;
     return metrics;
 }
@@ -63,8 +69,6 @@ Json real_cohort(const paper::DriverContext& ctx, const std::vector<fs::path>& f
     manifest["format"] = paper::nwb_cohort_format;
     manifest["run"] = run_record(ctx.seed, JEPASNN_GIT_REVISION);
     manifest["sessions"] = Json::array();
-    std::uint64_t units = 0, spikes = 0;
-    double minutes = 0.0;
     std::vector<std::string> names;
     for (const fs::path& given : files)
         if (!fs::is_regular_file(given)) fail(given.string(), "NWB file not found");
@@ -93,19 +97,10 @@ Json real_cohort(const paper::DriverContext& ctx, const std::vector<fs::path>& f
                                         {"duration_s", duration},
                                         {"active_block", active.block},
                                         {"passive_block", passive.block}});
-        units += index.size();
-        spikes += index.total_spikes();
-        minutes += duration / 60.0;
         bar.advance();
     }
     write_json(paper::PaperCohort::nwb_manifest(ctx.paper_dir), manifest);
-    Json metrics;
-    metrics["ground_truth"] = false;
-    metrics["sessions"] = files.size();
-    metrics["units"] = units;
-    metrics["spikes"] = spikes;
-    metrics["recording_minutes"] = minutes;
-    return metrics;
+    return cohort_metrics(manifest["sessions"], false);
 }
 
 }  // namespace
