@@ -207,6 +207,27 @@ def real_nwb_files_run_through_cohort_data_and_cross_state(tmp, args):
     check("raw_transfer_accuracy" in cross and "latent_transfer_accuracy" not in cross and
           "ground_truth_transfer_accuracy" not in cross, f"cross_state keys {sorted(cross)}")
     check(all(0.0 <= cross[k] <= 1.0 for k in cross if k.endswith("_accuracy")), "accuracies")
+    # With the teacher's files present, the JEPA latents become a fourth representation; the
+    # teacher contract requires a latents file for every session of the cohort.
+    import numpy as np
+    teacher = os.path.join(paper_dir, "teacher")
+    os.makedirs(teacher)
+    with open(os.path.join(teacher, "teacher.json"), "w") as f:
+        json.dump({"bin_width_s": 0.01, "sessions": ["vbn_like_small"], "dims": 3}, f)
+    proc = driver(args, "cross_state", paper_dir)
+    one_line_error(proc, "latents_vbn_like_small.npy", "teacher latents missing")
+    rng = np.random.default_rng(7)
+    np.save(os.path.join(teacher, "latents_vbn_like_small.npy"), rng.normal(size=(28000, 3)))
+    proc = driver(args, "cross_state", paper_dir)
+    check(proc.returncode == 0, proc.stderr)
+    cross = json.load(open(os.path.join(paper_dir, "cross_state", "metrics.json")))
+    check(cross["latents_available"] is True and cross["dimensions"]["latent"] == 3 and
+          cross["dimensions"]["pca"] == 3, f"latent dimensions {cross['dimensions']}")
+    # Noise latents carry no image information: near chance, far below raw counts within state.
+    check(cross["latent_within_state_accuracy"] < cross["raw_within_state_accuracy"],
+          "noise latents decode worse than raw counts")
+    np.save(os.path.join(teacher, "latents_vbn_like_small.npy"), rng.normal(size=(100, 3)))
+    one_line_error(driver(args, "cross_state", paper_dir), "needs latent rows")
     # A simulated config with nwb_files given in the profile resolves them against the config.
     cfg = json.load(open(CONFIG))
     cfg["profiles"]["quick"]["cohort"]["nwb_files"] = [os.path.relpath(args.fixture, tmp)]
