@@ -221,8 +221,10 @@ def report(metrics, figures_dir, out_dir):
                  f"{cohort.get('units')} units, {cohort.get('recording_minutes', 0):.1f} min")
     lines += ["", "## Success criteria", "", f"Summary: {summary}.", "", table, "",
               "## Figures", ""]
+    # Without --no-figures the folder was emptied and redrawn by this run; with it, nothing there
+    # belongs to this run.
     figures = sorted((n[:-4] for n in os.listdir(figures_dir) if n.endswith(".png")),
-                     key=figure_order) if os.path.isdir(figures_dir) else []
+                     key=figure_order) if figures_dir and os.path.isdir(figures_dir) else []
     if not figures:
         lines += ["No figures (run without `--no-figures` to draw them).", ""]
     for k, name in enumerate(figures, 1):
@@ -324,7 +326,7 @@ def run(args):
     metrics["timing"] = timing
     metrics["runtime_s"] = round(time.perf_counter() - t_start, 3)
     write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1) + "\n")
-    report(metrics, figures, out)
+    report(metrics, None if args.no_figures else figures, out)
     log(f"paper ({args.profile}) written to {out} in {metrics['runtime_s']:.0f} s", quiet)
     return metrics, out
 
