@@ -3,15 +3,21 @@
 config), then every plot script, then metrics.json and REPORT.md.
 
     run_paper.py --config paper/config.json --bin <build>/paper/bin --profile full|quick
-                 --out <dir> [--expected expected_quick.json] [--same-metrics-as other.json]
-                 [--bench-results <dir>] [--quiet] [--no-figures]
+                 --out <dir> [--nwb FILE ...] [--bench-results <dir>]
+                 [--expected expected_quick.json] [--write-expected expected_quick.json]
+                 [--same-metrics-as other.json] [--quiet] [--no-figures]
 
 Layout of <dir>: one folder per experiment (driver outputs + its metrics.json), figures/*.png and
-*.pdf, metrics.json (all experiments' metrics, the run record, timing), REPORT.md. Files are
-written atomically; metrics.json and REPORT.md are removed at the start, so a failed run never
-leaves a stale complete-looking result behind.
+*.pdf (each with a one-line <name>.caption), metrics.json (all experiments' metrics, the run
+record, timing), REPORT.md. Files are written atomically; metrics.json and REPORT.md are removed
+at the start, so a failed run never leaves a stale complete-looking result behind.
+
+Real data: --nwb FILE... (or "nwb_files" in the profile's cohort section) runs the pipeline on
+real VBN session files instead of the simulated cohort; metrics that need ground truth are then
+reported as "n/a (no ground truth)".
 """
 import argparse
+import fnmatch
 import json
 import os
 import subprocess
@@ -24,10 +30,29 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXPERIMENTS = [
     ("run_info", "paper_run_info", []),
     ("cohort", "paper_cohort", []),
+    ("data", "paper_data", ["data.py"]),
+    ("cross_state", "paper_cross_state", ["cross_state.py"]),
 ]
+# Figures without a C++ driver: drawn from files run_paper.py itself collects.
+EXTRA_PLOTS = ["performance.py"]
 
 # Keys that legitimately differ between two runs of the same build.
 NONDETERMINISTIC = {"runtime_s", "timing"}
+# Top-level metrics sections that are not results of the pipeline's own computation.
+NOT_EXPECTED = {"run", "timing", "runtime_s", "performance", "profile"}
+
+# Tolerances written by --write-expected (first matching pattern wins). Counts and everything
+# computed in integer arithmetic are exact; floating-point results get room for another
+# compiler/BLAS on another machine (the determinism test pins bitwise equality on one machine).
+TOLERANCES = [
+    ("*accuracy*", {"abs_tol": 0.05},
+     "decoders on ~100 flashes per state: one flipped flash moves a mean by ~0.01"),
+    ("*", {"rel_tol": 1e-6, "abs_tol": 1e-9}, "deterministic floating-point result"),
+]
+
+
+class PaperError(Exception):
+    pass
 
 
 def log(msg, quiet=False):
@@ -42,6 +67,16 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def read_json(path, what):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except OSError as e:
+        raise PaperError(f"{path}: cannot read {what} ({e.strerror})")
+    except json.JSONDecodeError as e:
+        raise PaperError(f"{path}: invalid JSON in {what} ({e})")
+
+
 def get_path(doc, dotted):
     cur = doc
     for part in dotted.split("."):
@@ -51,31 +86,81 @@ def get_path(doc, dotted):
     return cur
 
 
+def leaves(doc, prefix=""):
+    """(dotted key, value) of every numeric leaf (bools excluded) of a nested dict."""
+    for k, v in doc.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from leaves(v, key + ".")
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            yield key, v
+
+
 def run_step(label, cmd, quiet):
+    """Runs one step, relaying its progress (stderr) live unless quiet; on failure raises with the
+    step's last stderr line, which names the problem."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE if quiet else None,
-                          stderr=subprocess.PIPE if quiet else None, text=True)
-    if proc.returncode != 0:
-        detail = (proc.stderr or "").strip().splitlines()[-5:] if quiet else []
-        sys.exit(f"run_paper: {label} failed (exit {proc.returncode}): {' '.join(cmd)}\n" +
-                 "\n".join(detail))
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL if quiet else None,
+                                stderr=subprocess.PIPE, text=True)
+    except OSError as e:
+        raise PaperError(f"{label}: cannot run {cmd[0]} ({e.strerror}); build the paper targets "
+                         "first (cmake --build <build> --target paper_quick)")
+    last = ""
+    for line in proc.stderr:
+        if line.strip():
+            last = line.strip()
+        if not quiet:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+    if proc.wait() != 0:
+        raise PaperError(f"{label} failed (exit {proc.returncode}): {last or 'no message'}")
     return time.perf_counter() - t0
 
 
 def check_expected(metrics, expected_path):
-    """Compares metrics with {key: {value, abs_tol}}; returns a list of failure lines."""
-    with open(expected_path) as f:
-        checks = json.load(f)["checks"]
+    """Compares metrics with {key: {value, abs_tol, rel_tol}}; returns a list of failure lines."""
+    checks = read_json(expected_path, "expected metrics").get("checks", {})
     failures = []
     for key, spec in checks.items():
         got = get_path(metrics, key)
-        want, tol = spec["value"], spec.get("abs_tol", 0.0)
-        ok = got is not None and (got == want if tol == 0 else abs(got - want) <= tol)
-        line = f"  {'ok  ' if ok else 'FAIL'} {key}: {got} (expected {want} ± {tol})"
+        want = spec["value"]
+        tol = spec.get("abs_tol", 0.0) + spec.get("rel_tol", 0.0) * abs(want)
+        ok = isinstance(got, (int, float)) and (got == want if tol == 0 else abs(got - want) <= tol)
+        line = f"  {'ok  ' if ok else 'FAIL'} {key}: {got} (expected {want} ± {tol:.3g})"
         print(line)
         if not ok:
             failures.append(line)
     return failures
+
+
+def write_expected(metrics, path):
+    """Writes every deterministic numeric metric with its tolerance. Keys already in the file keep
+    their tolerance (an experiment's owner may have tuned it); only the value is refreshed."""
+    old = read_json(path, "expected metrics").get("checks", {}) if os.path.exists(path) else {}
+    checks = {}
+    for section, doc in metrics.items():
+        if section in NOT_EXPECTED or not isinstance(doc, dict):
+            continue
+        for key, value in leaves(doc, section + "."):
+            if key in old:
+                spec = {k: v for k, v in old[key].items() if k != "value"}
+            elif isinstance(value, int):
+                spec = {"abs_tol": 0}
+            else:
+                spec = next(dict(tol) for pattern, tol, _ in TOLERANCES
+                            if fnmatch.fnmatch(key, pattern))
+            checks[key] = {"value": value, **spec}
+    doc = {"about": "Expected metrics of the quick profile (paper_quick, CI), with tolerances: "
+                    "{key: {value, abs_tol, rel_tol}}; a value passes when |got - value| <= abs_tol "
+                    "+ rel_tol*|value| (abs_tol 0 = exact). Regenerate with: run_paper.py "
+                    "--profile quick ... --write-expected paper/expected_quick.json",
+           "tolerances": {pattern: {"tolerance": tol, "why": why}
+                          for pattern, tol, why in TOLERANCES} |
+           {"integers": {"tolerance": {"abs_tol": 0}, "why": "counts are exact"}},
+           "checks": checks}
+    write_atomic(path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {len(checks)} expected values to {path}")
 
 
 def strip_nondeterministic(doc):
@@ -83,24 +168,45 @@ def strip_nondeterministic(doc):
 
 
 def criteria_table(metrics):
-    with open(os.path.join(HERE, "criteria.json")) as f:
-        criteria = json.load(f)["criteria"]
+    criteria = read_json(os.path.join(HERE, "criteria.json"), "criteria")["criteria"]
     ops = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
            "<=": lambda a, b: a <= b, "==": lambda a, b: a == b}
+    has_truth = get_path(metrics, "cohort.ground_truth") is not False
     rows = ["| criterion | metric | target | measured | result |", "|---|---|---|---|---|"]
+    counts = {"pass": 0, "FAIL": 0, "missing": 0, "n/a (no ground truth)": 0}
+    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
     for c in criteria:
+        threshold = c["threshold"]
+        if isinstance(threshold, dict):  # per profile, e.g. the runtime budget
+            threshold = threshold.get(metrics["profile"])
+        target_key = threshold if isinstance(threshold, str) else None
+        target = get_path(metrics, target_key) if target_key else threshold
+        shown_target = f"{c['op']} `{target_key}`" if target_key else f"{c['op']} {threshold}"
         got = get_path(metrics, c["key"])
-        if got is None:
-            verdict, shown = "not measured", "—"
+        if c.get("needs_ground_truth") and not has_truth:
+            verdict, shown = "n/a (no ground truth)", "—"
+        elif not isinstance(got, (int, float)) or not isinstance(target, (int, float)):
+            verdict, shown = "missing", "—"
         else:
-            verdict = "pass" if ops[c["op"]](got, c["threshold"]) else "FAIL"
-            shown = f"{got:.4g}" if isinstance(got, float) else str(got)
-        rows.append(f"| {c['label']} | `{c['key']}` | {c['op']} {c['threshold']} | {shown} | "
-                    f"{verdict} |")
-    return "\n".join(rows)
+            verdict = "pass" if ops[c["op"]](got, target) else "FAIL"
+            shown = fmt(got)
+            if target_key:
+                shown_target += f" ({fmt(target)})"
+        counts[verdict] += 1
+        rows.append(f"| {c['label']} | `{c['key']}` | {shown_target} | {shown} | {verdict} |")
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    return "\n".join(rows), summary
+
+
+def figure_order(name):
+    """Figures in pipeline order: by the experiment their name starts with, then by name."""
+    order = [e for e, _, _ in EXPERIMENTS] + [p[:-3] for p in EXTRA_PLOTS]
+    matches = [i for i, e in enumerate(order) if name == e or name.startswith(e + "_")]
+    return (matches[0] if matches else len(order), name)
 
 
 def report(metrics, figures_dir, out_dir):
+    table, summary = criteria_table(metrics)
     lines = ["# jepasnn — paper report", "",
              f"Generated by `paper/run_paper.py` (profile `{metrics['profile']}`); every number below "
              "is read from `metrics.json` of this run.", "",
@@ -108,17 +214,121 @@ def report(metrics, figures_dir, out_dir):
     run = metrics.get("run", {})
     for key in ("seed", "git_revision", "compiler", "threads", "jepasnn_version", "build"):
         lines.append(f"- {key}: `{run.get(key)}`")
-    lines += ["", "## Success criteria", "", criteria_table(metrics), "", "## Figures", ""]
-    if os.path.isdir(figures_dir):
-        for name in sorted(os.listdir(figures_dir)):
-            if name.endswith(".png"):
-                lines.append(f"![{name}](figures/{name})")
-                lines.append("")
-    lines += ["## Where the time goes", "", "| step | seconds |", "|---|---|"]
+    cohort = metrics.get("cohort", {})
+    data_kind = "simulated VBN-like cohort (with ground truth)" if cohort.get("ground_truth") \
+        else "real NWB files (no ground truth)"
+    lines.append(f"- data: {data_kind}, {cohort.get('sessions')} sessions, "
+                 f"{cohort.get('units')} units, {cohort.get('recording_minutes', 0):.1f} min")
+    lines += ["", "## Success criteria", "", f"Summary: {summary}.", "", table, "",
+              "## Figures", ""]
+    # Without --no-figures the folder was emptied and redrawn by this run; with it, nothing there
+    # belongs to this run.
+    figures = sorted((n[:-4] for n in os.listdir(figures_dir) if n.endswith(".png")),
+                     key=figure_order) if figures_dir and os.path.isdir(figures_dir) else []
+    if not figures:
+        lines += ["No figures (run without `--no-figures` to draw them).", ""]
+    for k, name in enumerate(figures, 1):
+        caption_file = os.path.join(figures_dir, f"{name}.caption")
+        caption = open(caption_file).read().strip() if os.path.exists(caption_file) else name
+        lines += [f"**Figure {k}** (`{name}`): {caption}", "",
+                  f"![{name}](figures/{name}.png)", ""]
+    lines += ["## Where the time goes", "", "| step | seconds | share |", "|---|---|---|"]
+    total = metrics["runtime_s"] or 1.0
     for step, seconds in metrics["timing"].items():
-        lines.append(f"| {step} | {seconds:.1f} |")
-    lines.append(f"| **total** | {metrics['runtime_s']:.1f} |")
+        lines.append(f"| {step} | {seconds:.1f} | {100 * seconds / total:.0f}% |")
+    lines.append(f"| **total** | {metrics['runtime_s']:.1f} | 100% |")
     write_atomic(os.path.join(out_dir, "REPORT.md"), "\n".join(lines) + "\n")
+
+
+def collect_benchmarks(bench_dir, out):
+    """Copies the benchmark comparison JSONs (benchmarks/compare_common.py format) into
+    <out>/performance/benchmarks.json for the performance figure; returns the metrics entry."""
+    comparisons = {}
+    if bench_dir and os.path.isdir(bench_dir):
+        for fname in sorted(os.listdir(bench_dir)):
+            if not fname.endswith(".json"):
+                continue
+            doc = read_json(os.path.join(bench_dir, fname), "benchmark results")
+            cases = doc.get("cases") if isinstance(doc, dict) else None
+            if not isinstance(cases, list) or not all(
+                    isinstance(c, dict) and {"case", "speedup"} <= set(c) for c in cases):
+                log(f"run_paper: skipping {os.path.join(bench_dir, fname)}: not a benchmark "
+                    "comparison (expected 'cases' with 'case' and 'speedup' each)")
+                continue
+            comparisons[fname[:-5]] = doc
+    os.makedirs(os.path.join(out, "performance"), exist_ok=True)
+    write_atomic(os.path.join(out, "performance", "benchmarks.json"),
+                 json.dumps({"source": os.path.abspath(bench_dir) if bench_dir else None,
+                             "comparisons": comparisons}, indent=1) + "\n")
+    return {"available": bool(comparisons),
+            "speedups": {name: {c["case"]: c["speedup"] for c in doc["cases"]}
+                         for name, doc in comparisons.items()}}
+
+
+def validate_inputs(args):
+    config = read_json(args.config, "the paper config")
+    for key in ("seed", "profiles"):
+        if key not in config:
+            raise PaperError(f"{args.config}: missing field '{key}'")
+    if args.profile not in config["profiles"]:
+        raise PaperError(f"{args.config}: no profile '{args.profile}' "
+                         f"(profiles: {', '.join(config['profiles'])})")
+    for f in args.nwb or []:
+        if not os.path.isfile(f):
+            raise PaperError(f"{f}: NWB file not found")
+    for _, driver, _ in EXPERIMENTS:
+        if not os.access(os.path.join(args.bin, driver), os.X_OK):
+            raise PaperError(f"{os.path.join(args.bin, driver)}: driver not built (build the "
+                             "paper targets first, e.g. cmake --build <build> --target paper_quick)")
+
+
+def run(args):
+    validate_inputs(args)
+    out = os.path.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    for stale in ("metrics.json", "REPORT.md"):
+        if os.path.exists(os.path.join(out, stale)):
+            os.remove(os.path.join(out, stale))
+    quiet = args.quiet
+    nwb_flags = [x for f in (args.nwb or []) for x in ("--nwb", os.path.abspath(f))]
+
+    t_start = time.perf_counter()
+    timing, metrics = {}, {"profile": args.profile}
+    steps = len(EXPERIMENTS)
+    for i, (name, driver, _) in enumerate(EXPERIMENTS, 1):
+        log(f"[{i}/{steps}] {name} ...", quiet)
+        cmd = [os.path.join(args.bin, driver), "--config", os.path.abspath(args.config),
+               "--profile", args.profile, "--out", os.path.join(out, name), "--paper-dir", out]
+        if name == "cohort":
+            cmd += nwb_flags
+        result = os.path.join(out, name, "metrics.json")
+        if os.path.exists(result):
+            os.remove(result)  # a failed driver must not leave last run's metrics behind
+        timing[name] = run_step(name, cmd, quiet)
+        metrics["run" if name == "run_info" else name] = read_json(result, f"{name} metrics")
+        log(f"[{i}/{steps}] {name} done in {timing[name]:.1f} s", quiet)
+
+    metrics["performance"] = collect_benchmarks(args.bench_results, out)
+
+    figures = os.path.join(out, "figures")
+    if not args.no_figures:
+        os.makedirs(figures, exist_ok=True)
+        for stale in os.listdir(figures):
+            os.remove(os.path.join(figures, stale))
+        scripts = [s for _, _, plots in EXPERIMENTS for s in plots] + EXTRA_PLOTS
+        for j, script in enumerate(scripts, 1):
+            log(f"[figures {j}/{len(scripts)}] {script}", quiet)
+            timing[f"figures: {script}"] = run_step(
+                script, [sys.executable, os.path.join(HERE, "plots", script), "--paper-dir", out,
+                         "--figures", figures], quiet)
+
+    timing = {k: round(v, 3) for k, v in timing.items()}
+    metrics["timing"] = timing
+    metrics["runtime_s"] = round(time.perf_counter() - t_start, 3)
+    write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1) + "\n")
+    report(metrics, None if args.no_figures else figures, out)
+    log(f"paper ({args.profile}) written to {out} in {metrics['runtime_s']:.0f} s", quiet)
+    return metrics, out
 
 
 def main():
@@ -127,74 +337,39 @@ def main():
     p.add_argument("--bin", required=True, help="folder holding the paper_* driver executables")
     p.add_argument("--profile", required=True, choices=["full", "quick"])
     p.add_argument("--out", required=True)
+    p.add_argument("--nwb", nargs="+", metavar="FILE",
+                   help="real NWB session files for the cohort (instead of the simulator)")
     p.add_argument("--bench-results", help="folder of benchmark comparison JSONs, if they were run")
     p.add_argument("--expected", help="check metrics against this {key: {value, abs_tol}} file")
+    p.add_argument("--write-expected", metavar="FILE",
+                   help="write this run's deterministic metrics with tolerances to FILE")
     p.add_argument("--same-metrics-as", help="require identical metrics (timing aside) to this file")
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress output (CI, tests)")
     args = p.parse_args()
-
-    out = os.path.abspath(args.out)
-    os.makedirs(out, exist_ok=True)
-    for stale in ("metrics.json", "REPORT.md"):
-        if os.path.exists(os.path.join(out, stale)):
-            os.remove(os.path.join(out, stale))
-    env_quiet = args.quiet
-
-    t_start = time.perf_counter()
-    timing, metrics = {}, {"profile": args.profile}
-    steps = len(EXPERIMENTS)
-    for i, (name, driver, _) in enumerate(EXPERIMENTS, 1):
-        log(f"[{i}/{steps}] {name} ...", env_quiet)
-        cmd = [os.path.join(args.bin, driver), "--config", args.config, "--profile", args.profile,
-               "--out", os.path.join(out, name), "--paper-dir", out]
-        timing[name] = run_step(name, cmd, env_quiet)
-        with open(os.path.join(out, name, "metrics.json")) as f:
-            metrics["run" if name == "run_info" else name] = json.load(f)
-        log(f"[{i}/{steps}] {name} done in {timing[name]:.1f} s", env_quiet)
-
-    if args.bench_results and os.path.isdir(args.bench_results):
-        perf = {}
-        for fname in sorted(os.listdir(args.bench_results)):
-            if fname.endswith(".json"):
-                with open(os.path.join(args.bench_results, fname)) as f:
-                    perf[fname[:-5]] = json.load(f)
-        if perf:
-            metrics["performance"] = perf
-
-    figures = os.path.join(out, "figures")
-    if not args.no_figures:
-        os.makedirs(figures, exist_ok=True)
-        scripts = [s for _, _, plots in EXPERIMENTS for s in plots]
-        for j, script in enumerate(scripts, 1):
-            log(f"[figures {j}/{len(scripts)}] {script}", env_quiet)
-            timing[f"figures: {script}"] = run_step(
-                script, [sys.executable, os.path.join(HERE, "plots", script), "--paper-dir", out,
-                         "--figures", figures], env_quiet)
-
-    timing = {k: round(v, 3) for k, v in timing.items()}
-    metrics["timing"] = timing
-    metrics["runtime_s"] = round(time.perf_counter() - t_start, 3)
-    write_atomic(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=1) + "\n")
-    report(metrics, figures, out)
-    log(f"paper ({args.profile}) written to {out} in {metrics['runtime_s']:.0f} s", env_quiet)
-
-    failures = []
-    if args.expected:
-        print(f"checking {out}/metrics.json against {args.expected}")
-        failures += check_expected(metrics, args.expected)
-    if args.same_metrics_as:
-        with open(args.same_metrics_as) as f:
-            other = json.load(f)
-        if strip_nondeterministic(other) != strip_nondeterministic(metrics):
-            failures.append(f"metrics differ from {args.same_metrics_as}")
-            for key in sorted(set(other) | set(metrics)):
-                if key not in NONDETERMINISTIC and other.get(key) != metrics.get(key):
-                    print(f"  differs: {key}")
-        else:
-            print(f"metrics identical to {args.same_metrics_as} (timing aside)")
-    if failures:
-        sys.exit(f"run_paper: {len(failures)} check(s) failed")
+    try:
+        metrics, out = run(args)
+        failures = []
+        if args.write_expected:
+            write_expected(metrics, args.write_expected)
+        if args.expected:
+            print(f"checking {out}/metrics.json against {args.expected}")
+            failures += check_expected(metrics, args.expected)
+        if args.same_metrics_as:
+            other = read_json(args.same_metrics_as, "metrics to compare with")
+            if strip_nondeterministic(other) != strip_nondeterministic(metrics):
+                failures.append(f"metrics differ from {args.same_metrics_as}")
+                for key in sorted(set(other) | set(metrics)):
+                    if key not in NONDETERMINISTIC and other.get(key) != metrics.get(key):
+                        print(f"  differs: {key}")
+            else:
+                print(f"metrics identical to {args.same_metrics_as} (timing aside)")
+        if failures:
+            sys.exit(f"run_paper: {len(failures)} check(s) failed")
+    except PaperError as e:
+        sys.exit(f"run_paper: {e}")
+    except KeyboardInterrupt:
+        sys.exit("run_paper: interrupted")
 
 
 if __name__ == "__main__":

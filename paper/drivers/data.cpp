@@ -1,0 +1,273 @@
+// Experiment "data" (Phase 0 figures): for one session of the cohort, a spike raster and its
+// 10 ms binned counts around an image change, and the whole session's counts in coarse bins with
+// its stimulus blocks; for every session, the unit-QC funnel (VBN default filter, DESIGN.md
+// "Unit QC default"), the firing-rate distribution, and the quality metrics recomputed from the
+// spikes against the values stored in the file. Outputs (all read by paper/plots/data.py):
+//   session.json          display session, window, blocks, units shown (area of each row)
+//   raster_times.npy      (S,) float64 spike times in the window (s)
+//   raster_rows.npy       (S,) int32   display row of each spike (QC-passing units, by area)
+//   window_counts.npy     (T, U) int32 10 ms counts of the window, same rows as the raster
+//   overview_counts.npy   (N, U) int32 counts of the whole session in overview_bin_s bins
+//   flashes.csv           the image presentations overlapping the window
+//   funnel.json           per session: total, steps (criterion, failing, removed, remaining), kept
+//   units.csv             per unit: session, id, area, recomputed firing rate (Hz), passes QC
+//   quality_metrics.csv   per unit and metric: stored and recomputed value (both finite)
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include <jepasnn/data/data.hpp>
+#include "driver_common.hpp"
+#include "paper_cohort.hpp"
+
+namespace {
+
+using namespace jepasnn;
+namespace fs = std::filesystem;
+
+struct DataConfig {
+    std::string session;          // name in the cohort; empty = the first session
+    double window_s = 6.0;        // raster / 10 ms counts window
+    double window_lead_s = 2.0;   // window starts this long before the first active change
+    double bin_width_s = 0.01;    // DESIGN.md binning: 10 ms
+    double overview_bin_s = 1.0;  // whole-session counts
+
+    static DataConfig from_json(const Json& j, const std::string& where) {
+        DataConfig c;
+        c.session = json_get_or<std::string>(j, "session", c.session, where);
+        c.window_s = json_get_or<double>(j, "window_s", c.window_s, where);
+        c.window_lead_s = json_get_or<double>(j, "window_lead_s", c.window_lead_s, where);
+        c.bin_width_s = json_get_or<double>(j, "bin_width_s", c.bin_width_s, where);
+        c.overview_bin_s = json_get_or<double>(j, "overview_bin_s", c.overview_bin_s, where);
+        require(c.window_s > 0 && c.window_lead_s >= 0 && c.window_lead_s < c.window_s, where,
+                "window_s ", c.window_s, " and window_lead_s ", c.window_lead_s,
+                " must satisfy 0 <= lead < window");
+        require(c.bin_width_s > 0 && c.overview_bin_s >= c.bin_width_s, where, "bin_width_s ",
+                c.bin_width_s, " and overview_bin_s ", c.overview_bin_s,
+                " must satisfy 0 < bin width <= overview bin");
+        return c;
+    }
+};
+
+/// A CSV field: quoted when it holds a comma or a quote (area names never do in VBN, but a real
+/// file's free text might).
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char ch : s)
+        q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return q + "\"";
+}
+
+std::string number(double v) {
+    if (!std::isfinite(v)) return "nan";
+    std::ostringstream s;
+    s.precision(17);
+    s << v;
+    return s.str();
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+    write_atomically(path, [&](std::ostream& out) { out << text; });
+}
+
+std::string area_of(const data::UnitTable& units, std::size_t u) {
+    return units.has_locations() ? units.locations()[u] : std::string("unknown");
+}
+
+/// QC-passing units ordered by area (then file order), so each area is a band of the raster.
+std::vector<std::size_t> display_order(const data::UnitTable& units,
+                                       const std::vector<std::size_t>& kept) {
+    std::vector<std::size_t> order = kept;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return area_of(units, a) < area_of(units, b);
+    });
+    return order;
+}
+
+/// The window shown in the raster: it starts `lead` before the first image change of the active
+/// block (so the reader sees ordinary flashes and a change), or at the block start without one.
+double window_start(const data::Session& s, const DataConfig& c) {
+    const data::SessionBlock& active = s.state(data::BrainState::active);
+    data::EventQuery changes;
+    changes.kind = data::EventKind::changes;
+    changes.state = data::BrainState::active;
+    const data::EventLabels l = data::select_events(s, changes);
+    for (double t : l.time)
+        if (t - c.window_lead_s >= active.start) return t - c.window_lead_s;
+    return active.start;
+}
+
+/// The display session's figures: raster, 10 ms counts, whole-session overview, blocks, flashes.
+Json display_session(const data::Session& s, const std::string& name,
+                     const std::vector<std::size_t>& kept, const DataConfig& c,
+                     const fs::path& out) {
+    const std::vector<std::size_t> rows = display_order(s.units, kept);
+    const double t0 = window_start(s, c);
+    const data::BinGrid window{t0, c.bin_width_s,
+                               static_cast<std::size_t>(std::llround(c.window_s / c.bin_width_s))};
+    const Tensor<std::int32_t, 2> counts = data::bin_spikes(s.units, window, rows);  // (T, U)
+    save_npy(out / "window_counts.npy", counts);
+
+    std::vector<double> times;      // (S,)
+    std::vector<std::int32_t> row;  // (S,)
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (double t : s.units.spike_times(rows[r]))
+            if (t >= window.t_start && t < window.t_stop()) {
+                times.push_back(t);
+                row.push_back(static_cast<std::int32_t>(r));
+            }
+    save_npy(out / "raster_times.npy", times);
+    save_npy(out / "raster_rows.npy", row);
+
+    const data::TimeRange extent = s.extent();
+    const data::BinGrid overview = data::BinGrid::covering({0.0, extent.stop}, c.overview_bin_s);
+    save_npy(out / "overview_counts.npy", data::bin_spikes(s.units, overview, rows));  // (N, U)
+
+    std::string flashes = "start_s,stop_s,image_name,is_change,omitted\n";
+    if (const data::Table* images = s.image_presentations()) {
+        const data::Column& start = images->column("start_time");
+        const data::Column& stop = images->column("stop_time");
+        const data::Column& image = images->column("image_name");
+        const data::Column* change = images->find("is_change");
+        const data::Column* omitted = images->find("omitted");
+        for (std::size_t r = 0; r < images->rows(); ++r) {
+            if (stop.real(r) <= window.t_start || start.real(r) >= window.t_stop()) continue;
+            flashes += number(start.real(r)) + "," + number(stop.real(r)) + "," +
+                       csv_field(image.text(r)) + "," +
+                       (change && change->boolean(r).value_or(false) ? "1" : "0") + "," +
+                       (omitted && omitted->boolean(r).value_or(false) ? "1" : "0") + "\n";
+        }
+    }
+    write_text(out / "flashes.csv", flashes);
+
+    Json j;
+    j["session"] = name;
+    j["window_start_s"] = window.t_start;
+    j["window_stop_s"] = window.t_stop();
+    j["bin_width_s"] = c.bin_width_s;
+    j["overview_bin_s"] = c.overview_bin_s;
+    j["overview_bins"] = overview.n_bins;
+    Json areas = Json::array();
+    for (std::size_t u : rows)
+        areas.push_back(area_of(s.units, u));
+    j["row_areas"] = areas;
+    j["blocks"] = Json::array();
+    for (const data::SessionBlock& b : s.blocks)
+        j["blocks"].push_back(
+            {{"block", b.block}, {"active", b.active}, {"start_s", b.start}, {"stop_s", b.stop}});
+    const data::SessionBlock& passive = s.state(data::BrainState::passive);
+    j["passive_block"] = passive.block;
+    j["active_block"] = s.state(data::BrainState::active).block;
+    j["spikes_in_window"] = times.size();
+    write_json(out / "session.json", j);
+    return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return paper::run_driver(argc, argv, "data", [](const paper::DriverContext& ctx) {
+        const DataConfig config =
+            DataConfig::from_json(ctx.section("data"), ctx.config_path.string() + ": profiles." +
+                                                           ctx.profile_name + ".data");
+        const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
+        std::size_t shown = 0;
+        for (std::size_t k = 0; k < cohort.sessions.size(); ++k)
+            if (cohort.sessions[k].name == config.session) shown = k;
+        const data::UnitFilter qc = data::vbn_default_filter();
+
+        Json funnels = Json::array();
+        std::string units_csv = "session,unit_id,area,firing_rate_hz,passes_qc\n";
+        std::string metrics_csv = "session,unit_id,metric,stored,recomputed\n";
+        std::vector<std::string> criteria = qc.names();
+        std::vector<std::size_t> removed(criteria.size(), 0);
+        // Agreement over every session: per metric, units compared / agreeing and the largest
+        // difference; the correlation is reported for the display session (pooled sessions would
+        // mix recording lengths).
+        std::map<std::string, Json> agreement;
+        std::size_t before = 0, after = 0;
+        std::vector<double> kept_rates;
+        Json shown_json;
+        ProgressBar bar("data: sessions", cohort.sessions.size(), progress_style());
+        for (std::size_t k = 0; k < cohort.sessions.size(); ++k) {
+            const paper::CohortEntry& entry = cohort.sessions[k];
+            const data::Session s = data::load_session(entry.nwb);
+            const data::QcFunnel funnel = qc.funnel(s.units);
+            Json f = funnel.to_json();
+            f["session"] = entry.name;
+            funnels.push_back(f);
+            before += funnel.total;
+            after += funnel.kept.size();
+            for (std::size_t c = 0; c < funnel.steps.size(); ++c)
+                removed[c] += funnel.steps[c].removed;
+
+            const data::UnitMetrics m = data::compute_quality_metrics(s.units);
+            std::vector<char> passes(s.units.size(), 0);
+            for (std::size_t u : funnel.kept) {
+                passes[u] = 1;
+                kept_rates.push_back(m.firing_rate[u]);
+            }
+            for (std::size_t u = 0; u < s.units.size(); ++u)
+                units_csv += entry.name + "," + std::to_string(s.units.id(u)) + "," +
+                             csv_field(area_of(s.units, u)) + "," + number(m.firing_rate[u]) + "," +
+                             (passes[u] ? "1" : "0") + "\n";
+            for (const data::MetricComparison& c : data::compare_quality_metrics(s.units, m)) {
+                for (std::size_t u = 0; u < s.units.size(); ++u)
+                    if (std::isfinite(c.stored[u]) && std::isfinite(c.recomputed[u]))
+                        metrics_csv += entry.name + "," + std::to_string(s.units.id(u)) + "," +
+                                       c.metric + "," + number(c.stored[u]) + "," +
+                                       number(c.recomputed[u]) + "\n";
+                Json& a = agreement[c.metric];
+                a["tolerance"] = c.tolerance;
+                a["compared"] = a.value("compared", std::size_t{0}) + c.compared;
+                a["agreeing"] = a.value("agreeing", std::size_t{0}) + c.agreeing;
+                a["max_abs_difference"] =
+                    std::max(a.value("max_abs_difference", 0.0), c.max_abs_difference);
+                if (k == shown)
+                    a["correlation_display_session"] =
+                        std::isfinite(c.correlation) ? Json(c.correlation) : Json(nullptr);
+            }
+            if (k == shown)
+                shown_json = display_session(s, entry.name, funnel.kept, config, ctx.out);
+            bar.advance();
+        }
+        bar.finish();
+        write_json(ctx.out / "funnel.json", {{"criteria", criteria}, {"sessions", funnels}});
+        write_text(ctx.out / "units.csv", units_csv);
+        write_text(ctx.out / "quality_metrics.csv", metrics_csv);
+
+        Json metrics;
+        metrics["sessions"] = cohort.sessions.size();
+        metrics["display_session"] = shown_json["session"];
+        metrics["units_before_qc"] = before;
+        metrics["units_after_qc"] = after;
+        metrics["qc_kept_fraction"] =
+            before ? static_cast<double>(after) / static_cast<double>(before) : 0.0;
+        // Keyed by the criterion's column ("isi_violations"), not its text ("isi_violations <
+        // 0.5"), whose dots would break dotted metric paths.
+        Json funnel_removed;
+        for (std::size_t c = 0; c < criteria.size(); ++c)
+            funnel_removed[criteria[c].substr(0, criteria[c].find(' '))] = removed[c];
+        metrics["qc_removed"] = funnel_removed;
+        if (!kept_rates.empty()) {
+            std::sort(kept_rates.begin(), kept_rates.end());
+            metrics["median_firing_rate_hz"] = kept_rates[kept_rates.size() / 2];
+        }
+        Json quality;
+        for (auto& [metric, a] : agreement) {
+            const auto compared = a["compared"].get<std::size_t>();
+            a["agreeing_fraction"] = compared
+                                         ? static_cast<double>(a["agreeing"].get<std::size_t>()) /
+                                               static_cast<double>(compared)
+                                         : 0.0;
+            quality[metric] = a;
+        }
+        metrics["quality_metric_agreement"] = quality;
+        metrics["spikes_in_window"] = shown_json["spikes_in_window"];
+        return metrics;
+    });
+}
