@@ -5,7 +5,10 @@
 // legitimately flipped skips its gradient comparison (counted by RC_CLASSIFY).
 #include <jepasnn/constraints/dales_principle.hpp>
 #include <jepasnn/cuda/population.cuh>
+#include <jepasnn/cuda/sigreg.cuh>
+#include <jepasnn/lif/input_projection.hpp>
 #include <jepasnn/lif/population.hpp>
+#include <jepasnn/lif/readout.hpp>
 
 #include <rapidcheck/catch.h>
 
@@ -266,6 +269,94 @@ TEST_CASE("device buffers with a homeostatic spike-gradient constant match the C
     });
 }
 
+namespace {
+/// The network's own CurrentSource (input projection of spike trains) and GradientSink
+/// (filtered readout with a homeostatic constant) driving a population, as lif::Network does.
+template <class Population>
+struct NetworkPipeline {
+    Population population;
+    lif::InputProjection<double> input;
+    lif::FilteredReadout<double> readout;
+    Matrix<double> d_w_in, d_w_out, d_b_out;
+    std::vector<double> d_beta, d_theta, d_bias, d_w_rec;
+
+    NetworkPipeline(const lif::PopulationConfig& c, Index steps_per_bin)
+        : population(c), readout({steps_per_bin, 1.0, 20.0, c.neurons}) {}
+
+    void run(const Tensor<double, 3>& spikes, const Case<double>& c, const Matrix<double>& w_in,
+             const Matrix<double>& w_out, const Tensor<double, 3>& d_readout) {
+        const Index n = c.size.neurons;
+        const Eigen::Map<const Matrix<double>> w_in_map(w_in.data(), w_in.rows(), w_in.cols());
+        const Eigen::Map<const Matrix<double>> w_out_map(w_out.data(), w_out.rows(), w_out.cols());
+        const Matrix<double> b_out = Matrix<double>::Zero(w_out.rows(), 1);
+        const Eigen::Map<const Matrix<double>> b_out_map(b_out.data(), b_out.rows(), 1);
+        input.prepare(spikes, lif::InputKind::spike_trains, 10, w_in_map, 0.05);
+        population.forward(input, c.size.batch, c.size.steps, c.parameters());
+        readout.forward(population.spikes(), nullptr, w_out_map, b_out_map);
+        d_w_in = Matrix<double>::Zero(w_in.rows(), w_in.cols());
+        d_w_out = Matrix<double>::Zero(w_out.rows(), w_out.cols());
+        d_b_out = Matrix<double>::Zero(w_out.rows(), 1);
+        d_beta.assign(static_cast<std::size_t>(n), 0.0);
+        d_theta = d_bias = d_beta;
+        d_w_rec.assign(c.recurrent.size(), 0.0);
+        const Vector<double> constant = Vector<double>::LinSpaced(n, -0.01, 0.01);
+        readout.backward(d_readout, nullptr, w_out_map,
+                         Eigen::Map<Matrix<double>>(d_w_out.data(), d_w_out.rows(), d_w_out.cols()),
+                         Eigen::Map<Matrix<double>>(d_b_out.data(), d_b_out.rows(), 1), constant);
+        input.begin_backward(d_w_in.data());
+        population.backward(input, readout, c.parameters(),
+                            {d_beta.data(), d_theta.data(), d_bias.data(),
+                             d_w_rec.empty() ? nullptr : d_w_rec.data()});
+        input.end_backward();
+    }
+};
+}  // namespace
+
+TEST_CASE("the network input projection and readout drive the device population unchanged") {
+    JEPASNN_REQUIRE_GPU();
+    rc::prop("spike-train input and filtered readout in double", [] {
+        const std::uint64_t seed = *rc::gen::arbitrary<std::uint64_t>();
+        const Index bins = *rc::gen::inRange<Index>(1, 6),
+                    features = *rc::gen::inRange<Index>(1, 50);
+        const Sizes size{*rc::gen::inRange<Index>(1, 4), bins * 10,
+                         *rc::gen::inRange<Index>(2, 150)};
+        Case<double> c(size, true, 2, seed);
+        std::fill(c.currents.begin(), c.currents.end(), 0.0);  // the projection supplies them
+        RandomStream rng(seed, 10);
+        Tensor<double, 3> spikes({static_cast<std::size_t>(size.batch),
+                                  static_cast<std::size_t>(size.steps),
+                                  static_cast<std::size_t>(features)});
+        for (double& x : spikes)
+            x = rng.bernoulli(0.03) ? 1.0 : 0.0;
+        Matrix<double> w_in(size.neurons, features), w_out(3, size.neurons);
+        for (Index k = 0; k < w_in.size(); ++k)
+            w_in.data()[k] = rng.uniform(0.0, 1.5);
+        for (Index k = 0; k < w_out.size(); ++k)
+            w_out.data()[k] = rng.normal();
+        Tensor<double, 3> d_readout(
+            {static_cast<std::size_t>(size.batch), static_cast<std::size_t>(bins), std::size_t{3}});
+        for (double& x : d_readout)
+            x = rng.normal();
+
+        NetworkPipeline<lif::LifPopulation<double>> cpu(c.config, 10);
+        NetworkPipeline<cuda::PopulationFor<cuda::Device, double>> gpu(c.config, 10);
+        cpu.run(spikes, c, w_in, w_out, d_readout);
+        gpu.run(spikes, c, w_in, w_out, d_readout);
+        RC_ASSERT(gpu.population.spikes().count() == cpu.population.spikes().count());
+        const std::vector<double> y_cpu(cpu.readout.readout().begin(), cpu.readout.readout().end());
+        const std::vector<double> y_gpu(gpu.readout.readout().begin(), gpu.readout.readout().end());
+        RC_ASSERT(relative_error(y_gpu, y_cpu) <= 1e-10);
+        RC_ASSERT(relative_error(gpu.d_w_in.data(), cpu.d_w_in.data(),
+                                 static_cast<std::size_t>(cpu.d_w_in.size())) <= 1e-9);
+        RC_ASSERT(relative_error(gpu.d_w_out.data(), cpu.d_w_out.data(),
+                                 static_cast<std::size_t>(cpu.d_w_out.size())) <= 1e-10);
+        RC_ASSERT(relative_error(gpu.d_beta, cpu.d_beta) <= 1e-9);
+        RC_ASSERT(relative_error(gpu.d_theta, cpu.d_theta) <= 1e-9);
+        RC_ASSERT(relative_error(gpu.d_bias, cpu.d_bias) <= 1e-9);
+        RC_ASSERT(relative_error(gpu.d_w_rec, cpu.d_w_rec) <= 1e-9);
+    });
+}
+
 TEST_CASE("device Dale projection equals DalesPrinciple project") {
     JEPASNN_REQUIRE_GPU();
     rc::prop("random matrices and signs", [] {
@@ -297,4 +388,36 @@ TEST_CASE("cuda::PopulationFor selects the implementation by device policy") {
         std::is_same_v<cuda::PopulationFor<cuda::Host, float>, lif::LifPopulation<float>>);
     STATIC_REQUIRE(
         std::is_same_v<cuda::PopulationFor<cuda::Device, float>, cuda::LifPopulation<float>>);
+}
+
+TEST_CASE("device population rejects bad input before touching the GPU") {
+    using Catch::Matchers::Contains;
+    lif::PopulationConfig config;
+    CHECK_THROWS_WITH(cuda::LifPopulation<float>(config), Contains("neurons is 0"));
+    config.neurons = 3;
+    cuda::LifPopulation<float> population(config);
+    std::vector<float> beta(3, 0.9f), threshold(3, 1.0f), currents(2 * 4 * 3, 0.1f);
+    lif::TensorCurrents<float> source(currents.data(), 2, 4, 3);
+    const lif::PopulationParameters<float> params{beta.data(), threshold.data(), nullptr, nullptr};
+    CHECK_THROWS_WITH(population.forward(source, 2, 4, params, nullptr, {5, false}),
+                      Contains("chunk_steps is 5"));
+    CHECK_THROWS_WITH(population.forward(source, 2, 4, params, nullptr, {}, true),
+                      Contains("current statistics"));
+    CHECK_THROWS_WITH(population.forward(source, 0, 4, params), Contains("found 0 and 4"));
+    const lif::PopulationState<float> wrong = lif::PopulationState<float>::zeros(3, 3);
+    CHECK_THROWS_WITH(population.forward(source, 2, 4, params, &wrong),
+                      Contains("initial membrane is 3x3, expected 2x3"));
+    beta[1] = std::nanf("");
+    CHECK_THROWS_WITH(population.forward(source, 2, 4, params), Contains("beta has a non-finite"));
+    lif::DenseOutputGradients<float> sink(nullptr, nullptr, 4, 3);
+    CHECK_THROWS_WITH(population.backward(source, sink, params, {}), Contains("no forward"));
+
+    config.neurons = 5000;
+    cuda::LifPopulation<float> large(config, {}, {}, cuda::RecurrentPropagation::sparse);
+    std::vector<float> b(5000, 0.9f), th(5000, 1.0f), w(1, 0.0f);
+    const lif::PopulationParameters<float> recurrent{b.data(), th.data(), nullptr, w.data()};
+    CHECK_THROWS_WITH(large.forward(source, 1, 1, recurrent),
+                      Contains("sparse propagation holds at most 4096 neurons"));
+    CHECK_THROWS_WITH(cuda::sigreg_directions<float>(nullptr, 0, 3, 1, 2),
+                      Contains("shape is 0x3"));
 }

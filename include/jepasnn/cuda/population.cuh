@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -71,8 +72,7 @@ class LifPopulation {
           config_(config),
           surrogate_(surrogate),
           device_(device),
-          propagation_(propagation),
-          blas_(device.stream) {}
+          propagation_(propagation) {}
 
     const lif::PopulationConfig& config() const { return config_; }
     Index neurons() const { return config_.neurons; }
@@ -96,6 +96,10 @@ class LifPopulation {
                 options.chunk_steps, ", expected 0 (the device keeps the whole tape)");
         require(!record_currents, where,
                 "E/I current statistics are recorded by lif::LifPopulation only");
+        require(params.recurrent == nullptr || propagation_ != RecurrentPropagation::sparse ||
+                    n <= max_sparse_neurons,
+                where, "sparse propagation holds at most ", max_sparse_neurons,
+                " neurons, population has ", n);
         require_finite(where, "beta", params.beta, static_cast<std::size_t>(n));
         require_finite(where, "threshold", params.threshold, static_cast<std::size_t>(n));
         if (params.bias != nullptr)
@@ -158,14 +162,14 @@ class LifPopulation {
             require_finite(where, "recurrent weights", params.recurrent,
                            static_cast<std::size_t>(n * n));
             w_rec_.upload(params.recurrent, static_cast<std::size_t>(n * n));
-            sparse_ = use_sparse(where);
+            sparse_ = use_sparse();
             if (sparse_) {
                 launch_sparse_forward(0, steps);
             } else {
                 for (Index t = 0; t < steps; ++t) {
                     // I_t += S_{t−1} · W_recᵀ: row-major S (B × N) times W_rec's storage, which
                     // read row-major is W_recᵀ.
-                    gemm<T>(blas_, Op::none, Op::none, batch, n, n, T(1), spikes_state_.data(), n,
+                    gemm<T>(blas(), Op::none, Op::none, batch, n, n, T(1), spikes_state_.data(), n,
                             w_rec_.data(), n, T(1), buffer_ + t * n, steps * n);
                     launch_forward(t, t + 1);
                 }
@@ -240,7 +244,7 @@ class LifPopulation {
                 launch_backward(out, carry, t, t + 1);
                 // dL/dS_{t−1} = dL/dI_t · W_rec (the initial spikes are not differentiated).
                 if (t > 0)
-                    gemm<T>(blas_, Op::none, Op::transpose, batch, n, n, T(1), buffer_ + t * n,
+                    gemm<T>(blas(), Op::none, Op::transpose, batch, n, n, T(1), buffer_ + t * n,
                             steps * n, w_rec_.data(), n, T(0), d_spike_recurrent, n);
             }
             if (grads.recurrent != nullptr) add_recurrent_gradient(grads.recurrent);
@@ -324,6 +328,7 @@ class LifPopulation {
 
   private:
     static constexpr unsigned threads = 128;
+    static constexpr Index max_sparse_neurons = 1024 * detail::max_neurons_per_thread;
 
     detail::LifShape<T> shape() const {
         detail::LifShape<T> s;
@@ -358,14 +363,16 @@ class LifPopulation {
         constants_.upload(c.data(), c.size());
     }
 
-    bool use_sparse(const char* where) const {
-        const bool fits = neurons() <= 1024 * detail::max_neurons_per_thread;
-        if (propagation_ == RecurrentPropagation::sparse) {
-            require(fits, where, "sparse propagation holds at most ",
-                    1024 * detail::max_neurons_per_thread, " neurons, population has ", neurons());
-            return true;
-        }
-        return propagation_ == RecurrentPropagation::automatic && fits && last_density_ <= 0.1;
+    bool use_sparse() const {
+        if (propagation_ == RecurrentPropagation::sparse) return true;
+        return propagation_ == RecurrentPropagation::automatic && neurons() <= max_sparse_neurons &&
+               last_density_ <= 0.1;
+    }
+
+    /// The cuBLAS handle, created on first use (so that validation needs no GPU).
+    const BlasHandle& blas() {
+        if (!blas_) blas_.emplace(device_.stream);
+        return *blas_;
     }
 
     void launch_forward(Index t0, Index t1) {
@@ -407,7 +414,7 @@ class LifPopulation {
             previous_spikes_.data(), flags_.data(), initial_spikes_.data(), batch_, steps_, n);
         check_launch("cuda::LifPopulation::backward (previous_spikes_kernel)");
         d_w_rec_.resize(static_cast<std::size_t>(n * n));
-        gemm<T>(blas_, Op::transpose, Op::none, n, n, rows, T(1), previous_spikes_.data(), n,
+        gemm<T>(blas(), Op::transpose, Op::none, n, n, rows, T(1), previous_spikes_.data(), n,
                 buffer_, n, T(0), d_w_rec_.data(), n);
         const std::vector<T> d_w = d_w_rec_.to_host();
         for (std::size_t k = 0; k < d_w.size(); ++k)
@@ -440,7 +447,7 @@ class LifPopulation {
     Surrogate surrogate_;
     Device device_;
     RecurrentPropagation propagation_;
-    BlasHandle blas_;
+    std::optional<BlasHandle> blas_;
 
     Index batch_ = 0, steps_ = 0;
     bool recurrent_ = false, sparse_ = false, have_tape_ = false;

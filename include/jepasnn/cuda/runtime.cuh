@@ -47,7 +47,9 @@ struct Host {
 };
 
 /// The GPU: the specialisations in this folder, on `index` (the current device when < 0) and
-/// the CUDA stream `stream` (the default stream when null).
+/// the CUDA stream `stream` (the default stream when null). Host copies use the legacy default
+/// stream, so `stream` must be a blocking stream (cudaStreamCreate without
+/// cudaStreamNonBlocking), which orders itself with those copies.
 struct Device {
     static constexpr std::string_view name = "cuda";
     int index = -1;
