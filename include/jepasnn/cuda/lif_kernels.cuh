@@ -269,17 +269,6 @@ __global__ void lif_backward_kernel(typename Policies::Surrogate surrogate, LifS
     carry.d_bias[k] += sum_bias;
 }
 
-/// out (N) = Σ_b partial (B, N), sequences in order (deterministic).
-template <class T>
-__global__ void sum_over_sequences_kernel(T* out, const T* partial, Index batch, Index neurons) {
-    const Index i = blockIdx.x * static_cast<Index>(blockDim.x) + threadIdx.x;
-    if (i >= neurons) return;
-    T sum = T(0);
-    for (Index b = 0; b < batch; ++b)
-        sum += partial[b * neurons + i];
-    out[i] = sum;
-}
-
 /// S_{t−1} as values (B·T, N) for the recurrent weight gradient: the initial spikes at t = 0,
 /// the tape's spike bits afterwards.
 template <class T>

@@ -426,12 +426,13 @@ class LifPopulation {
                                  const lif::PopulationGradients<T>& grads) {
         const Index n = neurons();
         sums_.resize(static_cast<std::size_t>(3 * n));
+        sums_.zero(device_.stream);
         const T* partial[3] = {carry.d_beta, carry.d_threshold, carry.d_bias};
-        for (int p = 0; p < 3; ++p)
-            detail::sum_over_sequences_kernel<T>
+        for (int p = 0; p < 3; ++p)  // column sums of (B, N): sequences in order, deterministic
+            detail::add_column_sums_kernel<T>
                 <<<blocks_for(static_cast<std::size_t>(n), threads), threads, 0, device_.stream>>>(
                     sums_.data() + p * n, partial[p], batch_, n);
-        check_launch("cuda::LifPopulation::backward (sum_over_sequences_kernel)");
+        check_launch("cuda::LifPopulation::backward (add_column_sums_kernel)");
         const std::vector<T> s = sums_.to_host();
         for (Index i = 0; i < n; ++i) {
             const auto k = static_cast<std::size_t>(i);
