@@ -6,6 +6,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <concepts>
 #include <cstddef>
 #include <span>
 #include <string_view>
