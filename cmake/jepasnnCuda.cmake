@@ -15,7 +15,11 @@ if(JEPASNN_ENABLE_CUDA)
         add_library(jepasnn::cuda ALIAS jepasnn_cuda)
         set_target_properties(jepasnn_cuda PROPERTIES EXPORT_NAME cuda)
         # CMake 3.25 has no compile-feature table for nvcc 13, so the standard is passed directly.
-        target_compile_options(jepasnn_cuda INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20>)
+        # Eigen's headers (reached through the CPU reference code the kernels share) call
+        # constexpr host functions from host/device code: nvcc accepts that only with
+        # --expt-relaxed-constexpr, as Eigen's CUDA notes require.
+        target_compile_options(jepasnn_cuda INTERFACE
+            $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr>)
         target_link_libraries(jepasnn_cuda INTERFACE jepasnn CUDA::cudart CUDA::cublas)
         set(JEPASNN_HAS_CUDA ON)
         message(STATUS "jepasnn: CUDA ${CMAKE_CUDA_COMPILER_VERSION} found; jepasnn::cuda enabled "
