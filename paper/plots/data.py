@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from plot_common import STATE_COLORS, parse_args, plt, read_json, save, shade_blocks
+from plot_common import parse_args, plt, read_json, save, shade_blocks
 
 
 def area_bands(ax, areas):
