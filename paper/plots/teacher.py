@@ -125,6 +125,7 @@ def latents_figure(d, figures, meta):
     fig.suptitle(f"Teacher latents of {meta['trajectory_session']} "
                  f"({'held out' if meta['trajectory_session'] in meta['heldout'] else 'trained'})")
     fig.tight_layout()
+    fig.subplots_adjust(wspace=0.35)  # room for the 3-D panel's z label
     save(fig, figures, "teacher_latents")
 
 
@@ -150,10 +151,11 @@ def recovery_figure(d, figures):
         ax.set_xticklabels([s + ("\n(held out)" if s in held else "") for s in sessions],
                            fontsize=7)
         ax.axhline(0.9, color="k", ls=":", lw=1)
-        ax.set_ylim(0, 1)
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_ylim(-0.2, 1.15)
         ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("ground-truth recovery R² (held-out blocks)")
-    axes[0].legend(frameon=False, fontsize=8, loc="lower left")
+    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
     fig.suptitle("Affine recovery of the simulator's true latents (dotted: 0.9 target)")
     fig.tight_layout()
     save(fig, figures, "teacher_recovery")
@@ -166,7 +168,8 @@ def ablation_figure(d, figures):
     kinds = [r["regularizer"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     axes[0].bar(kinds, column(rows, "r2"), color="C0")
-    axes[0].set_ylim(0, 1)
+    axes[0].axhline(0.0, color="k", lw=0.5)
+    axes[0].set_ylim(min(0.0, np.nanmin(column(rows, "r2")) - 0.05), 1)
     axes[0].set_ylabel("held-out recovery R²")
     axes[0].set_title("Ground-truth recovery", fontsize=9)
     axes[1].bar(kinds, column(rows, "effective_rank"), color="C1")
