@@ -31,6 +31,7 @@ EXPERIMENTS = [
     ("run_info", "paper_run_info", []),
     ("cohort", "paper_cohort", []),
     ("data", "paper_data", ["data.py"]),
+    ("teacher", "paper_teacher", ["teacher.py"]),
     ("cross_state", "paper_cross_state", ["cross_state.py"]),
 ]
 # Figures without a C++ driver: drawn from files run_paper.py itself collects.

@@ -1,0 +1,303 @@
+// The Phase 1 teacher pipeline (DESIGN.md "Teacher"): binned sessions → multi-session LeJEPA
+// training → read-ins of held-out sessions fitted with the encoder frozen (the original project's
+// "unit identification") → latents of every session → ground-truth recovery against PCA and LDS
+// baselines and collapse diagnostics. Also the teacher checkpoint (model, read-ins, scalers and
+// the units each read-in expects) and embedding of a new NWB file with it.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "checkpoint.hpp"
+#include "model.hpp"
+#include "teacher_config.hpp"
+#include "teacher_data.hpp"
+#include "teacher_eval.hpp"
+#include "trainer.hpp"
+
+namespace jepasnn::jepa {
+
+inline constexpr std::string_view teacher_checkpoint_kind = "jepasnn.lejepa.teacher";
+
+/// Calls f(std::type_identity<Model>{}) with the float LeJepa of the named encoder and regulariser
+/// kinds (the runtime names of TeacherConfig), so one pipeline serves every compiled variant: the
+/// default conv_gru encoder with each regulariser (the ablation), and the conv and gru encoders
+/// with SIGReg. (Each variant instantiates the whole pipeline; the other pairings are left out to
+/// keep compile times reasonable. Use train_teacher_as<LeJepa<...>> directly for them.)
+template <class F>
+decltype(auto) visit_teacher_model(std::string_view encoder, std::string_view regularizer, F&& f) {
+    using Result = std::invoke_result_t<F, std::type_identity<Teacher>>;
+    constexpr std::string_view where = "jepa::visit_teacher_model";
+    require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
+                regularizer == "none",
+            where, "regularizer is '", regularizer,
+            "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
+    require(encoder == "conv_gru" || encoder == "conv" || encoder == "gru", where, "encoder is '",
+            encoder, "', expected 'conv_gru', 'conv' or 'gru'");
+    require(encoder == "conv_gru" || regularizer == "sigreg", where, "the ", encoder,
+            " encoder is available with the sigreg regularizer only (found '", regularizer,
+            "'); the conv_gru encoder takes every regularizer");
+    if (encoder == "conv") return Result(f(std::type_identity<LeJepa<float, ConvEncoder>>{}));
+    if (encoder == "gru") return Result(f(std::type_identity<LeJepa<float, GruEncoder>>{}));
+    if (regularizer == "vicreg")
+        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder, VicRegRegularizer>>{}));
+    if (regularizer == "ema")
+        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder, EmaTargetRegularizer>>{}));
+    if (regularizer == "none")
+        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder, NoRegularizer>>{}));
+    return Result(f(std::type_identity<Teacher>{}));
+}
+
+/// The latents of one session: bins × D on the session's grid from t = 0.
+struct SessionLatents {
+    std::string name;
+    bool heldout = false;
+    RowMatrix<double> z;
+};
+
+struct TeacherResult {
+    std::vector<SessionLatents> latents;       // every session, in data order
+    TrainHistory history;                      // the multi-session training
+    std::vector<TrainHistory> readin_history;  // one per held-out session, in data order
+    Json metrics;
+    Json checkpoint_header;         // everything but the parameters (see write_teacher_checkpoint)
+    std::vector<float> parameters;  // trained model with every read-in (held-out ones included)
+};
+
+namespace detail {
+inline bool is_heldout(const TeacherDataConfig& c, const std::string& name) {
+    return std::find(c.heldout.begin(), c.heldout.end(), name) != c.heldout.end();
+}
+
+inline double mean_of(const std::vector<double>& v) {
+    double s = 0.0;
+    std::size_t n = 0;
+    for (const double x : v)
+        if (std::isfinite(x)) {
+            s += x;
+            ++n;
+        }
+    return n == 0 ? std::nan("") : s / static_cast<double>(n);
+}
+
+inline Json finite_or_null(double v) {
+    return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+/// Headline numbers: means over the held-out sessions (over the training sessions when none is
+/// held out), each session scored on its held-out time blocks.
+inline Json summarize(const Json& sessions, bool any_heldout) {
+    std::vector<double> r2, active, passive, pca, lds, rank, sig;
+    for (const Json& s : sessions) {
+        if (s["heldout"].get<bool>() != any_heldout) continue;
+        rank.push_back(s["collapse"]["effective_rank"].get<double>());
+        sig.push_back(s["collapse"]["sigreg"].get<double>());
+        if (!s.contains("teacher")) continue;
+        const auto get = [](const Json& j, const char* k) {
+            return j[k].is_null() ? std::nan("") : j[k].get<double>();
+        };
+        r2.push_back(get(s["teacher"], "r2"));
+        active.push_back(get(s["teacher"], "r2_active"));
+        passive.push_back(get(s["teacher"], "r2_passive"));
+        if (s.contains("pca")) pca.push_back(get(s["pca"], "r2"));
+        if (s.contains("lds")) lds.push_back(get(s["lds"], "r2"));
+    }
+    return {{"evaluated_on", any_heldout ? "heldout_sessions" : "training_sessions"},
+            {"gt_recovery_r2", finite_or_null(mean_of(r2))},
+            {"gt_recovery_r2_active", finite_or_null(mean_of(active))},
+            {"gt_recovery_r2_passive", finite_or_null(mean_of(passive))},
+            {"pca_r2", finite_or_null(mean_of(pca))},
+            {"lds_r2", finite_or_null(mean_of(lds))},
+            {"effective_rank", finite_or_null(mean_of(rank))},
+            {"sigreg_heldout", finite_or_null(mean_of(sig))}};
+}
+}  // namespace detail
+
+/// The whole pipeline for one compiled model kind (see train_teacher for the runtime choice).
+template <class Model>
+TeacherResult train_teacher_as(const TeacherConfig& config,
+                               const std::vector<BinnedSession>& sessions) {
+    using T = typename Model::Scalar;
+    constexpr std::string_view where = "jepa::train_teacher";
+    config.validate(where);
+    require(!sessions.empty(), where, "no sessions");
+
+    // Prepare every session: transform + z-score fitted on its own training blocks.
+    std::vector<SessionRecording<T>> training;
+    std::vector<std::size_t> training_index, heldout_index;
+    ModelConfig mc = config.model;
+    mc.session_units.clear();
+    for (std::size_t s = 0; s < sessions.size(); ++s) {
+        if (detail::is_heldout(config.data, sessions[s].name)) {
+            heldout_index.push_back(s);
+            continue;
+        }
+        training_index.push_back(s);
+        training.push_back(prepare_session<T>(sessions[s].count_matrix(), config.train.transform,
+                                              config.train.split, sessions[s].name));
+        mc.session_units.push_back(sessions[s].units());
+    }
+    require(!training.empty(), where, "every session is held out; at least one must train");
+
+    Model model(mc, Model::RegularizerType::from_json(config.regularizer_config));
+    Trainer<Model> trainer(std::move(model), std::move(training), config.train);
+    TeacherResult result;
+    result.history = trainer.run();
+    Model& m = trainer.model();
+
+    // Read-ins of the held-out sessions, everything else frozen.
+    std::vector<SessionRecording<T>> heldout;
+    std::vector<std::size_t> model_index(sessions.size());
+    for (std::size_t i = 0; i < training_index.size(); ++i)
+        model_index[training_index[i]] = i;
+    for (std::size_t i = 0; i < heldout_index.size(); ++i) {
+        const BinnedSession& b = sessions[heldout_index[i]];
+        heldout.push_back(prepare_session<T>(b.count_matrix(), config.train.transform,
+                                             config.train.split, b.name));
+        ReadinFitConfig rc = config.readin;
+        rc.seed = config.readin.seed + i;
+        TrainHistory h;
+        model_index[heldout_index[i]] = fit_heldout_readin(m, heldout.back(), rc, &h);
+        result.readin_history.push_back(std::move(h));
+    }
+
+    // Latents of every session and their evaluation.
+    Json session_metrics = Json::array(), checkpoint_sessions = Json::array();
+    const auto recording = [&](std::size_t s) -> const SessionRecording<T>& {
+        if (detail::is_heldout(config.data, sessions[s].name)) {
+            const auto it = std::find(heldout_index.begin(), heldout_index.end(), s);
+            return heldout[static_cast<std::size_t>(it - heldout_index.begin())];
+        }
+        return trainer.sessions()[model_index[s]];
+    };
+    for (std::size_t s = 0; s < sessions.size(); ++s) {
+        const BinnedSession& b = sessions[s];
+        const SessionRecording<T>& rec = recording(s);
+        const bool held = detail::is_heldout(config.data, b.name);
+        SessionLatents lat{b.name, held, m.encode(model_index[s], rec.x).template cast<double>()};
+        Json e = evaluate_session(b, rec.x.template cast<double>(), lat.z, rec.split,
+                                  config.evaluation, config.train.seed);
+        e["name"] = b.name;
+        e["heldout"] = held;
+        e["units"] = b.units();
+        e["bins"] = b.bins();
+        session_metrics.push_back(std::move(e));
+        checkpoint_sessions.push_back({{"name", b.name},
+                                       {"identifier", b.identifier},
+                                       {"unit_ids", b.unit_ids},
+                                       {"bins", b.bins()},
+                                       {"heldout", held},
+                                       {"readin", model_index[s]},
+                                       {"scaler", rec.scaler.to_json()}});
+        result.latents.push_back(std::move(lat));
+    }
+
+    Json metrics = detail::summarize(session_metrics, !heldout_index.empty());
+    metrics["latent_dim"] = mc.latent;
+    metrics["encoder"] = Model::EncoderType::name;
+    metrics["regularizer"] = Model::RegularizerType::name;
+    const StepRecord& last = result.history.steps.back();
+    Json training_metrics = {{"steps", result.history.steps.size()},
+                             {"final_loss", last.loss},
+                             {"final_prediction_loss", last.prediction},
+                             {"final_regularizer", last.regularizer}};
+    if (!result.history.validation.empty()) {
+        const ValidationRecord& v = result.history.validation.back();
+        training_metrics["validation_loss"] = v.loss;
+        training_metrics["validation_prediction_loss"] = v.prediction;
+        training_metrics["validation_regularizer"] = v.regularizer;
+    }
+    metrics["training"] = std::move(training_metrics);
+    metrics["sessions"] = std::move(session_metrics);
+    result.metrics = std::move(metrics);
+
+    // Everything embed_session needs; the model's config lists every read-in.
+    result.checkpoint_header = {{"kind", teacher_checkpoint_kind},
+                                {"model", m.describe()},
+                                {"config", to_json(config)},
+                                {"sessions", std::move(checkpoint_sessions)}};
+    const auto values = m.parameters().values();
+    result.parameters.assign(values.begin(), values.end());
+    return result;
+}
+
+/// The pipeline with the encoder and regulariser named in the config.
+inline TeacherResult train_teacher(const TeacherConfig& config,
+                                   const std::vector<BinnedSession>& sessions) {
+    return visit_teacher_model(config.encoder, config.regularizer, [&](auto tag) {
+        return train_teacher_as<typename decltype(tag)::type>(config, sessions);
+    });
+}
+
+/// Writes the trained teacher (atomically) for embed_session.
+inline void write_teacher_checkpoint(const std::filesystem::path& path, const TeacherResult& r) {
+    write_checkpoint<float>(path, r.checkpoint_header,
+                            {{"parameters", std::span<const float>(r.parameters)}});
+}
+
+/// Latents of one NWB file from a teacher checkpoint.
+struct EmbedResult {
+    RowMatrix<double> latents;   // (bins, D) from t = 0
+    std::string session;         // the file's session name
+    bool fitted_readin = false;  // true: an unseen session, read-in fitted with the encoder frozen
+    Index units = 0;
+    data::BinGrid grid;
+};
+
+/// Embeds `nwb` with the teacher in `checkpoint`: a session the checkpoint holds (same NWB
+/// identifier and the same selected unit ids) uses its read-in and scaler; any other session gets
+/// a scaler fitted on its training blocks and a read-in fitted with everything else frozen.
+inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
+                                 const std::filesystem::path& nwb) {
+    const std::string file = checkpoint.string();
+    const Checkpoint<float> ck = read_checkpoint<float>(checkpoint);
+    const Json& h = ck.header;
+    require(json_get<std::string>(h, "kind", file) == teacher_checkpoint_kind, file,
+            "not a teacher checkpoint (kind '", json_get<std::string>(h, "kind", file),
+            "', expected '", teacher_checkpoint_kind, "'; write one with train-teacher)");
+    const Json& model_doc = json_get<Json>(h, "model", file);
+    const TeacherConfig config = teacher_config_from_json(json_get<Json>(h, "config", file), file);
+    BinnedSession b = load_binned_session(nwb, config.data.qc, config.data.bin_ms);
+    EmbedResult out;
+    out.session = b.name;
+    out.units = b.units();
+    out.grid = b.grid;
+    return visit_teacher_model(
+        json_get<std::string>(model_doc, "encoder", file),
+        json_get<std::string>(model_doc, "regularizer", file), [&](auto tag) -> EmbedResult {
+            using Model = typename decltype(tag)::type;
+            Model model = Trainer<Model>::model_from_header(h, file);
+            const auto& params = ck.array("parameters", file);
+            require(params.size() == model.parameters().size(), file, "checkpoint holds ",
+                    params.size(), " parameters, the model has ", model.parameters().size());
+            std::copy(params.begin(), params.end(), model.parameters().values().begin());
+            for (const Json& s : json_get<Json>(h, "sessions", file)) {
+                if (json_get<std::string>(s, "identifier", file) != b.identifier ||
+                    json_get<std::vector<std::int64_t>>(s, "unit_ids", file) != b.unit_ids)
+                    continue;
+                const UnitScaler scaler =
+                    UnitScaler::from_json(json_get<Json>(s, "scaler", file), file);
+                const RowMatrix<float> x = scaler.apply<float>(b.count_matrix());
+                out.latents = model.encode(json_get<std::size_t>(s, "readin", file), x)
+                                  .template cast<double>();
+                return std::move(out);
+            }
+            const SessionRecording<float> rec = prepare_session<float>(
+                b.count_matrix(), config.train.transform, config.train.split, b.name);
+            const std::size_t index = fit_heldout_readin(model, rec, config.readin);
+            out.latents = model.encode(index, rec.x).template cast<double>();
+            out.fitted_readin = true;
+            return std::move(out);
+        });
+}
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,142 @@
+// The teacher pipeline's configuration file (the CLI's `train-teacher --config FILE`): data, model
+// sizes, encoder and regulariser kinds, training, held-out read-in fitting and evaluation, with
+// every seed pinned in the file. Strict JSON: unknown keys and bad values name the field.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "config.hpp"
+#include "teacher_data.hpp"
+#include "teacher_eval.hpp"
+#include "trainer.hpp"
+
+namespace jepasnn::jepa {
+
+struct TeacherConfig {
+    TeacherDataConfig data;
+    ModelConfig model;                         // session_units is filled in from the data
+    std::string encoder = "conv_gru";          // conv_gru, conv or gru
+    std::string regularizer = "sigreg";        // sigreg, vicreg, ema or none
+    Json regularizer_config = Json::object();  // the policy's own settings (its from_json)
+    TrainConfig train;
+    ReadinFitConfig readin;
+    TeacherEvalConfig evaluation;
+    std::filesystem::path output = "teacher_run";  // train-teacher writes here (CLI --out wins)
+
+    void validate(std::string_view where) const {
+        data.validate(where);
+        require(encoder == "conv_gru" || encoder == "conv" || encoder == "gru", where,
+                "encoder is '", encoder, "', expected 'conv_gru', 'conv' or 'gru'");
+        require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
+                    regularizer == "none",
+                where, "regularizer is '", regularizer,
+                "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
+        require(encoder == "conv_gru" || regularizer == "sigreg", where, "the ", encoder,
+                " encoder is available with the sigreg regularizer only (found '", regularizer,
+                "')");
+        train.validate(where);
+        evaluation.validate(where);
+        require(readin.batch_size >= 1 && readin.window >= model.min_window() &&
+                    readin.learning_rate > 0.0,
+                where, "readin batch_size/window/learning_rate are ", readin.batch_size, "/",
+                readin.window, "/", readin.learning_rate, ", expected >= 1/", model.min_window(),
+                "/> 0");
+    }
+};
+
+inline Json to_json(const ReadinFitConfig& c) {
+    return {{"seed", c.seed},
+            {"steps", c.steps},
+            {"batch_size", c.batch_size},
+            {"window", c.window},
+            {"learning_rate", c.learning_rate},
+            {"warmup_steps", c.warmup_steps},
+            {"weight_decay", c.weight_decay},
+            {"clip_norm", c.clip_norm},
+            {"progress", c.progress}};
+}
+
+inline ReadinFitConfig readin_fit_config_from_json(const Json& j, std::string_view where) {
+    detail::require_known_keys(j,
+                               {"seed", "steps", "batch_size", "window", "learning_rate",
+                                "warmup_steps", "weight_decay", "clip_norm", "progress"},
+                               where);
+    ReadinFitConfig c;
+    c.seed = json_get_or(j, "seed", c.seed, where);
+    c.steps = json_get_or(j, "steps", c.steps, where);
+    c.batch_size = json_get_or(j, "batch_size", c.batch_size, where);
+    c.window = json_get_or(j, "window", c.window, where);
+    c.learning_rate = json_get_or(j, "learning_rate", c.learning_rate, where);
+    c.warmup_steps = json_get_or(j, "warmup_steps", c.warmup_steps, where);
+    c.weight_decay = json_get_or(j, "weight_decay", c.weight_decay, where);
+    c.clip_norm = json_get_or(j, "clip_norm", c.clip_norm, where);
+    c.progress = json_get_or(j, "progress", c.progress, where);
+    require(c.warmup_steps <= c.steps && c.weight_decay >= 0.0 && c.clip_norm >= 0.0, where,
+            "warmup_steps/weight_decay/clip_norm are ", c.warmup_steps, "/", c.weight_decay, "/",
+            c.clip_norm, ", expected <= steps/>= 0/>= 0");
+    return c;
+}
+
+inline Json to_json(const TeacherConfig& c) {
+    Json model = to_json(c.model);
+    model.erase("session_units");
+    return {{"data", to_json(c.data)},
+            {"model", model},
+            {"encoder", c.encoder},
+            {"regularizer", c.regularizer},
+            {"regularizer_config", c.regularizer_config},
+            {"train", to_json(c.train)},
+            {"readin", to_json(c.readin)},
+            {"evaluation", to_json(c.evaluation)},
+            {"output", c.output.string()}};
+}
+
+/// Missing sections and fields keep their defaults; relative paths (data, output, training
+/// checkpoint) are resolved against `base` (the config file's directory) when it is given.
+inline TeacherConfig teacher_config_from_json(const Json& j, std::string_view where,
+                                              const std::filesystem::path& base = {}) {
+    detail::require_known_keys(j,
+                               {"about", "data", "model", "encoder", "regularizer",
+                                "regularizer_config", "train", "readin", "evaluation", "output"},
+                               where);
+    const std::string w(where);
+    TeacherConfig c;
+    c.data = teacher_data_config_from_json(json_get<Json>(j, "data", where), w + ": data");
+    c.data.resolve_paths(base);
+    if (j.contains("model")) {
+        Json model = j["model"];
+        require(model.is_object() && !model.contains("session_units"), w + ": model",
+                "session_units comes from the data; do not set it");
+        model["session_units"] = std::vector<Index>{1};  // placeholder for validation
+        c.model = model_config_from_json(model, w + ": model");
+        c.model.session_units.clear();
+    }
+    c.encoder = json_get_or(j, "encoder", c.encoder, where);
+    c.regularizer = json_get_or(j, "regularizer", c.regularizer, where);
+    c.regularizer_config = json_get_or(j, "regularizer_config", c.regularizer_config, where);
+    if (j.contains("train")) c.train = train_config_from_json(j["train"], w + ": train");
+    if (j.contains("readin")) c.readin = readin_fit_config_from_json(j["readin"], w + ": readin");
+    if (j.contains("evaluation"))
+        c.evaluation = teacher_eval_config_from_json(j["evaluation"], w + ": evaluation");
+    c.output = json_get_or<std::string>(j, "output", c.output.string(), where);
+    require(!c.output.empty(), where, "output is empty, expected a directory");
+    if (!base.empty()) {
+        if (c.output.is_relative()) c.output = base / c.output;
+        if (!c.train.checkpoint.empty() && std::filesystem::path(c.train.checkpoint).is_relative())
+            c.train.checkpoint = (base / c.train.checkpoint).string();
+    }
+    c.validate(where);
+    return c;
+}
+
+/// Reads and validates a teacher config file.
+inline TeacherConfig read_teacher_config(const std::filesystem::path& path) {
+    return teacher_config_from_json(read_json(path), path.string(),
+                                    std::filesystem::absolute(path).parent_path());
+}
+
+}  // namespace jepasnn::jepa

@@ -1,0 +1,163 @@
+// Evaluation of teacher latents against a simulated session's ground truth (DESIGN.md "Teacher",
+// Evaluation): an affine map latents → true latents fitted on the training time blocks and scored
+// (R², overall and per brain state) on the held-out blocks; the same for PCA of the preprocessed
+// counts and for the least-squares LDS baseline of the same dimension; collapse diagnostics
+// (effective rank, per-dimension variance, SIGReg) on the held-out blocks.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "../core/json.hpp"
+#include "../core/tensor.hpp"
+#include "../eval/collapse.hpp"
+#include "../eval/lds.hpp"
+#include "../eval/pca.hpp"
+#include "../eval/regression.hpp"
+#include "dataset.hpp"
+#include "preprocess.hpp"
+#include "sigreg.hpp"
+#include "teacher_data.hpp"
+
+namespace jepasnn::jepa {
+
+struct TeacherEvalConfig {
+    double ridge = 1e-6;       // of the affine map, relative: ridge·n (n training rows)
+    bool baselines = true;     // PCA and LDS of the same dimension as the latents
+    Index sigreg_stride = 25;  // SIGReg on every stride-th held-out bin (≈ independent samples)
+    Index sigreg_directions = 256;
+
+    void validate(std::string_view where) const {
+        require(ridge >= 0.0, where, "evaluation.ridge is ", ridge, ", expected >= 0");
+        require(sigreg_stride >= 1 && sigreg_directions >= 1, where,
+                "evaluation.sigreg_stride and sigreg_directions are ", sigreg_stride, " and ",
+                sigreg_directions, ", expected >= 1");
+    }
+};
+
+inline Json to_json(const TeacherEvalConfig& c) {
+    return {{"ridge", c.ridge},
+            {"baselines", c.baselines},
+            {"sigreg_stride", c.sigreg_stride},
+            {"sigreg_directions", c.sigreg_directions}};
+}
+
+inline TeacherEvalConfig teacher_eval_config_from_json(const Json& j, std::string_view where) {
+    detail::require_known_keys(j, {"ridge", "baselines", "sigreg_stride", "sigreg_directions"},
+                               where);
+    TeacherEvalConfig c;
+    c.ridge = json_get_or(j, "ridge", c.ridge, where);
+    c.baselines = json_get_or(j, "baselines", c.baselines, where);
+    c.sigreg_stride = json_get_or(j, "sigreg_stride", c.sigreg_stride, where);
+    c.sigreg_directions = json_get_or(j, "sigreg_directions", c.sigreg_directions, where);
+    c.validate(where);
+    return c;
+}
+
+/// Held-out R² of an affine map to the true latents: overall and within each brain state.
+struct RecoveryScore {
+    double overall = 0.0;
+    double active = 0.0;   // NaN when the held-out blocks hold no active bins
+    double passive = 0.0;  // likewise
+};
+
+inline Json to_json(const RecoveryScore& r) {
+    const auto num = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
+    return {{"r2", r.overall}, {"r2_active", num(r.active)}, {"r2_passive", num(r.passive)}};
+}
+
+namespace detail {
+inline std::vector<Index> rows_in(std::span<const RowRange> runs) {
+    std::vector<Index> rows;
+    for (const RowRange& r : runs)
+        for (Index t = r.begin; t < r.end; ++t)
+            rows.push_back(t);
+    return rows;
+}
+}  // namespace detail
+
+/// Fits truth ≈ features·W + b on the `train` rows (ridge·n on W) and scores it on `test` rows.
+inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat truth,
+                                    std::span<const std::int8_t> state,
+                                    std::span<const Index> train, std::span<const Index> test,
+                                    double ridge) {
+    constexpr std::string_view where = "jepa::recovery_score";
+    require(features.rows() == truth.rows() && static_cast<Index>(state.size()) == truth.rows(),
+            where, "features have ", features.rows(), " rows, truth ", truth.rows(), ", states ",
+            state.size());
+    require(train.size() >= 2 && test.size() >= 2, where,
+            "needs >= 2 training and test rows, found ", train.size(), " and ", test.size());
+    const eval::Mat xtr = eval::detail::take_rows(features, train);
+    const eval::Mat ytr = eval::detail::take_rows(truth, train);
+    const eval::AffineMap map =
+        eval::fit_affine(xtr, ytr, ridge * static_cast<double>(train.size()));
+    std::vector<std::int64_t> groups;
+    for (const Index t : test)
+        groups.push_back(state[static_cast<std::size_t>(t)]);
+    const eval::GroupedR2 r = eval::heldout_r2(map, eval::detail::take_rows(features, test),
+                                               eval::detail::take_rows(truth, test), groups);
+    const auto group = [&](BinState s) {
+        const auto it = r.per_group.find(static_cast<std::int64_t>(s));
+        return it == r.per_group.end() ? std::nan("") : it->second;
+    };
+    return {r.overall, group(BinState::active), group(BinState::passive)};
+}
+
+/// Collapse diagnostics of the held-out rows of z; SIGReg on every stride-th of them, since the
+/// statistic assumes independent samples and neighbouring 10 ms bins are not.
+inline Json collapse_json(eval::ConstMat z, std::span<const Index> test,
+                          const TeacherEvalConfig& config, std::uint64_t seed) {
+    const eval::Mat held = eval::detail::take_rows(z, test);  // (test, D)
+    std::vector<Index> sparse;
+    for (Index i = 0; i < held.rows(); i += config.sigreg_stride)
+        sparse.push_back(i);
+    SigRegConfig sc;
+    sc.directions = config.sigreg_directions;
+    const eval::Mat thinned = eval::detail::take_rows(held, sparse);  // (test / stride, D)
+    const Vector<double> variance =
+        (held.rowwise() - held.colwise().mean()).colwise().squaredNorm().transpose() /
+        static_cast<double>(std::max<Index>(held.rows() - 1, 1));
+    return {{"effective_rank", eval::effective_rank(held, false)},
+            {"effective_rank_centred", eval::effective_rank(held, true)},
+            {"variance", jepasnn::to_json(variance)},
+            {"min_variance_ratio", variance.minCoeff() / std::max(variance.maxCoeff(), 1e-300)},
+            {"sigreg", sigreg<double>(thinned, sc, seed, 0)},
+            {"sigreg_samples", thinned.rows()}};
+}
+
+/// Everything measured on one session: ground-truth recovery of the latents and of the baselines
+/// (when ground truth exists) and collapse diagnostics. `x` is the preprocessed input (bins ×
+/// units), `z` the latents (bins × D), `split` the session's time blocks.
+inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eval::ConstMat z,
+                             const TimeSplit& split, const TeacherEvalConfig& config,
+                             std::uint64_t seed) {
+    constexpr std::string_view where = "jepa::evaluate_session";
+    require(x.rows() == session.bins() && z.rows() == session.bins(), where, "input has ", x.rows(),
+            " rows and latents ", z.rows(), ", session '", session.name, "' has ", session.bins(),
+            " bins");
+    const std::vector<Index> train = detail::rows_in(split.train);
+    const std::vector<Index> test = detail::rows_in(split.validation);
+    require(!test.empty(), where, "session '", session.name,
+            "' has no held-out time blocks (split.validation_fraction is 0)");
+    Json j;
+    j["collapse"] = collapse_json(z, test, config, seed);
+    if (!session.truth) return j;
+    const RowMatrix<double>& truth = session.truth->latents;
+    const std::span<const std::int8_t> state = session.state;
+    j["teacher"] = to_json(recovery_score(z, truth, state, train, test, config.ridge));
+    if (config.baselines) {
+        // Both baselines are fitted on the training blocks only, like the teacher.
+        const eval::Mat xtr = eval::detail::take_rows(x, train);
+        const Index q = std::min<Index>(z.cols(), x.cols());
+        const eval::Pca pca = eval::Pca::fit(xtr, q);
+        j["pca"] =
+            to_json(recovery_score(pca.transform(x), truth, state, train, test, config.ridge));
+        const auto lds = eval::LinearDynamicalBaseline::fit(xtr, q);
+        j["lds"] = to_json(recovery_score(lds.filter(x), truth, state, train, test, config.ridge));
+        j["baseline_dim"] = q;
+    }
+    return j;
+}
+
+}  // namespace jepasnn::jepa

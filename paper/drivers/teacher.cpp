@@ -1,0 +1,181 @@
+// Experiment "teacher": the Phase 1 LeJEPA teacher on the paper's simulated cohort. Trains on the
+// cohort's sessions except the held-out ones, fits the held-out read-ins with the encoder frozen,
+// and writes for every session latents_<name>.npy (float64, 10 ms bins from t = 0 on the ground
+// truth's grid, columns = latent dims) plus teacher.json describing them (read by the student and
+// cross_state experiments); the training curves, latent PCs with image/state labels, ground-truth
+// recovery against PCA and LDS baselines, and the regulariser ablation (SIGReg / VICReg / EMA /
+// none, shorter runs) for paper/plots/teacher.py.
+//
+// Config section "teacher": "config" is a teacher config (jepa::TeacherConfig JSON without
+// "data.cohort", which is the cohort experiment's output; seeds are derived from the paper seed),
+// "ablation" = {"steps": N, "regularizers": [...]}.
+#include <jepasnn/core/atomic_file.hpp>
+#include <jepasnn/core/npy.hpp>
+#include <jepasnn/eval/pca.hpp>
+#include <jepasnn/jepa/teacher.hpp>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "driver_common.hpp"
+
+namespace {
+
+using namespace jepasnn;
+
+/// The profile's teacher config with the cohort and seeds filled in.
+jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx) {
+    const Json section = ctx.section("teacher");
+    Json doc = section.contains("config") ? section["config"] : Json::object();
+    if (!doc.contains("data")) doc["data"] = Json::object();
+    doc["data"]["cohort"] = (ctx.paper_dir / "cohort" / "sessions").string();
+    for (const char* part : {"model", "train", "readin"})
+        if (!doc.contains(part)) doc[part] = Json::object();
+    doc["model"]["init_seed"] = ctx.seed + 1;
+    doc["train"]["seed"] = ctx.seed + 2;
+    doc["readin"]["seed"] = ctx.seed + 3;
+    doc["train"]["progress"] = progress_style() != ProgressStyle::quiet;
+    return jepa::teacher_config_from_json(doc, "paper config: teacher");
+}
+
+void write_text_file(const std::filesystem::path& path, const std::string& text) {
+    write_atomically(path, [&](std::ostream& out) { out << text; });
+}
+
+std::string curves_csv(const jepa::TrainHistory& h) {
+    std::ostringstream os;
+    os.precision(9);
+    os << "step,loss,prediction,regularizer,learning_rate,grad_norm\n";
+    for (const auto& r : h.steps)
+        os << r.step << ',' << r.loss << ',' << r.prediction << ',' << r.regularizer << ','
+           << r.learning_rate << ',' << r.grad_norm << '\n';
+    return os.str();
+}
+
+std::string validation_csv(const jepa::TrainHistory& h) {
+    std::ostringstream os;
+    os.precision(9);
+    os << "step,loss,prediction,regularizer\n";
+    for (const auto& r : h.validation)
+        os << r.step << ',' << r.loss << ',' << r.prediction << ',' << r.regularizer << '\n';
+    return os.str();
+}
+
+/// One row per session and method (teacher, pca, lds): held-out R² overall and per state.
+std::string recovery_csv(const Json& sessions) {
+    std::ostringstream os;
+    os.precision(9);
+    os << "session,heldout,method,r2,r2_active,r2_passive\n";
+    const auto cell = [](const Json& v) { return v.is_null() ? std::string() : v.dump(); };
+    for (const Json& s : sessions)
+        for (const char* method : {"teacher", "pca", "lds"})
+            if (s.contains(method))
+                os << s["name"].get<std::string>() << ',' << (s["heldout"].get<bool>() ? 1 : 0)
+                   << ',' << method << ',' << cell(s[method]["r2"]) << ','
+                   << cell(s[method]["r2_active"]) << ',' << cell(s[method]["r2_passive"]) << '\n';
+    return os.str();
+}
+
+/// The first three principal components of a session's latents (fitted on all its bins) and the
+/// labels of each bin: image shown (−1 none), brain state (1 active, 0 passive, −1 other), change.
+void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSession& s,
+                        const RowMatrix<double>& z) {
+    const eval::Pca pca = eval::Pca::fit(z, std::min<Index>(3, z.cols()));
+    save_npy(out / "trajectory_pcs.npy", RowMatrix<double>(pca.transform(z)));
+    RowMatrix<std::int32_t> labels(z.rows(), 3);  // (bins, [image, state, change])
+    for (Index t = 0; t < z.rows(); ++t) {
+        const auto k = static_cast<std::size_t>(t);
+        labels(t, 0) = s.truth ? s.truth->image[k] : -1;
+        labels(t, 1) = s.state[k];
+        labels(t, 2) = s.truth ? s.truth->change[k] : 0;
+    }
+    save_npy(out / "trajectory_labels.npy", labels);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return paper::run_driver(argc, argv, "teacher", [](const paper::DriverContext& ctx) {
+        const Json section = ctx.section("teacher");
+        const jepa::TeacherConfig config = teacher_config(ctx);
+        const std::vector<jepa::BinnedSession> sessions = jepa::load_teacher_sessions(config.data);
+
+        // The teacher itself.
+        const jepa::TeacherResult r = jepa::train_teacher(config, sessions);
+        jepa::write_teacher_checkpoint(ctx.out / "teacher.ckpt", r);
+        Json described = Json::array();
+        std::string trajectory_session;
+        for (std::size_t s = 0; s < sessions.size(); ++s) {
+            const auto& lat = r.latents[s];
+            const std::string file = "latents_" + lat.name + ".npy";
+            save_npy(ctx.out / file, lat.z);
+            described.push_back({{"name", lat.name},
+                                 {"file", file},
+                                 {"nwb", sessions[s].nwb.filename().string()},
+                                 {"bins", lat.z.rows()},
+                                 {"dims", lat.z.cols()},
+                                 {"units", sessions[s].units()},
+                                 {"heldout", lat.heldout}});
+            if (trajectory_session.empty() && (lat.heldout || s + 1 == sessions.size())) {
+                write_trajectories(ctx.out, sessions[s], lat.z);
+                trajectory_session = lat.name;
+            }
+        }
+        write_json(ctx.out / "teacher.json",
+                   {{"format", "jepasnn-teacher-latents"},
+                    {"bin_width_s", config.data.bin_ms / 1000.0},
+                    {"t_start_s", 0.0},
+                    {"grid", "ground truth grid of each session: row k covers [k*dt, (k+1)*dt)"},
+                    {"latent_dim", config.model.latent},
+                    {"heldout", config.data.heldout},
+                    {"trajectory_session", trajectory_session},
+                    {"checkpoint", "teacher.ckpt"},
+                    {"sessions", described}});
+        write_text_file(ctx.out / "training_curve.csv", curves_csv(r.history));
+        write_text_file(ctx.out / "validation_curve.csv", validation_csv(r.history));
+        write_text_file(ctx.out / "recovery.csv", recovery_csv(r.metrics["sessions"]));
+
+        Json metrics = r.metrics;
+        metrics["steps"] = config.train.steps;
+        metrics["heldout_sessions"] = config.data.heldout;
+
+        // Regulariser ablation: same data, architecture and seeds, shorter runs, no baselines.
+        const Json ab = section.contains("ablation") ? section["ablation"] : Json::object();
+        const auto steps = json_get_or<std::uint64_t>(ab, "steps", config.train.steps / 2,
+                                                      "paper config: teacher.ablation");
+        const auto kinds = json_get_or<std::vector<std::string>>(
+            ab, "regularizers", {"sigreg", "vicreg", "ema", "none"},
+            "paper config: teacher.ablation");
+        std::ostringstream csv;
+        csv.precision(9);
+        csv << "regularizer,steps,r2,r2_active,r2_passive,effective_rank,sigreg_heldout\n";
+        Json ablation = Json::object();
+        for (const std::string& kind : kinds) {
+            jepa::TeacherConfig c = config;
+            c.regularizer = kind;
+            c.regularizer_config =
+                kind == config.regularizer ? config.regularizer_config : Json::object();
+            c.train.steps = steps;
+            c.train.warmup_steps = std::min(c.train.warmup_steps, steps);
+            c.evaluation.baselines = false;
+            const Json m = jepa::train_teacher(c, sessions).metrics;
+            ablation[kind] = {{"gt_recovery_r2", m["gt_recovery_r2"]},
+                              {"gt_recovery_r2_active", m["gt_recovery_r2_active"]},
+                              {"gt_recovery_r2_passive", m["gt_recovery_r2_passive"]},
+                              {"effective_rank", m["effective_rank"]},
+                              {"sigreg_heldout", m["sigreg_heldout"]},
+                              {"final_prediction_loss", m["training"]["final_prediction_loss"]}};
+            csv << kind << ',' << steps;
+            for (const char* k : {"gt_recovery_r2", "gt_recovery_r2_active",
+                                  "gt_recovery_r2_passive", "effective_rank", "sigreg_heldout"})
+                csv << ',' << (m[k].is_null() ? std::string() : m[k].dump());
+            csv << '\n';
+        }
+        write_text_file(ctx.out / "ablation.csv", csv.str());
+        metrics["ablation"] = std::move(ablation);
+        metrics["ablation_steps"] = steps;
+        return metrics;
+    });
+}
