@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXPERIMENTS = [
     ("run_info", "paper_run_info", []),
     ("cohort", "paper_cohort", []),
+    ("student", "paper_student", ["student.py"]),
 ]
 
 # Keys that legitimately differ between two runs of the same build.
