@@ -8,6 +8,8 @@
 #include <jepasnn/core/rng.hpp>
 
 #include <filesystem>
+#include <functional>
+#include <limits>
 
 #include "../support/test_support.hpp"
 
