@@ -33,6 +33,7 @@ EXPERIMENTS = [
     ("data", "paper_data", ["data.py"]),
     ("teacher", "paper_teacher", ["teacher.py"]),
     ("cross_state", "paper_cross_state", ["cross_state.py"]),
+    ("student", "paper_student", ["student.py"]),
 ]
 # Figures without a C++ driver: drawn from files run_paper.py itself collects.
 EXTRA_PLOTS = ["performance.py"]

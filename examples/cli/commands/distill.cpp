@@ -1,0 +1,142 @@
+// jepasnn distill --config FILE [--out DIR] [--resume] [--threads N] [--quiet]
+// Distils a teacher's latents into the bio-constrained LIF student (jepasnn/distill). The config
+// (JSON) names the session, either "nwb": FILE or "cohort": DIR + "session": NAME (a simulated
+// cohort), the teacher "latents" (float64 .npy, rows = 10 ms bins from t = 0), the unit filter
+// "qc" (none|default), the output folder "out", the student/training settings "student" (keys of
+// distill::DistillConfig) and optional "ablations" (names). Relative paths are relative to the
+// config file. Writes <out>/student.ckpt (atomic checkpoints, resumable with --resume) and, at
+// the end, <out>/metrics.json and <out>/history.json (atomically).
+#include <jepasnn/core/progress.hpp>
+#include <jepasnn/core/run_info.hpp>
+#include <jepasnn/core/threads.hpp>
+#include <jepasnn/data/simulator/ground_truth.hpp>
+#include <jepasnn/distill/distill.hpp>
+#include <jepasnn_build_info.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "command.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using jepasnn::Json;
+
+struct DistillOptions {
+    std::string config;
+    std::string out;
+    bool resume = false;
+    bool quiet = false;
+    int threads = 0;
+};
+
+fs::path relative_to(const fs::path& base, const std::string& p) {
+    const fs::path path(p);
+    return path.is_absolute() ? path : base / path;
+}
+
+void run_distill(const DistillOptions& o) {
+    namespace distill = jepasnn::distill;
+    if (o.threads > 0) jepasnn::set_thread_count(o.threads);
+    const fs::path config_path(o.config);
+    const std::string where = config_path.string();
+    const Json doc = jepasnn::read_json(config_path);
+    jepasnn::require(doc.is_object(), where, "expected a JSON object, found ", doc.type_name());
+    const std::set<std::string> known = {"about", "nwb", "cohort",  "session",  "latents",
+                                         "qc",    "out", "student", "ablations"};
+    for (const auto& [key, value] : doc.items())
+        jepasnn::require(known.count(key) == 1, where, "unknown key '", key, "'");
+    const fs::path base = config_path.parent_path();
+    fs::path nwb;
+    if (doc.contains("nwb")) {
+        jepasnn::require(!doc.contains("cohort"), where, "give either 'nwb' or 'cohort', not both");
+        nwb = relative_to(base, jepasnn::json_get<std::string>(doc, "nwb", where));
+    } else {
+        jepasnn::require(doc.contains("cohort"), where,
+                         "missing 'nwb' (a session file) or 'cohort' + 'session'");
+        const auto cohort = jepasnn::data::Cohort::read(
+            relative_to(base, jepasnn::json_get<std::string>(doc, "cohort", where)));
+        const auto name = jepasnn::json_get<std::string>(doc, "session", where);
+        for (const auto& s : cohort.sessions)
+            if (s.name == name) nwb = s.nwb;
+        jepasnn::require(!nwb.empty(), where, "cohort has no session '", name, "'");
+    }
+    const fs::path latents =
+        relative_to(base, jepasnn::json_get<std::string>(doc, "latents", where));
+    const fs::path out = o.out.empty()
+                             ? relative_to(base, jepasnn::json_get<std::string>(doc, "out", where))
+                             : fs::path(o.out);
+    const std::string qc = jepasnn::json_get_or<std::string>(doc, "qc", "none", where);
+    jepasnn::require(qc == "none" || qc == "default", where, "qc is '", qc,
+                     "', expected none or default");
+    const distill::DistillConfig config = distill::distill_config_from_json(
+        jepasnn::json_get_or(doc, "student", Json::object(), where), where + ": student");
+    const auto ablations =
+        jepasnn::json_get_or(doc, "ablations", std::vector<std::string>{}, where);
+    for (const std::string& a : ablations) {
+        bool ok = false;
+        for (const std::string& n : distill::ablation_names())
+            ok = ok || n == a;
+        jepasnn::require(ok, where, "unknown ablation '", a, "'");
+    }
+
+    const distill::DistillData data = distill::load_session(nwb, latents, qc, config);
+    fs::create_directories(out);
+    const fs::path checkpoint = out / "student.ckpt";
+    jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
+                     "already exists: pass --resume to continue it, or choose another --out");
+    distill::Distiller<> d = o.resume ? distill::Distiller<>::resume(checkpoint, data, config)
+                                      : distill::Distiller<>(data, config, checkpoint);
+    d.train(jepasnn::progress_style(o.quiet));
+    const distill::StudentEvaluation e = distill::evaluate_student(d.network(), data, config);
+
+    Json metrics = to_json(e);
+    metrics["session_nwb"] = nwb.string();
+    metrics["latents"] = latents.string();
+    metrics["units"] = data.inputs();
+    metrics["bins"] = data.bins();
+    metrics["latent_dim"] = data.latent_dim();
+    metrics["steps"] = d.steps_done();
+    metrics["policies"] = distill::Distiller<>::policy_names();
+    metrics["config"] = distill::to_json(config);
+    metrics["run"] = jepasnn::run_record(config.seed, JEPASNN_GIT_REVISION);
+    if (!ablations.empty()) {
+        Json list = Json::array();
+        for (const std::string& a : ablations)
+            list.push_back(distill::to_json(distill::run_ablation(a, data, config)));
+        metrics["ablations"] = std::move(list);
+    }
+    Json history = {{"steps", Json::array()}, {"monitor", Json::array()}};
+    for (const auto& r : d.history())
+        history["steps"].push_back(distill::to_json(r));
+    for (const auto& r : d.monitor_history())
+        history["monitor"].push_back(distill::to_json(r));
+    jepasnn::write_json(out / "history.json", history);
+    jepasnn::write_json(out / "metrics.json", metrics);
+    if (!o.quiet)
+        std::printf(
+            "held-out CCA %.4f (null 95th percentile %.4f), %.1f%% of neurons in band, "
+            "E %.2f Hz, I %.2f Hz, %zu Dale violations -> %s\n",
+            e.readout.cca_heldout, e.readout.null_p95, 100.0 * e.metrics.frac_neurons_in_band,
+            e.metrics.mean_rate_hz_exc, e.metrics.mean_rate_hz_inh, e.metrics.dale_violations,
+            (out / "metrics.json").string().c_str());
+}
+
+void setup_distill(CLI::App& app) {
+    auto o = std::make_shared<DistillOptions>();
+    app.add_option("--config", o->config, "distillation config (JSON)")->required();
+    app.add_option("--out", o->out, "output folder (overrides the config's 'out')");
+    app.add_flag("--resume", o->resume, "continue from <out>/student.ckpt");
+    app.add_flag("--quiet", o->quiet, "no progress or summary");
+    app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);
+    app.callback([o] { run_distill(*o); });
+}
+
+const jepasnn::cli::CommandRegistration registration{
+    "distill", "Distil teacher latents into the bio-constrained LIF student", setup_distill};
+
+}  // namespace

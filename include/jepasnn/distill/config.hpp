@@ -1,0 +1,205 @@
+// Settings of a distillation run (student network, training, constraints, split, evaluation),
+// with a strict JSON round trip: the CLI config, the checkpoint header and the paper profile all
+// use the same keys, and an unknown key is an error (a typo never silently keeps a default).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "../constraints/homeostasis.hpp"
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "../lif/network.hpp"
+
+namespace jepasnn::distill {
+
+struct DistillConfig {
+    // ---- student network (lif::NetworkConfig; inputs and readout size come from the data) ----
+    Index neurons = 256;              // N, split 80 : 20 into E and I
+    Index readout_dim = 0;            // D; 0: the teacher's latent dimension
+    double tau_readout_ms = 100.0;    // readout filter: the latents vary over 0.3–4 s
+    double spectral_radius = 0.2;     // of the initial W_rec (lif::RecurrentInit)
+    double ei_balance = 1.0;          // Σ|W_I| / Σ W_E per row at initialisation
+    double input_weight_total = 4.0;  // Σ_j W_in[i, j] at initialisation
+    Index refractory_steps = 2;       // 1 ms steps
+    bool recurrent = true;            // false: the feed-forward ablation
+    /// Inputs are rescaled per unit so that each averages this rate over the training bins
+    /// (a fixed gain per input, i.e. a preconditioner of W_in: the recorded rates span two
+    /// orders of magnitude).
+    double input_rate_hz = 10.0;
+    /// > 0: the targets are the teacher latents projected on their top principal components
+    /// (fitted on the training bins), as SVCCA does before comparing (Raghu et al., NIPS 2017); a
+    /// wide teacher latent (e.g. 32 dims) carries many low-variance directions that no student
+    /// readout should be asked to match. 0: every latent dimension.
+    Index target_components = 0;
+
+    // ---- training ------------------------------------------------------------------------------
+    std::uint64_t steps = 300;
+    Index batch = 16;         // windows per step
+    Index window_bins = 60;   // 10 ms bins per window
+    Index burn_in_bins = 10;  // first bins of every window, excluded from the loss (zero state)
+    double learning_rate = 2e-3;
+    double final_learning_rate = 2e-4;
+    std::uint64_t warmup_steps = 20;
+    double clip_norm = 1.0;   // global gradient norm; 0: no clipping
+    double cca_ridge = 1e-3;  // Deep CCA ridge ε (cca::DeepCcaOptions)
+    double cca_weight = 1.0;  // the loss is cca_weight·(−Σρ) + homeostasis + regularisation
+
+    // ---- constraints -------------------------------------------------------------------------
+    double rate_low_hz = 5.0, rate_high_hz = 20.0;          // E band
+    double rate_low_hz_inh = 5.0, rate_high_hz_inh = 20.0;  // I band
+    double homeostasis_neuron_weight = 0.05;                // λ_n (Hz⁻²)
+    double homeostasis_population_weight = 0.05;            // λ_p (Hz⁻²)
+    double l2_strength = 1e-4;                              // L2 on W_in and W_rec
+
+    // ---- split, monitoring, evaluation
+    // ------------------------------------------------------------
+    Index block_bins = 1000;        // time blocks of the train/held-out split (10 s)
+    double heldout_fraction = 0.2;  // of the blocks
+    std::uint64_t eval_every = 25;  // monitored held-out CCA every this many steps (0: never)
+    Index monitor_windows = 16;     // windows of each split in the monitor batch
+    Index eval_segments = 8;        // the session is run as this many parallel segments
+    Index eval_chunk_bins = 500;    // streamed in pieces of this many bins (bounded memory)
+    double eval_cca_ridge = 1e-6;   // classical CCA of the success metric (scale-relative)
+    Index null_samples = 200;       // circular-shift null draws
+    Index fano_window_bins = 10;    // Fano factor counting window (100 ms)
+
+    // ---- bookkeeping -------------------------------------------------------------------------
+    std::uint64_t seed = 0;
+    std::uint64_t checkpoint_every = 100;  // 0: only at the end
+
+    void validate(std::string_view where) const {
+        require(neurons >= 2, where, "neurons is ", neurons, ", expected >= 2");
+        require(target_components >= 0, where, "target_components is ", target_components,
+                ", expected >= 0");
+        require(readout_dim >= 0, where, "readout_dim is ", readout_dim, ", expected >= 0");
+        require(steps >= 1, where, "steps is 0, expected >= 1");
+        require(batch >= 1, where, "batch is ", batch, ", expected >= 1");
+        require(burn_in_bins >= 0 && window_bins > burn_in_bins, where, "window_bins (",
+                window_bins, ") must exceed burn_in_bins (", burn_in_bins, ") >= 0");
+        require(learning_rate > 0.0 && std::isfinite(learning_rate), where, "learning_rate is ",
+                learning_rate, ", expected > 0");
+        require(final_learning_rate >= 0.0 && final_learning_rate <= learning_rate, where,
+                "final_learning_rate is ", final_learning_rate, ", expected [0, learning_rate]");
+        require(warmup_steps <= steps, where, "warmup_steps (", warmup_steps, ") exceeds steps (",
+                steps, ")");
+        require(clip_norm >= 0.0 && cca_ridge >= 0.0 && cca_weight > 0.0 && l2_strength >= 0.0,
+                where, "clip_norm, cca_ridge and l2_strength must be >= 0, cca_weight > 0");
+        require(0.0 <= rate_low_hz && rate_low_hz <= rate_high_hz && 0.0 <= rate_low_hz_inh &&
+                    rate_low_hz_inh <= rate_high_hz_inh,
+                where, "each rate band needs 0 <= low <= high");
+        require(homeostasis_neuron_weight >= 0.0 && homeostasis_population_weight >= 0.0, where,
+                "homeostasis weights must be >= 0");
+        require(input_rate_hz > 0.0 && std::isfinite(input_rate_hz), where, "input_rate_hz is ",
+                input_rate_hz, ", expected > 0");
+        require(tau_readout_ms > 0.0 && spectral_radius > 0.0 && ei_balance >= 0.0 &&
+                    input_weight_total >= 0.0 && refractory_steps >= 0,
+                where, "tau_readout_ms and spectral_radius must be > 0, ei_balance, ",
+                "input_weight_total and refractory_steps >= 0");
+        require(block_bins >= 1, where, "block_bins is ", block_bins, ", expected >= 1");
+        require(heldout_fraction > 0.0 && heldout_fraction < 1.0, where, "heldout_fraction is ",
+                heldout_fraction, ", expected (0, 1)");
+        require(monitor_windows >= 1 && eval_segments >= 1 && eval_chunk_bins >= 1, where,
+                "monitor_windows, eval_segments and eval_chunk_bins must be >= 1");
+        require(eval_cca_ridge >= 0.0, where, "eval_cca_ridge must be >= 0");
+        require(null_samples >= 2, where, "null_samples is ", null_samples, ", expected >= 2");
+        require(fano_window_bins >= 1, where, "fano_window_bins is ", fano_window_bins,
+                ", expected >= 1");
+    }
+
+    /// The homeostatic band policy these settings describe.
+    constraints::HomeostaticBand band() const {
+        constraints::HomeostaticBand b;
+        b.excitatory = {rate_low_hz, rate_high_hz};
+        b.inhibitory = {rate_low_hz_inh, rate_high_hz_inh};
+        b.neuron_weight = homeostasis_neuron_weight;
+        b.population_weight = homeostasis_population_weight;
+        return b;
+    }
+
+    /// The student for F inputs and D readout dimensions.
+    lif::NetworkConfig network(Index inputs, Index readout) const {
+        lif::NetworkConfig c = lif::NetworkConfig::with_neurons(neurons, inputs, readout);
+        c.tau_readout_ms = tau_readout_ms;
+        c.recurrent = recurrent;
+        c.refractory_steps = refractory_steps;
+        c.input_weight_total = input_weight_total;
+        c.recurrent_init.spectral_radius = spectral_radius;
+        c.recurrent_init.ei_balance = ei_balance;
+        return c;
+    }
+};
+
+// One list of (key, member) pairs drives both directions of the JSON round trip.
+namespace detail {
+template <class F>
+void for_each_field(DistillConfig& c, F&& f) {
+    f("neurons", c.neurons);
+    f("readout_dim", c.readout_dim);
+    f("tau_readout_ms", c.tau_readout_ms);
+    f("spectral_radius", c.spectral_radius);
+    f("ei_balance", c.ei_balance);
+    f("input_weight_total", c.input_weight_total);
+    f("refractory_steps", c.refractory_steps);
+    f("recurrent", c.recurrent);
+    f("input_rate_hz", c.input_rate_hz);
+    f("target_components", c.target_components);
+    f("steps", c.steps);
+    f("batch", c.batch);
+    f("window_bins", c.window_bins);
+    f("burn_in_bins", c.burn_in_bins);
+    f("learning_rate", c.learning_rate);
+    f("final_learning_rate", c.final_learning_rate);
+    f("warmup_steps", c.warmup_steps);
+    f("clip_norm", c.clip_norm);
+    f("cca_ridge", c.cca_ridge);
+    f("cca_weight", c.cca_weight);
+    f("rate_low_hz", c.rate_low_hz);
+    f("rate_high_hz", c.rate_high_hz);
+    f("rate_low_hz_inh", c.rate_low_hz_inh);
+    f("rate_high_hz_inh", c.rate_high_hz_inh);
+    f("homeostasis_neuron_weight", c.homeostasis_neuron_weight);
+    f("homeostasis_population_weight", c.homeostasis_population_weight);
+    f("l2_strength", c.l2_strength);
+    f("block_bins", c.block_bins);
+    f("heldout_fraction", c.heldout_fraction);
+    f("eval_every", c.eval_every);
+    f("monitor_windows", c.monitor_windows);
+    f("eval_segments", c.eval_segments);
+    f("eval_chunk_bins", c.eval_chunk_bins);
+    f("eval_cca_ridge", c.eval_cca_ridge);
+    f("null_samples", c.null_samples);
+    f("fano_window_bins", c.fano_window_bins);
+    f("seed", c.seed);
+    f("checkpoint_every", c.checkpoint_every);
+}
+}  // namespace detail
+
+inline Json to_json(const DistillConfig& config) {
+    DistillConfig c = config;
+    Json j = Json::object();
+    detail::for_each_field(c, [&](const char* key, auto& value) { j[key] = value; });
+    return j;
+}
+
+/// Reads the keys present in `j` over the defaults; unknown keys and wrong types throw Error
+/// naming `where` and the key.
+inline DistillConfig distill_config_from_json(const Json& j, std::string_view where) {
+    require(j.is_object(), where, "distillation settings must be a JSON object, found ",
+            j.type_name());
+    DistillConfig c;
+    std::set<std::string> known;
+    detail::for_each_field(c, [&](const char* key, auto& value) {
+        known.insert(key);
+        value = json_get_or(j, key, value, where);
+    });
+    for (const auto& [key, value] : j.items())
+        require(known.count(key) == 1, where, "unknown distillation setting '", key, "'");
+    c.validate(where);
+    return c;
+}
+
+}  // namespace jepasnn::distill

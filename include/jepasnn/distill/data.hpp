@@ -1,0 +1,195 @@
+// What a student is distilled from: a session's binned spike counts (inputs) and the teacher's
+// latents on the same 10 ms grid (targets), split into training and held-out time blocks (never
+// random bins: neighbouring bins are strongly correlated), with per-unit input gains fitted on the
+// training bins only, seeded window sampling inside the training runs, and batch assembly.
+#pragma once
+
+#include <Eigen/Eigenvalues>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/npy.hpp"
+#include "../core/rng.hpp"
+#include "../core/tensor.hpp"
+#include "../data/binning.hpp"
+#include "../data/nwb_reader.hpp"
+#include "../data/unit_qc.hpp"
+#include "../jepa/dataset.hpp"
+#include "config.hpp"
+
+namespace jepasnn::distill {
+
+/// Stream tag of the distill module ("DSTL"): every stochastic call site uses
+/// stream_id(distill_stream_tag, site) with its own site.
+inline constexpr std::uint32_t distill_stream_tag = 0x4453544Cu;
+
+using jepa::RowRange;
+
+/// A session ready for distillation.
+struct DistillData {
+    RowMatrix<double> counts;   // (K, F) binned spike counts of the selected units
+    RowMatrix<double> targets;  // (K, d) teacher latents, same rows
+    double bin_s = 0.01;
+    jepa::TimeSplit split;              // train = training runs, validation = held-out runs
+    Vector<double> input_gain;          // (F) per-unit gain: inputs = counts · gain
+    double target_variance_kept = 1.0;  // with target_components: the PCs' share of variance
+
+    Index bins() const { return counts.rows(); }
+    Index inputs() const { return counts.cols(); }
+    Index latent_dim() const { return targets.cols(); }
+};
+
+/// Rows of `m` in the given runs, stacked.
+inline RowMatrix<double> gather_rows(const RowMatrix<double>& m,
+                                     const std::vector<RowRange>& runs) {
+    Index n = 0;
+    for (const RowRange& r : runs)
+        n += r.size();
+    RowMatrix<double> out(n, m.cols());  // (Σ run sizes, cols)
+    Index at = 0;
+    for (const RowRange& r : runs) {
+        out.middleRows(at, r.size()) = m.middleRows(r.begin, r.size());
+        at += r.size();
+    }
+    return out;
+}
+
+/// Checks the pair, splits it into time blocks and fits the input gains on the training bins:
+/// gain_j = input_rate_hz · bin_s / mean_train(counts_j) (0 for a unit silent in training).
+inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double> targets,
+                                     const DistillConfig& config, double bin_s = 0.01) {
+    constexpr const char* where = "distill::make_distill_data";
+    config.validate(where);
+    require(counts.rows() == targets.rows(), where, "counts have ", counts.rows(),
+            " bins and the targets ", targets.rows(), ", expected the same grid");
+    require(counts.cols() >= 1 && targets.cols() >= 1, where, "counts are ", counts.rows(), "x",
+            counts.cols(), " and targets ", targets.rows(), "x", targets.cols(),
+            ", expected at least one unit and one latent dimension");
+    require(bin_s > 0.0 && std::isfinite(bin_s), where, "bin width is ", bin_s, " s");
+    require_finite(where, "counts", counts);
+    require_finite(where, "targets", targets);
+    require((counts.array() >= 0.0).all(), where, "counts must be >= 0");
+    DistillData d;
+    d.bin_s = bin_s;
+    d.split = jepa::split_time_blocks(counts.rows(), {config.block_bins, config.heldout_fraction});
+    Index train_bins = 0;
+    for (const RowRange& r : d.split.train)
+        train_bins += r.size();
+    require(!d.split.validation.empty() && train_bins >= config.window_bins, where, "the ",
+            counts.rows(), " bins give ", train_bins, " training bins and ",
+            d.split.validation.size(), " held-out runs with blocks of ", config.block_bins,
+            ": expected a held-out block and at least one training window of ", config.window_bins,
+            " bins");
+    Vector<double> mean = Vector<double>::Zero(counts.cols());  // (F)
+    for (const RowRange& r : d.split.train)
+        mean += counts.middleRows(r.begin, r.size()).colwise().sum().transpose();
+    mean /= static_cast<double>(train_bins);
+    d.input_gain.resize(counts.cols());
+    for (Index j = 0; j < counts.cols(); ++j)
+        d.input_gain(j) = mean(j) > 0.0 ? config.input_rate_hz * bin_s / mean(j) : 0.0;
+    require(d.input_gain.maxCoeff() > 0.0, where, "every unit is silent in the training bins");
+    if (config.target_components > 0 && config.target_components < targets.cols()) {
+        // Principal axes of the training bins' latents: eigenvectors of their covariance.
+        const RowMatrix<double> train = gather_rows(targets, d.split.train);
+        const RowVector<double> centre = train.colwise().mean();
+        const RowMatrix<double> centred = train.rowwise() - centre;  // (n_train, d)
+        const Matrix<double> cov = centred.transpose() * centred;    // (d, d)
+        const Eigen::SelfAdjointEigenSolver<Matrix<double>> eig(cov);
+        const Index k = config.target_components;
+        const Matrix<double> axes = eig.eigenvectors().rightCols(k).rowwise().reverse();  // (d, k)
+        d.target_variance_kept = eig.eigenvalues().tail(k).sum() / eig.eigenvalues().sum();
+        require(std::isfinite(d.target_variance_kept), where, "targets have no variance");
+        RowMatrix<double> projected = (targets.rowwise() - centre) * axes;  // (K, k)
+        targets = std::move(projected);
+    }
+    d.counts = std::move(counts);
+    d.targets = std::move(targets);
+    return d;
+}
+
+/// Start bins of `count` windows of `length` bins drawn uniformly among every window that fits
+/// inside one of the runs, from stream (seed, stream_id(distill_stream_tag, site)) at counters
+/// [first, first + count): draw i depends on (seed, site, first + i) alone, so a resumed run draws
+/// the same windows as an uninterrupted one.
+inline std::vector<Index> sample_windows(const std::vector<RowRange>& runs, Index length,
+                                         Index count, std::uint64_t seed, std::uint32_t site,
+                                         std::uint64_t first) {
+    std::vector<Index> starts_per_run;
+    Index total = 0;
+    for (const RowRange& r : runs) {
+        const Index n = std::max<Index>(0, r.size() - length + 1);
+        starts_per_run.push_back(n);
+        total += n;
+    }
+    require(total > 0, "distill::sample_windows", "no run holds a window of ", length, " bins");
+    std::vector<Index> starts(static_cast<std::size_t>(count));
+    for (Index i = 0; i < count; ++i) {
+        const double u = uniform_at(seed, stream_id(distill_stream_tag, site),
+                                    first + static_cast<std::uint64_t>(i));
+        Index k = std::min<Index>(total - 1, static_cast<Index>(u * static_cast<double>(total)));
+        for (std::size_t r = 0; r < runs.size(); ++r) {
+            if (k < starts_per_run[r]) {
+                starts[static_cast<std::size_t>(i)] = runs[r].begin + k;
+                break;
+            }
+            k -= starts_per_run[r];
+        }
+    }
+    return starts;
+}
+
+/// The batch of windows starting at `starts`: inputs (B, W, F) = counts · gain, and targets
+/// (B, W, d).
+template <class T>
+void assemble_batch(Tensor<T, 3>& inputs, Tensor<double, 3>& targets, const DistillData& d,
+                    const std::vector<Index>& starts, Index window_bins) {
+    const auto b = starts.size();
+    const auto w = static_cast<std::size_t>(window_bins);
+    inputs = Tensor<T, 3>(std::array<std::size_t, 3>{b, w, static_cast<std::size_t>(d.inputs())});
+    targets = Tensor<double, 3>(
+        std::array<std::size_t, 3>{b, w, static_cast<std::size_t>(d.latent_dim())});
+    for (std::size_t i = 0; i < b; ++i) {
+        require(starts[i] >= 0 && starts[i] + window_bins <= d.bins(), "distill::assemble_batch",
+                "window [", starts[i], ", ", starts[i] + window_bins, ") leaves the ", d.bins(),
+                " bins");
+        Eigen::Map<RowMatrix<T>>(inputs.data() + i * w * d.inputs(), window_bins, d.inputs()) =
+            (d.counts.middleRows(starts[i], window_bins) * d.input_gain.asDiagonal())
+                .template cast<T>();
+        Eigen::Map<RowMatrix<double>>(targets.data() + i * w * d.latent_dim(), window_bins,
+                                      d.latent_dim()) =
+            d.targets.middleRows(starts[i], window_bins);
+    }
+}
+
+/// Loads a session for distillation: the units of `nwb` passing the named unit filter
+/// ("none" or "default", data/unit_qc.hpp), binned at `bin_s` from t = 0 for as many bins as
+/// the latents file has rows (float64 (K, d), as the teacher writes it).
+inline DistillData load_session(const std::filesystem::path& nwb,
+                                const std::filesystem::path& latents, const std::string& qc,
+                                const DistillConfig& config, double bin_s = 0.01) {
+    RowMatrix<double> targets = load_npy_matrix<double>(latents);
+    require(targets.rows() >= 2 && targets.cols() >= 1, latents.string(), "latents are ",
+            targets.rows(), "x", targets.cols(), ", expected (bins, dims) with bins >= 2");
+    require_finite(latents.string(), "latents", targets);
+    const data::NwbFile file(nwb);
+    const data::UnitTable units = file.read_units();
+    const data::UnitFilter filter = data::qc_filter_named(qc);
+    const std::vector<std::size_t> selected =
+        filter.empty() ? data::all_units(units.size()) : filter.select(units);
+    require(!selected.empty(), nwb.string(), "no unit passes the '", qc, "' unit filter");
+    const data::BinGrid grid{0.0, bin_s, static_cast<std::size_t>(targets.rows())};
+    const Tensor<std::int32_t, 2> binned = data::bin_spikes(units, grid, selected);
+    RowMatrix<double> counts =
+        Eigen::Map<const RowMatrix<std::int32_t>>(
+            binned.data(), static_cast<Index>(binned.shape(0)), static_cast<Index>(binned.shape(1)))
+            .cast<double>();
+    return make_distill_data(std::move(counts), std::move(targets), config, bin_s);
+}
+
+}  // namespace jepasnn::distill

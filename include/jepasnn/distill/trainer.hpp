@@ -1,0 +1,370 @@
+// Training of the spiking student against the teacher's latents: seeded windows from the training
+// time blocks, Deep CCA + homeostasis + weight regularisation, BPTT through the LIF network,
+// AdamW with warm-up/cosine schedule and gradient clipping, the sign projection (Dale) after every
+// optimizer step, a monitored held-out CCA, atomic checkpoints with bitwise-identical resume, and
+// a clean stop on NaN/Inf that keeps the last good checkpoint.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../cca/cross_validation.hpp"
+#include "../core/progress.hpp"
+#include "../jepa/checkpoint.hpp"
+#include "../lif/network.hpp"
+#include "../nn/adamw.hpp"
+#include "config.hpp"
+#include "data.hpp"
+#include "loss.hpp"
+
+namespace jepasnn::distill {
+
+/// One optimizer step, as recorded in the history.
+struct StepRecord {
+    std::uint64_t step = 0;  // 1-based: the step this record finished
+    double loss = 0.0;       // total
+    double cca_loss = 0.0;   // cca_weight · (−Σρ)
+    double mean_cca = 0.0;   // batch mean ρ (in-sample, training windows)
+    double homeostasis = 0.0;
+    double regularization = 0.0;
+    double rate_exc_hz = 0.0, rate_inh_hz = 0.0;  // population means over the batch
+    double grad_norm = 0.0;                       // before clipping
+};
+
+/// The monitored CCA: fitted on a fixed batch of training windows, scored on a fixed batch of
+/// held-out windows (a cheap proxy of the final held-out evaluation, for the training curve).
+struct MonitorRecord {
+    std::uint64_t step = 0;
+    double cca_train = 0.0;    // in-sample mean ρ on the training windows
+    double cca_heldout = 0.0;  // held-out mean ρ
+};
+
+inline Json to_json(const StepRecord& r) {
+    return {{"step", r.step},
+            {"loss", r.loss},
+            {"cca_loss", r.cca_loss},
+            {"mean_cca", r.mean_cca},
+            {"homeostasis", r.homeostasis},
+            {"regularization", r.regularization},
+            {"rate_exc_hz", r.rate_exc_hz},
+            {"rate_inh_hz", r.rate_inh_hz},
+            {"grad_norm", r.grad_norm}};
+}
+inline Json to_json(const MonitorRecord& r) {
+    return {{"step", r.step}, {"cca_train", r.cca_train}, {"cca_heldout", r.cca_heldout}};
+}
+
+namespace detail {
+// Stream sites of the distill module.
+inline constexpr std::uint32_t site_train_windows = 1;
+inline constexpr std::uint32_t site_monitor_train = 2;
+inline constexpr std::uint32_t site_monitor_heldout = 3;
+inline constexpr std::uint32_t site_null = 4;
+
+/// FNV-1a over the data's shape, gains and targets: a checkpoint resumes only on the same data.
+inline std::uint64_t fingerprint(const DistillData& d) {
+    std::uint64_t h = 1469598103934665603ull;
+    const auto mix = [&](const void* p, std::size_t bytes) {
+        const auto* c = static_cast<const unsigned char*>(p);
+        for (std::size_t i = 0; i < bytes; ++i)
+            h = (h ^ c[i]) * 1099511628211ull;
+    };
+    const Index shape[3] = {d.bins(), d.inputs(), d.latent_dim()};
+    mix(shape, sizeof shape);
+    mix(d.input_gain.data(), static_cast<std::size_t>(d.input_gain.size()) * sizeof(double));
+    mix(d.targets.data(), static_cast<std::size_t>(d.targets.size()) * sizeof(double));
+    return h;
+}
+
+/// Copies the rows k >= burn_in of every window of a (B, W, C) tensor into (B·(W − burn_in), C).
+template <class T>
+RowMatrix<double> loss_rows(const Tensor<T, 3>& t, Index burn_in) {
+    const Index b = static_cast<Index>(t.shape(0)), w = static_cast<Index>(t.shape(1));
+    const Index c = static_cast<Index>(t.shape(2)), kept = w - burn_in;
+    RowMatrix<double> out(b * kept, c);  // (B·(W − burn_in), C)
+    for (Index i = 0; i < b; ++i)
+        out.middleRows(i * kept, kept) =
+            Eigen::Map<const RowMatrix<T>>(t.data() + (i * w + burn_in) * c, kept, c)
+                .template cast<double>();
+    return out;
+}
+}  // namespace detail
+
+template <class T = float, class Policies = lif::DefaultPolicies>
+class Distiller {
+  public:
+    using Network = lif::Network<T, Policies>;
+    using Rate = typename Policies::Rate;
+    using Regularizer = typename Policies::Regularizer;
+
+    /// A fresh student for `data` (which must outlive the Distiller). Checkpoints go to
+    /// `checkpoint` (empty: none).
+    Distiller(const DistillData& data, const DistillConfig& config,
+              std::filesystem::path checkpoint = {})
+        : data_(&data),
+          config_(validated(config, data)),
+          checkpoint_(std::move(checkpoint)),
+          net_(config_.network(data.inputs(), readout_dim(config_, data)), config_.seed,
+               typename Policies::Surrogate{}, typename Policies::Sign{}, rate_policy(config_),
+               regularizer_policy(config_)),
+          adam_(net_.parameters().size(), adam_config()) {
+        schedule_.peak_lr = config_.learning_rate;
+        schedule_.final_lr = config_.final_learning_rate;
+        schedule_.warmup_steps = config_.warmup_steps;
+        schedule_.total_steps = config_.steps;
+        schedule_.validate("distill::Distiller");
+        net_.project();
+    }
+
+    /// Continues the run saved in `checkpoint` on the same data and settings (only `steps` may
+    /// grow); the continued run is bitwise identical to an uninterrupted one.
+    static Distiller resume(const std::filesystem::path& checkpoint, const DistillData& data,
+                            const DistillConfig& config) {
+        const std::string file = checkpoint.string();
+        const jepa::Checkpoint<T> ck = jepa::read_checkpoint<T>(checkpoint);
+        const Json& h = ck.header;
+        require(json_get<std::string>(h, "format", file) == "jepasnn-distill-checkpoint", file,
+                "is not a distillation checkpoint");
+        require(json_get<std::string>(h, "policies", file) == policy_names(), file,
+                "was trained with policies '", json_get<std::string>(h, "policies", file),
+                "', this student uses '", policy_names(), "'");
+        require(json_get<std::uint64_t>(h, "data_fingerprint", file) == detail::fingerprint(data),
+                file, "was trained on different data (inputs, gains or targets differ)");
+        Json saved = json_get<Json>(h, "config", file), wanted = to_json(config);
+        saved.erase("steps");
+        wanted.erase("steps");
+        require(saved == wanted, file, "was trained with other settings than the ones given");
+        Distiller d(data, config, checkpoint);
+        const std::vector<T>& values = ck.array("parameters", file);
+        require_size(file, "parameter array", values.size(), d.net_.parameters().size());
+        std::copy(values.begin(), values.end(), d.net_.parameters().values().begin());
+        d.step_ = json_get<std::uint64_t>(h, "step", file);
+        require(d.step_ <= config.steps, file, "is at step ", d.step_, ", beyond the ",
+                config.steps, " steps asked for");
+        d.adam_.restore(json_get<std::uint64_t>(h, "adam_steps", file), ck.array("adam_m", file),
+                        ck.array("adam_v", file));
+        for (const Json& r : json_get<Json>(h, "history", file))
+            d.history_.push_back(step_record_from_json(r, file));
+        for (const Json& r : json_get<Json>(h, "monitor", file))
+            d.monitor_.push_back({json_get<std::uint64_t>(r, "step", file),
+                                  json_get<double>(r, "cca_train", file),
+                                  json_get<double>(r, "cca_heldout", file)});
+        d.last_checkpoint_step_ = d.step_;
+        return d;
+    }
+
+    /// One optimizer step on a fresh batch of training windows; returns its record.
+    const StepRecord& step() {
+        const DistillData& d = *data_;
+        const std::vector<Index> starts =
+            sample_windows(d.split.train, config_.window_bins, config_.batch, config_.seed,
+                           detail::site_train_windows, step_ * std::uint64_t(config_.batch));
+        assemble_batch(inputs_, targets_, d, starts, config_.window_bins);
+        net_.parameters().zero_gradients();
+        const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts);
+        const CcaLossTerm cca = cca_loss(d_readout_, y, targets_, config_.burn_in_bins,
+                                         config_.cca_ridge, config_.cca_weight);
+        StepRecord r;
+        r.step = step_ + 1;
+        r.cca_loss = cca.loss;
+        r.mean_cca = cca.mean_cca;
+        r.homeostasis = static_cast<double>(net_.homeostasis_penalty());
+        r.regularization = static_cast<double>(net_.regularization_penalty());
+        r.loss = r.cca_loss + r.homeostasis + r.regularization;
+        const Index ne = net_.config().excitatory;
+        r.rate_exc_hz = static_cast<double>(net_.rates().head(ne).mean());
+        r.rate_inh_hz =
+            net_.config().inhibitory > 0
+                ? static_cast<double>(net_.rates().tail(net_.config().inhibitory).mean())
+                : 0.0;
+        if (!cca.finite || !std::isfinite(r.loss)) stop(r.step, "loss", r.loss);
+        net_.backward(d_readout_);
+        r.grad_norm = nn::clip_global_norm(net_.parameters().gradients(), config_.clip_norm);
+        if (!std::isfinite(r.grad_norm)) stop(r.step, "gradient norm", r.grad_norm);
+        adam_.step(net_.parameters().values(), net_.parameters().gradients(), schedule_.at(step_));
+        for (const T v : net_.parameters().values())
+            if (!std::isfinite(v)) stop(r.step, "parameter after the update", double(v));
+        net_.project();
+        ++step_;
+        history_.push_back(r);
+        return history_.back();
+    }
+
+    /// Runs the remaining steps with a progress bar, monitoring and checkpointing on schedule
+    /// and once more after the final step.
+    void train(ProgressStyle style = progress_style()) {
+        ProgressBar bar("distill", config_.steps, style);
+        bar.update(step_);
+        while (step_ < config_.steps) {
+            const StepRecord& r = step();
+            if (config_.eval_every > 0 && step_ % config_.eval_every == 0) monitor();
+            std::ostringstream status;
+            status.precision(3);
+            status << "loss " << r.loss << " cca " << r.mean_cca << " E " << r.rate_exc_hz
+                   << " Hz I " << r.rate_inh_hz << " Hz";
+            bar.update(step_, status.str());
+            const bool last = step_ == config_.steps;
+            if (!checkpoint_.empty() &&
+                ((config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0) || last))
+                save_checkpoint(checkpoint_);
+        }
+        bar.finish();
+    }
+
+    /// Records the monitored held-out CCA at the current step (see MonitorRecord).
+    const MonitorRecord& monitor() {
+        const DistillData& d = *data_;
+        const auto run = [&](const std::vector<RowRange>& runs, std::uint32_t site) {
+            assemble_batch(inputs_, targets_, d,
+                           sample_windows(runs, config_.window_bins, config_.monitor_windows,
+                                          config_.seed, site, 0),
+                           config_.window_bins);
+            const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts);
+            return std::pair{detail::loss_rows(y, config_.burn_in_bins),
+                             detail::loss_rows(targets_, config_.burn_in_bins)};
+        };
+        const auto [x_train, z_train] = run(d.split.train, detail::site_monitor_train);
+        const auto [x_test, z_test] = run(d.split.validation, detail::site_monitor_heldout);
+        MonitorRecord m;
+        m.step = step_;
+        if (x_train.allFinite() && x_test.allFinite() &&
+            (x_train.rowwise() - x_train.colwise().mean()).squaredNorm() > 0.0) {
+            const cca::CcaOptions options{config_.eval_cca_ridge};
+            const cca::HeldoutCca h = cca::heldout_cca(x_train, z_train, x_test, z_test, options);
+            m.cca_train = h.model.correlations.mean();
+            m.cca_heldout = h.mean_cca;
+        }
+        monitor_.push_back(m);
+        return monitor_.back();
+    }
+
+    void save_checkpoint(const std::filesystem::path& path) {
+        Json header;
+        header["format"] = "jepasnn-distill-checkpoint";
+        header["policies"] = policy_names();
+        header["config"] = to_json(config_);
+        header["data_fingerprint"] = detail::fingerprint(*data_);
+        header["inputs"] = data_->inputs();
+        header["latent_dim"] = data_->latent_dim();
+        header["step"] = step_;
+        header["adam_steps"] = adam_.steps_taken();
+        Json blocks = Json::array();
+        for (const auto& b : net_.parameters().blocks())
+            blocks.push_back({{"name", b.name}, {"rows", b.rows}, {"cols", b.cols}});
+        header["blocks"] = std::move(blocks);
+        header["input_gain"] = jepasnn::to_json(data_->input_gain);
+        Json hist = Json::array(), mon = Json::array();
+        for (const StepRecord& r : history_)
+            hist.push_back(to_json(r));
+        for (const MonitorRecord& r : monitor_)
+            mon.push_back(to_json(r));
+        header["history"] = std::move(hist);
+        header["monitor"] = std::move(mon);
+        jepa::write_checkpoint<T>(path, std::move(header),
+                                  {{"parameters", net_.parameters().values()},
+                                   {"adam_m", adam_.first_moment()},
+                                   {"adam_v", adam_.second_moment()}});
+        last_checkpoint_step_ = step_;
+    }
+
+    Network& network() { return net_; }
+    const Network& network() const { return net_; }
+    const DistillConfig& config() const { return config_; }
+    const DistillData& data() const { return *data_; }
+    std::uint64_t steps_done() const { return step_; }
+    const std::vector<StepRecord>& history() const { return history_; }
+    const std::vector<MonitorRecord>& monitor_history() const { return monitor_; }
+
+    /// "scalar/surrogate/sign/rate/regularizer/synapse/reset": what a checkpoint must match.
+    static std::string policy_names() {
+        std::string s = std::is_same_v<T, float> ? "float32" : "float64";
+        for (std::string_view n :
+             {Policies::Surrogate::name, Policies::Sign::name, Rate::name, Regularizer::name,
+              Policies::Synapse::name, Policies::Reset::name})
+            s.append("/").append(n);  // not "/" + string: GCC 12 warns falsely (-Wrestrict)
+        return s;
+    }
+
+  private:
+    static Index readout_dim(const DistillConfig& c, const DistillData& d) {
+        return c.readout_dim > 0 ? c.readout_dim : d.latent_dim();
+    }
+
+    static DistillConfig validated(const DistillConfig& c, const DistillData& d) {
+        constexpr const char* where = "distill::Distiller";
+        c.validate(where);
+        const Index rows = c.batch * (c.window_bins - c.burn_in_bins);
+        const Index width = std::max(readout_dim(c, d), d.latent_dim());
+        require(rows > width, where, "a batch holds ", rows, " loss rows (batch ", c.batch,
+                " x (window_bins - burn_in_bins)), expected more than the latent width ", width,
+                " (Deep CCA needs batch >> latent dimension)");
+        require(c.monitor_windows * (c.window_bins - c.burn_in_bins) > width, where,
+                "the monitor batch is too small for CCA of width ", width);
+        return c;
+    }
+
+    static Rate rate_policy(const DistillConfig& c) {
+        if constexpr (std::is_same_v<Rate, constraints::HomeostaticBand>)
+            return c.band();
+        else
+            return Rate{};
+    }
+    static Regularizer regularizer_policy(const DistillConfig& c) {
+        Regularizer r{};
+        if constexpr (requires { r.strength; }) r.strength = c.l2_strength;
+        return r;
+    }
+    static nn::AdamWConfig adam_config() {
+        nn::AdamWConfig a;
+        a.weight_decay = 0.0;  // weight penalties come from the Regularizer policy
+        return a;
+    }
+
+    static StepRecord step_record_from_json(const Json& j, const std::string& file) {
+        StepRecord r;
+        r.step = json_get<std::uint64_t>(j, "step", file);
+        r.loss = json_get<double>(j, "loss", file);
+        r.cca_loss = json_get<double>(j, "cca_loss", file);
+        r.mean_cca = json_get<double>(j, "mean_cca", file);
+        r.homeostasis = json_get<double>(j, "homeostasis", file);
+        r.regularization = json_get<double>(j, "regularization", file);
+        r.rate_exc_hz = json_get<double>(j, "rate_exc_hz", file);
+        r.rate_inh_hz = json_get<double>(j, "rate_inh_hz", file);
+        r.grad_norm = json_get<double>(j, "grad_norm", file);
+        return r;
+    }
+
+    [[noreturn]] void stop(std::uint64_t step, const char* what, double value) const {
+        std::ostringstream where;
+        if (checkpoint_.empty())
+            where << "no checkpoint was configured";
+        else if (last_checkpoint_step_)
+            where << "the last good checkpoint is '" << checkpoint_.string() << "' (step "
+                  << *last_checkpoint_step_ << ")";
+        else
+            where << "no checkpoint had been written yet";
+        fail("distill::Distiller", "non-finite ", what, " (", value, ") at step ", step,
+             "; stopped, ", where.str());
+    }
+
+    const DistillData* data_;
+    DistillConfig config_;
+    std::filesystem::path checkpoint_;
+    Network net_;
+    nn::AdamW<T> adam_;
+    nn::WarmupCosineSchedule schedule_;
+    std::uint64_t step_ = 0;
+    std::optional<std::uint64_t> last_checkpoint_step_;
+    std::vector<StepRecord> history_;
+    std::vector<MonitorRecord> monitor_;
+    Tensor<T, 3> inputs_, d_readout_;  // (B, W, F), (B, W, D)
+    Tensor<double, 3> targets_;        // (B, W, d)
+};
+
+}  // namespace jepasnn::distill

@@ -1,0 +1,101 @@
+// jepasnn distill: a small end-to-end run on the committed NWB fixture (checkpoint, metrics and
+// history written; --resume continues; an existing checkpoint is not overwritten) and bad input
+// (one line on stderr, exit 1 or 2, no metrics written).
+#include <catch2/catch.hpp>
+
+#include <jepasnn/core/json.hpp>
+#include <jepasnn/core/npy.hpp>
+#include <jepasnn/core/rng.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <limits>
+
+#include "../support/test_support.hpp"
+
+using namespace jepasnn;
+namespace fs = std::filesystem;
+
+namespace {
+/// A 60 s stand-in latents file for the fixture session and a config distilling it.
+fs::path write_setup(const fs::path& dir, const Json& student_overrides = Json::object(),
+                     Index bins = 6000) {
+    RowMatrix<double> z(bins, 3);
+    for (Index i = 0; i < z.size(); ++i)
+        z.data()[i] = normal_at(5, 0, std::uint64_t(i));
+    save_npy(dir / "latents.npy", z);
+    Json student = {{"neurons", 20},      {"steps", 4},
+                    {"batch", 4},         {"window_bins", 30},
+                    {"burn_in_bins", 5},  {"warmup_steps", 1},
+                    {"eval_every", 2},    {"monitor_windows", 4},
+                    {"null_samples", 20}, {"checkpoint_every", 2},
+                    {"seed", 1}};
+    student.update(student_overrides);
+    const Json config = {{"nwb", test::test_asset("vbn_like_small.nwb").string()},
+                         {"latents", "latents.npy"},
+                         {"out", "student"},
+                         {"student", student}};
+    write_json(dir / "distill.json", config);
+    return dir / "distill.json";
+}
+}  // namespace
+
+TEST_CASE("cli distill writes checkpoint metrics and history", "[distill]") {
+    if (!test::have_cli) JEPASNN_SKIP("jepasnn CLI not built");
+    test::TempDir dir;
+    const fs::path config = write_setup(dir.path());
+    const test::RunResult r =
+        test::run_cli({"distill", "--config", config.string(), "--quiet", "--threads", "1"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const fs::path out = dir.path() / "student";
+    CHECK(fs::exists(out / "student.ckpt"));
+    const Json m = read_json(out / "metrics.json");
+    for (const char* key : {"cca_heldout", "cca_null_95", "frac_neurons_in_band", "dale_violations",
+                            "mean_rate_hz_exc", "mean_rate_hz_inh"})
+        CHECK(m.contains(key));
+    CHECK(m["steps"].get<int>() == 4);
+    CHECK(m["dale_violations"].get<int>() == 0);
+    const Json h = read_json(out / "history.json");
+    CHECK(h["steps"].size() == 4);
+    CHECK(h["monitor"].size() == 2);
+
+    // A second run refuses to overwrite; --resume with more steps continues.
+    const test::RunResult again =
+        test::run_cli({"distill", "--config", config.string(), "--quiet"});
+    test::check_cli_error(again, "--resume");
+    Json doc = read_json(config);
+    doc["student"]["steps"] = 6;
+    write_json(config, doc);
+    const test::RunResult resumed = test::run_cli(
+        {"distill", "--config", config.string(), "--quiet", "--resume", "--threads", "1"});
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(read_json(out / "metrics.json")["steps"].get<int>() == 6);
+}
+
+TEST_CASE("cli distill rejects bad input with one line", "[distill]") {
+    if (!test::have_cli) JEPASNN_SKIP("jepasnn CLI not built");
+    test::TempDir dir;
+    const fs::path config = write_setup(dir.path());
+    const auto with = [&](const std::function<void(Json&)>& edit) {
+        Json doc = read_json(config);
+        edit(doc);
+        write_json(dir.path() / "bad.json", doc);
+        return test::run_cli({"distill", "--config", (dir.path() / "bad.json").string()});
+    };
+    test::check_cli_error(test::run_cli({"distill"}), "--config");
+    test::check_cli_error(test::run_cli({"distill", "--config", "missing.json"}), "missing.json");
+    test::check_cli_error(with([](Json& d) { d["student"]["lr"] = 1; }), "unknown distillation");
+    test::check_cli_error(with([](Json& d) { d["colour"] = 1; }), "unknown key");
+    test::check_cli_error(with([](Json& d) { d.erase("nwb"); }), "missing 'nwb'");
+    test::check_cli_error(with([](Json& d) { d["latents"] = "nope.npy"; }), "nope.npy");
+    test::check_cli_error(with([](Json& d) { d["qc"] = "strict"; }), "qc");
+    test::check_cli_error(with([](Json& d) { d["ablations"] = {"no_such"}; }), "no_such");
+    test::check_cli_error(with([](Json& d) { d["student"]["batch"] = 0; }), "batch");
+    RowMatrix<double> nan = RowMatrix<double>::Zero(6000, 2);
+    nan(10, 1) = std::numeric_limits<double>::quiet_NaN();
+    save_npy(dir.path() / "nan.npy", nan);
+    test::check_cli_error(with([](Json& d) { d["latents"] = "nan.npy"; }), "nan.npy");
+    CHECK_FALSE(fs::exists(dir.path() / "student" / "metrics.json"));
+}

@@ -1,0 +1,151 @@
+// Distillation training: bitwise determinism, bitwise resume from a checkpoint, a clean stop on
+// NaN that keeps the last good checkpoint, zero Dale violations, and a small distillation that
+// must reach a clear held-out CCA on a synthetic target (a regression guard).
+#include <catch2/catch.hpp>
+
+#include <jepasnn/distill/distill.hpp>
+
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+#include "../support/test_support.hpp"
+#include "distill_test_support.hpp"
+
+using namespace jepasnn;
+
+namespace {
+distill::DistillData small_data(const distill::DistillConfig& c) {
+    auto [counts, z] = test::synthetic_session(1000, 12, 5);
+    return distill::make_distill_data(std::move(counts), std::move(z), c);
+}
+std::vector<float> values(const distill::Distiller<>& d) {
+    const auto v = d.network().parameters().values();
+    return {v.begin(), v.end()};
+}
+}  // namespace
+
+TEST_CASE("distillation is bitwise deterministic for a seed", "[distill]") {
+    const distill::DistillConfig c = test::small_config();
+    const distill::DistillData data = small_data(c);
+    distill::Distiller<> a(data, c), b(data, c);
+    a.train(ProgressStyle::quiet);
+    b.train(ProgressStyle::quiet);
+    CHECK(values(a) == values(b));
+    REQUIRE(a.history().size() == c.steps);
+    for (std::size_t i = 0; i < a.history().size(); ++i)
+        CHECK(a.history()[i].loss == b.history()[i].loss);
+    REQUIRE(a.monitor_history().size() == 2);
+    CHECK(a.monitor_history()[1].cca_heldout == b.monitor_history()[1].cca_heldout);
+    distill::DistillConfig other = c;
+    other.seed = 8;
+    distill::Distiller<> o(data, other);
+    o.train(ProgressStyle::quiet);
+    CHECK(values(o) != values(a));
+}
+
+TEST_CASE("distillation resumes bitwise from its checkpoint", "[distill]") {
+    test::TempDir dir;
+    distill::DistillConfig c = test::small_config();
+    const distill::DistillData data = small_data(c);
+    distill::Distiller<> whole(data, c);
+    whole.train(ProgressStyle::quiet);
+
+    // Interrupted after 3 of the 6 steps (as train() would leave it: monitored, checkpointed).
+    {
+        distill::Distiller<> first(data, c, dir.path() / "s.ckpt");
+        for (int i = 0; i < 3; ++i)
+            first.step();
+        first.monitor();
+        first.save_checkpoint(dir.path() / "s.ckpt");
+    }
+    distill::Distiller<> resumed = distill::Distiller<>::resume(dir.path() / "s.ckpt", data, c);
+    CHECK(resumed.steps_done() == 3);
+    resumed.train(ProgressStyle::quiet);
+    CHECK(values(resumed) == values(whole));
+    REQUIRE(resumed.history().size() == whole.history().size());
+    for (std::size_t i = 0; i < whole.history().size(); ++i)
+        CHECK(resumed.history()[i].loss == whole.history()[i].loss);
+    CHECK(resumed.monitor_history().back().cca_heldout ==
+          whole.monitor_history().back().cca_heldout);
+
+    // Other settings or other data are refused.
+    distill::DistillConfig changed = c;
+    changed.learning_rate = 1e-3;
+    CHECK_THROWS_WITH(distill::Distiller<>::resume(dir.path() / "s.ckpt", data, changed),
+                      Catch::Contains("other settings"));
+    distill::DistillConfig other_config = c;
+    auto [counts, z] = test::synthetic_session(1000, 12, 6);
+    const distill::DistillData other = distill::make_distill_data(counts, z, other_config);
+    CHECK_THROWS_WITH(distill::Distiller<>::resume(dir.path() / "s.ckpt", other, c),
+                      Catch::Contains("different data"));
+    using NoDale = distill::Distiller<float, distill::NoDalePolicies>;
+    CHECK_THROWS_WITH(NoDale::resume(dir.path() / "s.ckpt", data, c), Catch::Contains("policies"));
+    test::write_text(dir.path() / "bad.ckpt", "not a checkpoint");
+    CHECK_THROWS_AS(distill::Distiller<>::resume(dir.path() / "bad.ckpt", data, c), Error);
+}
+
+TEST_CASE("distillation stops on NaN and keeps the last good checkpoint", "[distill]") {
+    test::TempDir dir;
+    const distill::DistillConfig c = test::small_config();
+    const distill::DistillData data = small_data(c);
+    const auto path = dir.path() / "s.ckpt";
+    distill::Distiller<> d(data, c, path);
+    d.step();
+    d.save_checkpoint(path);
+    const std::string before = test::read_text(path);
+    d.network().readout_weights()(0, 0) = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_WITH(d.step(), Catch::Contains("non-finite") && Catch::Contains("step 2") &&
+                                    Catch::Contains("last good checkpoint"));
+    CHECK(test::read_text(path) == before);
+    CHECK(distill::Distiller<>::resume(path, data, c).steps_done() == 1);
+}
+
+TEST_CASE("distillation keeps zero Dale violations and the ablation flips it", "[distill]") {
+    distill::DistillConfig c = test::small_config();
+    c.learning_rate = 2e-2;
+    c.final_learning_rate = 2e-2;
+    const distill::DistillData data = small_data(c);
+    distill::Distiller<> with(data, c);
+    distill::Distiller<float, distill::NoDalePolicies> without(data, c);
+    for (int i = 0; i < 6; ++i) {
+        with.step();
+        without.step();
+        CHECK(with.network().dale_violations() == 0);
+    }
+    CHECK(without.network().dale_violations() > 0);
+    CHECK_THROWS_WITH(distill::run_ablation("no_such", data, c), Catch::Contains("unknown"));
+}
+
+TEST_CASE("a small distillation reaches a clear held-out CCA on a synthetic target", "[distill]") {
+    distill::DistillConfig c;
+    c.neurons = 80;
+    c.steps = 120;
+    c.batch = 8;
+    c.window_bins = 40;
+    c.burn_in_bins = 10;
+    c.learning_rate = 5e-3;
+    c.final_learning_rate = 5e-4;
+    c.warmup_steps = 10;
+    c.block_bins = 500;
+    c.eval_every = 0;
+    c.eval_segments = 4;
+    c.null_samples = 50;
+    c.seed = 3;
+    auto [counts, z] = test::synthetic_session(6000, 30, 9);
+    const distill::DistillData data = distill::make_distill_data(counts, z, c);
+    distill::Distiller<> d(data, c);
+    const distill::StudentEvaluation before = distill::evaluate_student(d.network(), data, c);
+    d.train(ProgressStyle::quiet);
+    const distill::StudentEvaluation after = distill::evaluate_student(d.network(), data, c);
+    INFO("held-out CCA " << before.readout.cca_heldout << " -> " << after.readout.cca_heldout
+                         << ", null 95% " << after.readout.null_p95 << ", in band "
+                         << after.metrics.frac_neurons_in_band << ", E "
+                         << after.metrics.mean_rate_hz_exc << " Hz, I "
+                         << after.metrics.mean_rate_hz_inh << " Hz");
+    CHECK(after.readout.cca_heldout > 0.6);
+    CHECK(after.readout.cca_heldout > before.readout.cca_heldout + 0.05);
+    CHECK(after.readout.cca_heldout > after.readout.null_p95);
+    CHECK(after.metrics.dale_violations == 0);
+    CHECK(after.metrics.frac_neurons_in_band > 0.8);
+}
