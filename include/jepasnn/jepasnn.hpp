@@ -13,3 +13,4 @@
 #include "eval/eval.hpp"
 #include "lif/lif.hpp"
 #include "constraints/constraints.hpp"
+#include "distill/distill.hpp"
