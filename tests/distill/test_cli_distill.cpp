@@ -31,7 +31,7 @@ fs::path write_setup(const fs::path& dir, const Json& student_overrides = Json::
                     {"null_samples", 20}, {"checkpoint_every", 2},
                     {"seed", 1}};
     student.update(student_overrides);
-    const Json config = {{"nwb", test::test_asset("vbn_like_small.nwb").string()},
+    const Json config = {{"nwb", test::test_asset("fixtures/vbn_like_small.nwb").string()},
                          {"latents", "latents.npy"},
                          {"out", "student"},
                          {"student", student}};
