@@ -149,7 +149,7 @@ void setup_bin(CLI::App& app) {
     app.callback([o] { run_bin(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration bin_registration{
     "bin", "Bin spikes into integer counts (time x units) by the 10 ms rule of DESIGN.md",
     setup_bin};
 

@@ -136,7 +136,7 @@ void setup_cca(CLI::App& app) {
     app.callback([o] { run_cca(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration cca_registration{
     "cca",
     "Canonical correlations, CKA, SVCCA, PWCCA and Procrustes between two float64 .npy arrays",
     setup_cca};
@@ -162,7 +162,7 @@ Json parity_cca(const Json& reference, const std::string& source) {
     return out;
 }
 
-const jepasnn::cli::ParityKindRegistration parity_registration{
+const jepasnn::cli::ParityKindRegistration cca_parity_registration{
     "cca",
     {"canonical correlations, mean_cca, r2_cca, linear_cka and ranks of each case", parity_cca}};
 

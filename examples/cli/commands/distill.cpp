@@ -136,7 +136,7 @@ void setup_distill(CLI::App& app) {
     app.callback([o] { run_distill(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration distill_registration{
     "distill", "Distil teacher latents into the bio-constrained LIF student", setup_distill};
 
 }  // namespace

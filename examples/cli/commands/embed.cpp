@@ -44,7 +44,7 @@ void setup_embed(CLI::App& app) {
     app.callback([o] { run_embed(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration embed_registration{
     "embed", "Latents of an NWB session from a teacher checkpoint (fits a read-in if unseen)",
     setup_embed};
 

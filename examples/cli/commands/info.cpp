@@ -115,7 +115,7 @@ void setup_info(CLI::App& app) {
     });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration info_registration{
     "info", "Summarise an NWB session: units, columns, blocks, tables, running speed", setup_info};
 
 }  // namespace

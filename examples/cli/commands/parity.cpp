@@ -29,7 +29,7 @@ void setup_parity(CLI::App& app) {
     }
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration parity_registration{
     "parity",
     "Recompute a reference document (shared/reference schema) with jepasnn's own components",
     setup_parity};

@@ -7,7 +7,7 @@
 
 namespace {
 
-const jepasnn::cli::ParityKindRegistration registration{
+const jepasnn::cli::ParityKindRegistration parity_lif_registration{
     "lif",
     {"snntorch 0.9.4 LIF parity (Leaky, RLeaky, Synaptic): spikes, membranes, BPTT gradients",
      [](const jepasnn::Json& reference, const std::string& source) {

@@ -6,7 +6,7 @@
 
 namespace {
 
-const jepasnn::cli::ParityKindRegistration registration{
+const jepasnn::cli::ParityKindRegistration parity_sigreg_registration{
     "sigreg",
     {"SIGReg statistic per direction, its mean and the gradient w.r.t. z (LeJEPA, "
      "shared/reference/sigreg.json schema)",

@@ -92,7 +92,7 @@ void setup_qc(CLI::App& app) {
     app.callback([o] { run_qc(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration qc_registration{
     "qc", "Unit QC funnel and quality metrics recomputed from the spikes vs stored", setup_qc};
 
 }  // namespace

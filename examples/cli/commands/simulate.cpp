@@ -70,7 +70,7 @@ void setup_simulate(CLI::App& app) {
     app.callback([o] { run_simulate(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration simulate_registration{
     "simulate", "Simulate a cohort of VBN-like sessions (NWB) with ground-truth latents",
     setup_simulate};
 

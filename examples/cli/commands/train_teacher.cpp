@@ -78,7 +78,7 @@ void setup_train_teacher(CLI::App& app) {
     app.callback([o] { run_train_teacher(*o); });
 }
 
-const jepasnn::cli::CommandRegistration registration{
+const jepasnn::cli::CommandRegistration train_teacher_registration{
     "train-teacher", "Train the LeJEPA teacher from a JSON config; write a checkpoint and metrics",
     setup_train_teacher};
 
