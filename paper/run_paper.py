@@ -49,6 +49,11 @@ NOT_EXPECTED = {"run", "timing", "runtime_s", "performance", "profile"}
 TOLERANCES = [
     ("*accuracy*", {"abs_tol": 0.05},
      "decoders on ~100 flashes per state: one flipped flash moves a mean by ~0.01"),
+    ("teacher.*", {"abs_tol": 0.05, "rel_tol": 0.1},
+     "float32 training: another CPU's SIMD width (-march=native) changes the rounding and training "
+     "amplifies it; the same machine reproduces every value exactly (the determinism test)"),
+    ("student.*", {"abs_tol": 0.05, "rel_tol": 0.1},
+     "float32 spiking-network training, as for teacher.*"),
     ("*", {"rel_tol": 1e-6, "abs_tol": 1e-9}, "deterministic floating-point result"),
 ]
 
