@@ -54,6 +54,11 @@ struct ModelConfig {
         for (std::size_t s = 0; s < session_units.size(); ++s)
             require(session_units[s] > 0, where, "session_units[", s, "] is ", session_units[s],
                     ", expected > 0");
+        validate_architecture(where);
+    }
+
+    /// Everything but session_units (which a pipeline takes from its data, not from a file).
+    void validate_architecture(std::string_view where = "jepa::ModelConfig") const {
         require(hidden > 0 && latent > 0 && predictor_hidden > 0, where,
                 "hidden, latent and predictor_hidden are ", hidden, ", ", latent, ", ",
                 predictor_hidden, ", expected > 0");
@@ -89,14 +94,15 @@ inline Json to_json(const ModelConfig& c) {
 }
 
 /// Missing fields keep their defaults; unknown fields and invalid values are errors.
-inline ModelConfig model_config_from_json(const Json& j, std::string_view where = "model config") {
-    detail::require_known_keys(j,
-                               {"session_units", "hidden", "latent", "conv_layers", "conv_kernel",
-                                "conv_dilation", "predictor_hidden", "predictor_kernel", "horizon",
-                                "dropout", "lambda", "burn_in", "init_seed"},
-                               where);
+/// The architecture keys of a model config (no session_units; validated without them).
+inline ModelConfig model_architecture_from_json(const Json& j,
+                                                std::string_view where = "model config") {
+    detail::require_known_keys(
+        j,
+        {"hidden", "latent", "conv_layers", "conv_kernel", "conv_dilation", "predictor_hidden",
+         "predictor_kernel", "horizon", "dropout", "lambda", "burn_in", "init_seed"},
+        where);
     ModelConfig c;
-    c.session_units = json_get_or<std::vector<Index>>(j, "session_units", c.session_units, where);
     c.hidden = json_get_or(j, "hidden", c.hidden, where);
     c.latent = json_get_or(j, "latent", c.latent, where);
     c.conv_layers = json_get_or(j, "conv_layers", c.conv_layers, where);
@@ -109,6 +115,15 @@ inline ModelConfig model_config_from_json(const Json& j, std::string_view where 
     c.lambda = json_get_or(j, "lambda", c.lambda, where);
     c.burn_in = json_get_or(j, "burn_in", c.burn_in, where);
     c.init_seed = json_get_or(j, "init_seed", c.init_seed, where);
+    c.validate_architecture(where);
+    return c;
+}
+
+inline ModelConfig model_config_from_json(const Json& j, std::string_view where = "model config") {
+    Json architecture = j;
+    if (architecture.is_object()) architecture.erase("session_units");
+    ModelConfig c = model_architecture_from_json(architecture, where);
+    c.session_units = json_get_or<std::vector<Index>>(j, "session_units", c.session_units, where);
     c.validate(where);
     return c;
 }

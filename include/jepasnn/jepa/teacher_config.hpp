@@ -108,12 +108,10 @@ inline TeacherConfig teacher_config_from_json(const Json& j, std::string_view wh
     c.data = teacher_data_config_from_json(json_get<Json>(j, "data", where), w + ": data");
     c.data.resolve_paths(base);
     if (j.contains("model")) {
-        Json model = j["model"];
+        const Json& model = j["model"];
         require(model.is_object() && !model.contains("session_units"), w + ": model",
                 "session_units comes from the data; do not set it");
-        model["session_units"] = std::vector<Index>{1};  // placeholder for validation
-        c.model = model_config_from_json(model, w + ": model");
-        c.model.session_units.clear();
+        c.model = model_architecture_from_json(model, w + ": model");
     }
     c.encoder = json_get_or(j, "encoder", c.encoder, where);
     c.regularizer = json_get_or(j, "regularizer", c.regularizer, where);
