@@ -1,7 +1,8 @@
 // Experiment "student": distils the teacher's latents of one cohort session into the
 // bio-constrained LIF student (jepasnn/distill) and evaluates it on held-out time blocks.
 // Reads <paper dir>/teacher/teacher.json and latents_<session>.npy (the teacher experiment's
-// outputs) and the cohort's NWB file of that session; writes for paper/plots/student.py:
+// outputs) and the cohort's NWB file of that session (simulated or real); writes for
+// paper/plots/student.py:
 //   history.json        training curve (per step) and monitored held-out CCA
 //   evaluation.json     held-out canonical correlations (readout, filtered E), null draws
 //   neurons.csv         per neuron: population, rate, ISI CV, Fano factor, mean E/I currents
@@ -13,7 +14,6 @@
 // session, else the first), "qc" (none|default), "distill" (distill::DistillConfig keys),
 // "ablations" (names), "ablation" (DistillConfig keys overriding "distill" for the ablation
 // runs, e.g. fewer steps), "raster_bins" (length of the raster stretch).
-#include <jepasnn/data/simulator/ground_truth.hpp>
 #include <jepasnn/distill/distill.hpp>
 
 #include <algorithm>
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "driver_common.hpp"
+#include "paper_cohort.hpp"
 
 namespace {
 
@@ -124,9 +125,9 @@ int main(int argc, char** argv) {
         const Json section = ctx.section("student");
         const std::string where = "paper config: student";
         const TeacherLatents latents = find_latents(ctx.paper_dir / "teacher", section);
-        const data::Cohort cohort = data::Cohort::read(ctx.paper_dir / "cohort" / "sessions");
+        const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
         fs::path nwb;
-        for (const data::CohortSession& s : cohort.sessions)
+        for (const paper::CohortEntry& s : cohort.sessions)
             if (s.name == latents.session) nwb = s.nwb;
         require(!nwb.empty(), where, "the cohort has no session '", latents.session, "'");
 

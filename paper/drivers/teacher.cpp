@@ -1,36 +1,61 @@
-// Experiment "teacher": the Phase 1 LeJEPA teacher on the paper's simulated cohort. Trains on the
-// cohort's sessions except the held-out ones, fits the held-out read-ins with the encoder frozen,
-// and writes for every session latents_<name>.npy (float64, 10 ms bins from t = 0 on the ground
-// truth's grid, columns = latent dims) plus teacher.json describing them (read by the student and
-// cross_state experiments); the training curves, latent PCs with image/state labels, ground-truth
-// recovery against PCA and LDS baselines, and the regulariser ablation (SIGReg / VICReg / EMA /
-// none, shorter runs) for paper/plots/teacher.py.
+// Experiment "teacher": the Phase 1 LeJEPA teacher on the paper's cohort (simulated, or real NWB
+// files; see paper_cohort.hpp). Trains on the cohort's sessions except the held-out ones, fits the
+// held-out read-ins with the encoder frozen, and writes for every session latents_<name>.npy
+// (float64, 10 ms bins from t = 0, the ground truth's grid for simulated sessions, columns =
+// latent dims) plus teacher.json describing them (read by the student and cross_state
+// experiments); the training curves, latent PCs with image/state labels, ground-truth recovery
+// against PCA and LDS baselines (simulated cohorts only), and the regulariser ablation (SIGReg /
+// VICReg / EMA / none, shorter runs) for paper/plots/teacher.py.
 //
 // Config section "teacher": "config" is a teacher config (jepa::TeacherConfig JSON without
-// "data.cohort", which is the cohort experiment's output; seeds are derived from the paper seed),
-// "ablation" = {"steps": N, "regularizers": [...]}.
+// "data.cohort"/"data.nwb", which come from the cohort experiment; seeds are derived from the
+// paper seed), "ablation" = {"steps": N, "regularizers": [...]}. On real files the held-out
+// sessions are those of the config whose names are files of the cohort, else the last file
+// (none when the cohort has one file).
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/eval/pca.hpp>
 #include <jepasnn/jepa/teacher.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "driver_common.hpp"
+#include "paper_cohort.hpp"
 
 namespace {
 
 using namespace jepasnn;
 
+/// On real files: the configured held-out names that are sessions of the cohort, else the last.
+std::vector<std::string> real_heldout(const paper::PaperCohort& cohort, const Json& data) {
+    std::vector<std::string> names, heldout;
+    for (const paper::CohortEntry& e : cohort.sessions)
+        names.push_back(e.name);
+    for (const auto& h : json_get_or<std::vector<std::string>>(data, "heldout", {}, "teacher"))
+        if (std::find(names.begin(), names.end(), h) != names.end()) heldout.push_back(h);
+    if (heldout.empty() && names.size() > 1) heldout.push_back(names.back());
+    return heldout;
+}
+
 /// The profile's teacher config with the cohort and seeds filled in.
-jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx) {
+jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx,
+                                   const paper::PaperCohort& cohort) {
     const Json section = ctx.section("teacher");
     Json doc = section.contains("config") ? section["config"] : Json::object();
     if (!doc.contains("data")) doc["data"] = Json::object();
-    doc["data"]["cohort"] = (ctx.paper_dir / "cohort" / "sessions").string();
+    Json& data = doc["data"];
+    if (cohort.simulated) {
+        data["cohort"] = paper::PaperCohort::simulated_dir(ctx.paper_dir).string();
+    } else {
+        data["heldout"] = real_heldout(cohort, data);
+        data["nwb"] = Json::array();
+        for (const paper::CohortEntry& e : cohort.sessions)
+            data["nwb"].push_back(e.nwb.string());
+    }
     for (const char* part : {"model", "train", "readin"})
         if (!doc.contains(part)) doc[part] = Json::object();
     doc["model"]["init_seed"] = ctx.seed + 1;
@@ -79,17 +104,19 @@ std::string recovery_csv(const Json& sessions) {
 }
 
 /// The first three principal components of a session's latents (fitted on all its bins) and the
-/// labels of each bin: image shown (−1 none), brain state (1 active, 0 passive, −1 other), change.
+/// labels of each bin from the NWB file's stimulus table: image shown (−1 none), brain state
+/// (1 active, 0 passive, −1 other), change flash.
 void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSession& s,
                         const RowMatrix<double>& z) {
     const eval::Pca pca = eval::Pca::fit(z, std::min<Index>(3, z.cols()));
     save_npy(out / "trajectory_pcs.npy", RowMatrix<double>(pca.transform(z)));
+    const data::BinCovariates bins = data::bin_covariates(data::load_session(s.nwb), s.grid);
     RowMatrix<std::int32_t> labels(z.rows(), 3);  // (bins, [image, state, change])
     for (Index t = 0; t < z.rows(); ++t) {
         const auto k = static_cast<std::size_t>(t);
-        labels(t, 0) = s.truth ? s.truth->image[k] : -1;
+        labels(t, 0) = bins.image[k];
         labels(t, 1) = s.state[k];
-        labels(t, 2) = s.truth ? s.truth->change[k] : 0;
+        labels(t, 2) = bins.is_change[k];
     }
     save_npy(out / "trajectory_labels.npy", labels);
 }
@@ -99,7 +126,8 @@ void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSess
 int main(int argc, char** argv) {
     return paper::run_driver(argc, argv, "teacher", [](const paper::DriverContext& ctx) {
         const Json section = ctx.section("teacher");
-        const jepa::TeacherConfig config = teacher_config(ctx);
+        const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
+        const jepa::TeacherConfig config = teacher_config(ctx, cohort);
         const std::vector<jepa::BinnedSession> sessions = jepa::load_teacher_sessions(config.data);
 
         // The teacher itself.
@@ -127,7 +155,9 @@ int main(int argc, char** argv) {
                    {{"format", "jepasnn-teacher-latents"},
                     {"bin_width_s", config.data.bin_ms / 1000.0},
                     {"t_start_s", 0.0},
-                    {"grid", "ground truth grid of each session: row k covers [k*dt, (k+1)*dt)"},
+                    {"grid",
+                     "row k covers [k*dt, (k+1)*dt) of the session's clock (the ground "
+                     "truth's grid for simulated sessions)"},
                     {"latent_dim", config.model.latent},
                     {"heldout", config.data.heldout},
                     {"trajectory_session", trajectory_session},

@@ -179,7 +179,7 @@ def drivers_report_bad_input_in_one_line_and_write_nothing(tmp, args):
 
 
 @test
-def real_nwb_files_run_through_cohort_data_and_cross_state(tmp, args):
+def real_nwb_files_run_through_every_experiment(tmp, args):
     paper_dir = os.path.join(tmp, "real")
     cohort = driver(args, "cohort", paper_dir, "--nwb", args.fixture)
     check(cohort.returncode == 0, cohort.stderr)
@@ -207,26 +207,42 @@ def real_nwb_files_run_through_cohort_data_and_cross_state(tmp, args):
     check("raw_transfer_accuracy" in cross and "latent_transfer_accuracy" not in cross and
           "ground_truth_transfer_accuracy" not in cross, f"cross_state keys {sorted(cross)}")
     check(all(0.0 <= cross[k] <= 1.0 for k in cross if k.endswith("_accuracy")), "accuracies")
-    # With the teacher's files present, the JEPA latents become a fourth representation; the
-    # teacher contract requires a latents file for every session of the cohort.
-    import numpy as np
-    teacher = os.path.join(paper_dir, "teacher")
-    os.makedirs(teacher)
-    with open(os.path.join(teacher, "teacher.json"), "w") as f:
-        json.dump({"bin_width_s": 0.01, "sessions": ["vbn_like_small"], "dims": 3}, f)
-    proc = driver(args, "cross_state", paper_dir)
-    one_line_error(proc, "latents_vbn_like_small.npy", "teacher latents missing")
-    rng = np.random.default_rng(7)
-    np.save(os.path.join(teacher, "latents_vbn_like_small.npy"), rng.normal(size=(28000, 3)))
+    # The teacher and the student run on real files too (no ground truth, no held-out session
+    # with one file); with the teacher's latents present, cross_state adds a fourth representation.
+    for name in ("teacher", "student"):
+        proc = driver(args, name, paper_dir)
+        check(proc.returncode == 0, f"{name}: {proc.stderr}")
+    teacher = json.load(open(os.path.join(paper_dir, "teacher", "metrics.json")))
+    check(teacher["gt_recovery_r2"] is None and teacher["effective_rank"] > 1.0 and
+          teacher["evaluated_on"] == "training_sessions", f"teacher metrics {teacher}")
+    described = json.load(open(os.path.join(paper_dir, "teacher", "teacher.json")))
+    entry = described["sessions"][0]
+    check(entry["name"] == "vbn_like_small" and entry["heldout"] is False, f"latents {entry}")
+    student = json.load(open(os.path.join(paper_dir, "student", "metrics.json")))
+    check(student["session"] == "vbn_like_small" and student["units"] == 40 and
+          student["dale_violations"] == 0 and student["cca_heldout"] > student["cca_null_95"],
+          f"student metrics {student}")
     proc = driver(args, "cross_state", paper_dir)
     check(proc.returncode == 0, proc.stderr)
     cross = json.load(open(os.path.join(paper_dir, "cross_state", "metrics.json")))
-    check(cross["latents_available"] is True and cross["dimensions"]["latent"] == 3 and
-          cross["dimensions"]["pca"] == 3, f"latent dimensions {cross['dimensions']}")
+    dims = cross["dimensions"]  # PCA has the latents' dimension, at most the units after QC
+    check(cross["latents_available"] is True and dims["latent"] == 16 and
+          dims["pca"] == min(16, dims["raw"]), f"latent dimensions {dims}")
+    # The teacher contract requires a latents file for every session of the cohort.
+    import numpy as np
+    latents = os.path.join(paper_dir, "teacher", "latents_vbn_like_small.npy")
+    os.remove(latents)
+    proc = driver(args, "cross_state", paper_dir)
+    one_line_error(proc, "latents_vbn_like_small.npy", "teacher latents missing")
+    rng = np.random.default_rng(7)
+    np.save(latents, rng.normal(size=(28000, 3)))
+    proc = driver(args, "cross_state", paper_dir)
+    check(proc.returncode == 0, proc.stderr)
+    cross = json.load(open(os.path.join(paper_dir, "cross_state", "metrics.json")))
     # Noise latents carry no image information: near chance, far below raw counts within state.
     check(cross["latent_within_state_accuracy"] < cross["raw_within_state_accuracy"],
           "noise latents decode worse than raw counts")
-    np.save(os.path.join(teacher, "latents_vbn_like_small.npy"), rng.normal(size=(100, 3)))
+    np.save(latents, rng.normal(size=(100, 3)))
     one_line_error(driver(args, "cross_state", paper_dir), "needs latent rows")
     # A simulated config with nwb_files given in the profile resolves them against the config.
     cfg = json.load(open(CONFIG))
