@@ -11,6 +11,7 @@
 #include <jepasnn/jepa/trainer.hpp>
 #include <jepasnn/nn/adamw.hpp>
 
+#include <string>
 #include <vector>
 
 namespace jepa = jepasnn::jepa;
@@ -28,8 +29,9 @@ std::vector<jepa::SessionRecording<float>> sessions(const std::vector<Index>& un
                                                    static_cast<std::uint64_t>(i)) < 0.05
                                    ? 1.0
                                    : 0.0;
-        out.push_back(jepa::prepare_session<float>(counts, jepa::CountTransform::sqrt, {},
-                                                   "s" + std::to_string(s)));
+        std::string name = "s";  // not "s" + to_string(s): GCC 12's -Wrestrict false positive
+        name += std::to_string(s);
+        out.push_back(jepa::prepare_session<float>(counts, jepa::CountTransform::sqrt, {}, name));
     }
     return out;
 }
