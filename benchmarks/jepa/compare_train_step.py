@@ -9,7 +9,7 @@ from compare_common import parse_args, run_ours, run_theirs, write_results
 args = parse_args(__doc__)
 cases = []
 for threads in (1, 2):
-    ours_s, ours_mib, counters = run_ours(args.binary, "^BM_teacher_train_step$", min_time=2.0,
+    ours_s, ours_mib, counters = run_ours(args.binary, "^BM_teacher_train_step/", min_time=2.0,
                                           threads=threads)
     setup = f"""
         import math

@@ -156,10 +156,12 @@ def recovery_figure(d, figures, metrics):
                            fontsize=7)
         ax.axhline(0.9, color="k", ls=":", lw=1)
         ax.axhline(0.0, color="k", lw=0.5)
-        ax.set_ylim(-0.2, 1.15)
+        ax.set_ylim(-0.2, 1.1)
         ax.set_title(title, fontsize=9)
     axes[0].set_ylabel("ground-truth recovery R² (held-out blocks)")
-    axes[0].legend(frameon=False, fontsize=8, loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, frameon=False, fontsize=8, loc="lower center", ncol=len(methods),
+               bbox_to_anchor=(0.5, -0.08))
     fig.suptitle("Affine recovery of the simulator's true latents (dotted: 0.9 target)")
     fig.tight_layout()
     save(fig, figures, "teacher_recovery", f"""
