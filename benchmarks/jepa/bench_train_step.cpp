@@ -1,7 +1,7 @@
 // One training step of the default teacher (jepa::Teacher: float32, conv + GRU encoder, SIGReg
 // per time step, default ModelConfig and TrainConfig sizes: 3 sessions of 380/420/450 units,
 // batch 32 windows × 64 bins) — batch assembly excluded; forward, backward, gradient clipping and
-// the AdamW update included. compare_train_step.py runs the same architecture in PyTorch.
+// the AdamW update included. compare_teacher_torch.py runs the same architecture in PyTorch.
 #include <benchmark/benchmark.h>
 
 #include <jepasnn/core/rng.hpp>

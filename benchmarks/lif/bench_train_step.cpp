@@ -1,7 +1,7 @@
 // One training step of the recurrent E/I student: forward over a batch of 1 ms input spike trains,
 // BPTT backward from an MSE loss on the binned readout (plus the homeostatic band and L2 weight
 // penalties), an SGD update and Dale's projection, in float32. Competitor: the same network built
-// from snntorch 0.9.4 RLeaky on PyTorch (compare_train_step.py). Also the tape's growth with T,
+// from snntorch 0.9.4 RLeaky on PyTorch (compare_snntorch.py). Also the tape's growth with T,
 // whole, chunked (exact gradients) and truncated.
 #include <jepasnn/core/rng.hpp>
 #include <jepasnn/lif/network.hpp>
