@@ -54,7 +54,8 @@ def main():
     ax.invert_yaxis()
     ax.set_xlabel("speed-up of jepasnn (competitor time / our time, log scale; > 1 = faster)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[i]) for i in range(len(groups))]
-    ax.legend(handles, groups, fontsize=7, frameon=False, loc="lower right")
+    ax.legend(handles, groups, fontsize=7, frameon=False, loc="upper center", ncol=2,
+              bbox_to_anchor=(0.5, -0.6 / (0.32 * len(rows) + 1.6)))  # below the axis label
     ax.set_title("benchmark ratios, same machine and thread count on both sides")
     fig.tight_layout()
     save(fig, args.figures, "performance",
