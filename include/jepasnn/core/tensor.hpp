@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "error.hpp"
 
@@ -33,9 +34,17 @@ using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 template <class T>
 using RowVector = Eigen::Matrix<T, 1, Eigen::Dynamic>;
 
-/// Fixed-rank row-major N-d array.
+/// Heap storage aligned like Eigen's own matrices (EIGEN_MAX_ALIGN_BYTES). Eigen's vectorised
+/// reductions over a Map start their packets at the first aligned address, so over malloc's
+/// 16-byte-aligned memory the split of a sum, and hence its rounding, would depend on the heap
+/// layout (on argument and path lengths). Every numeric buffer the library maps is aligned, so a
+/// seed reproduces a result bitwise whatever the process around it.
+template <class T>
+using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
+
+/// Fixed-rank row-major N-d array, in aligned storage (see AlignedVector).
 template <class T, std::size_t N>
-using Tensor = xt::xtensor<T, N>;
+using Tensor = xt::xtensor<T, N, xt::layout_type::row_major, Eigen::aligned_allocator<T>>;
 
 /// View a (rows × cols) xtensor as an Eigen matrix without copying.
 template <class T>

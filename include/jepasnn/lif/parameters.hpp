@@ -81,8 +81,8 @@ class ParameterSet {
 
   private:
     std::vector<Block> blocks_;
-    std::vector<T> values_;     // every block, concatenated
-    std::vector<T> gradients_;  // same layout as values_
+    AlignedVector<T> values_;     // every block, concatenated (aligned: see AlignedVector)
+    AlignedVector<T> gradients_;  // same layout as values_
 };
 
 }  // namespace jepasnn::lif

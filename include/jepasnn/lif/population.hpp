@@ -338,8 +338,8 @@ class LifPopulation {
         d_synaptic_.setZero(batch_, n);
         d_spikes_.setZero(batch_, n);
         const Index parts = part_count();
-        const auto zeros = std::vector<T>(static_cast<std::size_t>(n), T(0));
-        std::vector<std::vector<T>> d_beta(static_cast<std::size_t>(parts), zeros),
+        const auto zeros = AlignedVector<T>(static_cast<std::size_t>(n), T(0));
+        std::vector<AlignedVector<T>> d_beta(static_cast<std::size_t>(parts), zeros),
             d_theta = d_beta, d_bias = d_beta;  // (parts, N) partial sums
 
         const Index chunks = (steps_ + chunk_ - 1) / chunk_;
@@ -503,10 +503,10 @@ class LifPopulation {
         std::vector<std::pair<Index, T>> presynaptic;  // S_{t−1} of this sequence: non-zeros
         for (Index j = 0; j < n; ++j)
             if (state_.spikes(b, j) != T(0)) presynaptic.emplace_back(j, state_.spikes(b, j));
-        std::vector<T> inhibitory(static_cast<std::size_t>(n), T(0));  // (N)
-        std::vector<T> spikes(static_cast<std::size_t>(n));            // (N) S_t
-        std::vector<T> resets(static_cast<std::size_t>(n));            // (N) R_t
-        std::vector<T> refractory(static_cast<std::size_t>(n));        // (N) M_t
+        AlignedVector<T> inhibitory(static_cast<std::size_t>(n), T(0));  // (N)
+        AlignedVector<T> spikes(static_cast<std::size_t>(n));            // (N) S_t
+        AlignedVector<T> resets(static_cast<std::size_t>(n));            // (N) R_t
+        AlignedVector<T> refractory(static_cast<std::size_t>(n));        // (N) M_t
         T* u = state_.membrane.row(b).data();
         T* syn = state_.synaptic.row(b).data();
         std::int32_t* counter = state_.refractory.row(b).data();
@@ -571,15 +571,15 @@ class LifPopulation {
     /// dL/dI_syn and the recurrent dL/dS of the step after the one being processed.
     template <class Sink>
     void backward_chunk(Index p, Index t0, Index t1, const State& start,
-                        const PopulationParameters<T>& params, Sink& sink, std::vector<T>& d_beta,
-                        std::vector<T>& d_theta, std::vector<T>& d_bias) {
+                        const PopulationParameters<T>& params, Sink& sink, AlignedVector<T>& d_beta,
+                        AlignedVector<T>& d_theta, AlignedVector<T>& d_bias) {
         const Index n = neurons();
         const Index len = t1 - t0;
         const auto [b0, b1] = part_range(p);
         const auto size = static_cast<std::size_t>(n);
         // Per-row scratch: the tape's bits unpacked once so that the neuron loop vectorises.
-        std::vector<T> d_s(size), u_prev(size), s_now(size), r_now(size), m_now(size, T(0));
-        std::vector<T> s_prev(size), r_prev(size);
+        AlignedVector<T> d_s(size), u_prev(size), s_now(size), r_now(size), m_now(size, T(0));
+        AlignedVector<T> s_prev(size), r_prev(size);
         const T* beta = beta_.data();
         const T* theta = threshold_.data();
         const T alpha = alpha_;
@@ -697,15 +697,15 @@ class LifPopulation {
     BpttOptions options_;
     bool have_tape_ = false;
     bool recorded_currents_ = false;
-    std::vector<T> beta_;              // (N) clamped decay
+    AlignedVector<T> beta_;            // (N) clamped decay
     std::vector<bool> beta_in_range_;  // (N) where the clamp passes gradients
-    std::vector<T> threshold_;         // (N)
-    std::vector<T> bias_;              // (N) zeros without a bias
+    AlignedVector<T> threshold_;       // (N)
+    AlignedVector<T> bias_;            // (N) zeros without a bias
     T alpha_ = T(0);
     SpikeRecord spikes_;              // (B, T, N) S_t
     SpikeBits resets_;                // (B, T, N) R_t
     SpikeBits refractory_;            // (B, T, N) M_t (empty without a refractory period)
-    std::vector<T> buffer_;           // (B, chunk, N) currents → V_t → dL/dI_t
+    AlignedVector<T> buffer_;         // (B, chunk, N) currents → V_t → dL/dI_t
     State state_, initial_, final_;   // running state; state at t = 0; state after the last step
     std::vector<State> checkpoints_;  // state at each chunk start (chunked only)
     CurrentStatistics currents_;

@@ -157,7 +157,7 @@ class SpikeValues {
 
   private:
     Index batch_ = 0, steps_ = 0, neurons_ = 0;
-    std::vector<T> values_;  // (batch, steps, neurons)
+    AlignedVector<T> values_;  // (batch, steps, neurons)
 };
 
 }  // namespace jepasnn::lif

@@ -137,7 +137,7 @@ class AdamW {
   private:
     AdamWConfig config_;
     std::vector<std::uint8_t> mask_;  // (n) or empty
-    std::vector<T> m_, v_;            // (n) each
+    AlignedVector<T> m_, v_;          // (n) each
     std::uint64_t step_ = 0;
 };
 

@@ -157,13 +157,10 @@ class Parameters {
     }
 
   private:
-    // Eigen's aligned allocator: every block then sits at a fixed offset from an aligned base, so
-    // Eigen's vectorised reductions over a block split it the same way in every run (with
-    // malloc's 16-byte alignment the split, and so the rounding, would depend on the heap).
-    using Buffer = std::vector<T, Eigen::aligned_allocator<T>>;
+    // Aligned: every block sits at a fixed offset from an aligned base (see AlignedVector).
     ParameterLayout layout_;
-    Buffer value_;  // (size)
-    Buffer grad_;   // (size), same layout
+    AlignedVector<T> value_;  // (size)
+    AlignedVector<T> grad_;   // (size), same layout
 };
 
 }  // namespace jepasnn::nn
