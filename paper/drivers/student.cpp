@@ -168,17 +168,11 @@ int main(int argc, char** argv) {
         ablation_settings.update(json_get_or(section, "ablation", Json::object(), where));
         const distill::DistillConfig ablation_config =
             distill::distill_config_from_json(ablation_settings, where + ".ablation");
-        // One thread: two quick runs with two threads once differed in the last digits of the
-        // no-Dale and full ablations (a thread-timing dependence not yet found; the main student
-        // run was identical). Serial ablations keep metrics.json reproducible meanwhile.
-        const int threads = thread_count();
-        set_thread_count(1);
         Json ablations = Json::array();
         for (const std::string& name :
              json_get_or(section, "ablations", distill::ablation_names(), where))
             ablations.push_back(
                 distill::to_json(distill::run_ablation(name, data, ablation_config)));
-        set_thread_count(threads);
         write_json(ctx.out / "ablations.json", ablations);
 
         Json metrics = distill::to_json(e);
