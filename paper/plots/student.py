@@ -199,12 +199,18 @@ def ablations(paper_dir, figures):
     ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    save(fig, figures, "student_ablations", """
-        Ablations, each trained and evaluated by the same code: the full student, without Dale's
-        principle, without homeostasis, with each other surrogate gradient, and feed-forward
-        instead of recurrent. Left, held-out mean canonical correlation with the teacher latents
-        (bars: readout, dots: filtered E; dash: 95th percentile of the null); right, the fraction
-        of neurons inside the band, with Dale violations written where there are any.""")
+    truncations = {r.get("bptt_truncate_bins", 0) for r in rows}
+    bptt = ("whole-window BPTT" if truncations == {0} else
+            "truncated BPTT over " + " / ".join(f"{10 * b} ms" for b in sorted(truncations)) +
+            " (the wide atan, sigmoid and straight-through surrogates make the whole-window "
+            "gradient of a recurrent student explode)")
+    save(fig, figures, "student_ablations", f"""
+        Ablations, each trained and evaluated by the same code, all with {bptt}: the full student,
+        without Dale's principle, without homeostasis, with each other surrogate gradient, and
+        feed-forward instead of recurrent. Left, held-out mean canonical correlation with the
+        teacher latents (bars: readout, dots: filtered E; dash: 95th percentile of the null);
+        right, the fraction of neurons inside the band, with Dale violations written where there
+        are any.""")
 
 
 def main():

@@ -54,6 +54,7 @@ TEST_CASE("distill settings round trip through JSON and reject unknown keys", "[
     distill::DistillConfig c = test::small_config();
     c.recurrent = false;
     c.rate_high_hz_inh = 30.0;
+    c.bptt_truncate_bins = 3;
     const Json j = distill::to_json(c);
     CHECK(distill::to_json(distill::distill_config_from_json(j, "test")) == j);
     Json typo = j;
@@ -67,6 +68,10 @@ TEST_CASE("distill settings round trip through JSON and reject unknown keys", "[
     bad["heldout_fraction"] = 1.5;
     CHECK_THROWS_WITH(distill::distill_config_from_json(bad, "cfg"),
                       Catch::Contains("heldout_fraction"));
+    Json negative = j;
+    negative["bptt_truncate_bins"] = -1;
+    CHECK_THROWS_WITH(distill::distill_config_from_json(negative, "cfg"),
+                      Catch::Contains("bptt_truncate_bins is -1"));
 }
 
 TEST_CASE("sampled windows lie inside the training runs and depend only on their counter",

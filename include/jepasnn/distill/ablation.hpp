@@ -39,6 +39,7 @@ struct AblationResult {
     double cca_heldout = 0.0;
     double cca_heldout_filtered_exc = 0.0;
     double cca_null_95 = 0.0;
+    Index bptt_truncate_bins = 0;  // the variant's training BPTT (DistillConfig), 0: whole window
     StudentMetrics metrics;
     /// Training stopped on NaN/Inf (e.g. straight-through gradients exploding through BPTT):
     /// the reason, and the metrics of the last parameters with finite values, if any.
@@ -52,6 +53,7 @@ inline Json to_json(const AblationResult& r) {
     j["cca_heldout"] = r.cca_heldout;
     j["cca_heldout_filtered_exc"] = r.cca_heldout_filtered_exc;
     j["cca_null_95"] = r.cca_null_95;
+    j["bptt_truncate_bins"] = r.bptt_truncate_bins;
     j["stopped"] = r.stopped;
     return j;
 }
@@ -64,6 +66,7 @@ AblationResult run_variant(std::string name, std::string group, const DistillDat
     AblationResult r;
     r.name = std::move(name);
     r.group = std::move(group);
+    r.bptt_truncate_bins = config.bptt_truncate_bins;
     try {
         d.train(ProgressStyle::quiet);
     } catch (const Error& e) {

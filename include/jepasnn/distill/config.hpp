@@ -45,6 +45,9 @@ struct DistillConfig {
     double final_learning_rate = 2e-4;
     std::uint64_t warmup_steps = 20;
     double clip_norm = 1.0;   // global gradient norm; 0: no clipping
+    /// > 0: truncated BPTT, no gradient crosses a boundary every this many bins (lif::BpttOptions;
+    /// wide surrogates such as atan make the full-window gradient explode); 0: the whole window.
+    Index bptt_truncate_bins = 0;
     double cca_ridge = 1e-3;  // Deep CCA ridge ε (cca::DeepCcaOptions)
     double cca_weight = 1.0;  // the loss is cca_weight·(−Σρ) + homeostasis + regularisation
 
@@ -86,6 +89,8 @@ struct DistillConfig {
                 "final_learning_rate is ", final_learning_rate, ", expected [0, learning_rate]");
         require(warmup_steps <= steps, where, "warmup_steps (", warmup_steps, ") exceeds steps (",
                 steps, ")");
+        require(bptt_truncate_bins >= 0, where, "bptt_truncate_bins is ", bptt_truncate_bins,
+                ", expected >= 0");
         require(clip_norm >= 0.0 && cca_ridge >= 0.0 && cca_weight > 0.0 && l2_strength >= 0.0,
                 where, "clip_norm, cca_ridge and l2_strength must be >= 0, cca_weight > 0");
         require(0.0 <= rate_low_hz && rate_low_hz <= rate_high_hz && 0.0 <= rate_low_hz_inh &&
@@ -155,6 +160,7 @@ void for_each_field(DistillConfig& c, F&& f) {
     f("final_learning_rate", c.final_learning_rate);
     f("warmup_steps", c.warmup_steps);
     f("clip_norm", c.clip_norm);
+    f("bptt_truncate_bins", c.bptt_truncate_bins);
     f("cca_ridge", c.cca_ridge);
     f("cca_weight", c.cca_weight);
     f("rate_low_hz", c.rate_low_hz);

@@ -167,7 +167,10 @@ class Distiller {
                            detail::site_train_windows, step_ * std::uint64_t(config_.batch));
         assemble_batch(inputs_, targets_, d, starts, config_.window_bins);
         net_.parameters().zero_gradients();
-        const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts);
+        lif::ForwardOptions<T> options;
+        if (config_.bptt_truncate_bins > 0)
+            options.bptt = {config_.bptt_truncate_bins * net_.config().steps_per_bin, true};
+        const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts, options);
         const CcaLossTerm cca = cca_loss(d_readout_, y, targets_, config_.burn_in_bins,
                                          config_.cca_ridge, config_.cca_weight);
         StepRecord r;
