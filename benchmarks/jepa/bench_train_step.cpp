@@ -1,4 +1,4 @@
-// One training step of the default teacher (jepa::Teacher: float32, conv + GRU encoder, SIGReg
+// One training step of the default teacher (jepa::Teacher: float32, GRU encoder, SIGReg
 // per time step, default ModelConfig and TrainConfig sizes: 3 sessions of 380/420/450 units,
 // batch 32 windows × 64 bins) — batch assembly excluded; forward, backward, gradient clipping and
 // the AdamW update included. compare_teacher_torch.py runs the same architecture in PyTorch.
@@ -38,7 +38,7 @@ std::vector<jepa::SessionRecording<float>> sessions(const std::vector<Index>& un
 
 void BM_teacher_train_step(benchmark::State& state) {
     const jepa::TrainConfig tc;  // defaults: batch 32, window 64, clip 1, AdamW
-    jepa::ModelConfig mc;        // defaults: H 128, D 32, conv k 5, GRU, predictor, K 4
+    jepa::ModelConfig mc;        // defaults: H 128, D 32, GRU, predictor, K 4
     mc.session_units = {380, 420, 450};
     const auto data = sessions(mc.session_units, 4000);
     jepa::Teacher model(mc);  // SIGReg with its default 256 directions

@@ -1,5 +1,5 @@
 """One training step of the default LeJEPA teacher (3 sessions of 380/420/450 units, batch 32
-windows x 64 bins of 10 ms, read-in -> LayerNorm -> causal conv(5) + GELU -> GRU -> linear to
+windows x 64 bins of 10 ms, read-in -> LayerNorm -> GRU -> linear to
 D = 32; predictor causal conv(3) + GELU -> linear to K = 4 future latents; loss 0.95 L_pred +
 0.05 SIGReg (256 directions, 17 knots, per time step over the batch's windows); gradient-norm
 clipping; AdamW) against the same architecture in PyTorch (float32 autograd, CPU), each in its own
@@ -32,7 +32,6 @@ for threads in (1, 2):
                 super().__init__()
                 self.readin = nn.ModuleList([nn.Linear(u, H) for u in units])
                 self.norm = nn.LayerNorm(H)
-                self.conv = CausalConv(H, H, 5)
                 self.gru = nn.GRU(H, H)
                 self.head = nn.Linear(H, D)
                 self.pconv = CausalConv(D, P, 3)
@@ -40,7 +39,6 @@ for threads in (1, 2):
             def forward(self, xs):  # xs[s]: (L, count_s, U_s), time-major like ours
                 h = torch.cat([r(x) for r, x in zip(self.readin, xs)], dim=1)  # (L, B, H)
                 h = self.norm(h)
-                h = F.gelu(self.conv(h.permute(1, 2, 0))).permute(2, 0, 1)  # (L, B, H)
                 h, _ = self.gru(h)
                 z = self.head(h)  # (L, B, D)
                 q = F.gelu(self.pconv(z.permute(1, 2, 0))).permute(2, 0, 1)

@@ -182,7 +182,7 @@ TEST_CASE("model configuration round-trips through JSON and rejects bad values")
     CHECK(jepa::SigRegRegularizer<float>::from_json(r).config_json() == r);
     CHECK_THROWS_WITH(jepa::SigRegRegularizer<float>::from_json({{"knot_precision", "half"}}),
                       Catch::Contains("'half'"));
-    CHECK(jepa::LeJepa<float>(c).describe()["encoder"] == "conv_gru");
+    CHECK(jepa::LeJepa<float>(c).describe()["encoder"] == "gru");
 }
 
 TEST_CASE("the model rejects batches that do not fit it") {

@@ -90,7 +90,7 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
                           Catch::Contains("cfg.json") && Catch::Contains(message));
     };
     bad([](Json& j) { j["colour"] = 1; }, "unknown field 'colour'");
-    bad([](Json& j) { j["encoder"] = "transformer"; }, "expected 'conv_gru', 'conv' or 'gru'");
+    bad([](Json& j) { j["encoder"] = "transformer"; }, "expected 'gru', 'conv_gru' or 'conv'");
     bad([](Json& j) { j["regularizer"] = "barlow"; }, "'sigreg', 'vicreg', 'ema' or 'none'");
     bad([](Json& j) { j["data"]["nwb"] = {"a.nwb"}; }, "exactly one of 'cohort'");
     bad([](Json& j) { j["data"].erase("cohort"); }, "found neither");

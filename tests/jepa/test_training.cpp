@@ -296,11 +296,11 @@ TEST_CASE("the trainer rejects data and checkpoints that do not fit") {
         jepa::Trainer<Model>::resume(with_ckpt.checkpoint,
                                      jepasnn::test::toy_sessions<float>({7, 5}, 1000, 2)),
         Catch::Contains("differs from the data"));
-    using GruModel = jepa::LeJepa<float, jepa::GruEncoder>;
+    using ConvGruModel = jepa::LeJepa<float, jepa::ConvGruEncoder>;
     CHECK_THROWS_WITH(
-        jepa::Trainer<GruModel>::resume(with_ckpt.checkpoint,
-                                        jepasnn::test::toy_sessions<float>({7, 5}, 1000, 1)),
-        Catch::Contains("encoder 'conv_gru', expected 'gru'"));
+        jepa::Trainer<ConvGruModel>::resume(with_ckpt.checkpoint,
+                                            jepasnn::test::toy_sessions<float>({7, 5}, 1000, 1)),
+        Catch::Contains("encoder 'gru', expected 'conv_gru'"));
     CHECK_THROWS_WITH(jepa::read_checkpoint<double>(with_ckpt.checkpoint),
                       Catch::Contains("is float32, expected float64"));
     const std::string text = jepasnn::test::read_text(with_ckpt.checkpoint);

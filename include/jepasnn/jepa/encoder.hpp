@@ -162,10 +162,10 @@ class TemporalEncoder {
 /// Causal conv blocks then a linear head (finite receptive field).
 template <class T>
 using ConvEncoder = TemporalEncoder<T, EncoderKind::conv>;
-/// A GRU then a linear head.
+/// A GRU then a linear head: the default teacher.
 template <class T>
 using GruEncoder = TemporalEncoder<T, EncoderKind::gru>;
-/// Causal conv blocks, a GRU, a linear head: the default teacher.
+/// Causal conv blocks, a GRU, a linear head.
 template <class T>
 using ConvGruEncoder = TemporalEncoder<T, EncoderKind::conv_gru>;
 

@@ -30,7 +30,7 @@ inline constexpr std::string_view teacher_checkpoint_kind = "jepasnn.lejepa.teac
 
 /// Calls f(std::type_identity<Model>{}) with the float LeJepa of the named encoder and regulariser
 /// kinds (the runtime names of TeacherConfig), so one pipeline serves every compiled variant: the
-/// default conv_gru encoder with each regulariser (the ablation), and the conv and gru encoders
+/// default gru encoder with each regulariser (the ablation), and the conv_gru and conv encoders
 /// with SIGReg. (Each variant instantiates the whole pipeline; the other pairings are left out to
 /// keep compile times reasonable. Use train_teacher_as<LeJepa<...>> directly for them.)
 template <class F>
@@ -41,19 +41,20 @@ decltype(auto) visit_teacher_model(std::string_view encoder, std::string_view re
                 regularizer == "none",
             where, "regularizer is '", regularizer,
             "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
-    require(encoder == "conv_gru" || encoder == "conv" || encoder == "gru", where, "encoder is '",
-            encoder, "', expected 'conv_gru', 'conv' or 'gru'");
-    require(encoder == "conv_gru" || regularizer == "sigreg", where, "the ", encoder,
+    require(encoder == "gru" || encoder == "conv_gru" || encoder == "conv", where, "encoder is '",
+            encoder, "', expected 'gru', 'conv_gru' or 'conv'");
+    require(encoder == "gru" || regularizer == "sigreg", where, "the ", encoder,
             " encoder is available with the sigreg regularizer only (found '", regularizer,
-            "'); the conv_gru encoder takes every regularizer");
+            "'); the gru encoder takes every regularizer");
     if (encoder == "conv") return Result(f(std::type_identity<LeJepa<float, ConvEncoder>>{}));
-    if (encoder == "gru") return Result(f(std::type_identity<LeJepa<float, GruEncoder>>{}));
+    if (encoder == "conv_gru")
+        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder>>{}));
     if (regularizer == "vicreg")
-        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder, VicRegRegularizer>>{}));
+        return Result(f(std::type_identity<LeJepa<float, GruEncoder, VicRegRegularizer>>{}));
     if (regularizer == "ema")
-        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder, EmaTargetRegularizer>>{}));
+        return Result(f(std::type_identity<LeJepa<float, GruEncoder, EmaTargetRegularizer>>{}));
     if (regularizer == "none")
-        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder, NoRegularizer>>{}));
+        return Result(f(std::type_identity<LeJepa<float, GruEncoder, NoRegularizer>>{}));
     return Result(f(std::type_identity<Teacher>{}));
 }
 

@@ -19,7 +19,7 @@ namespace jepasnn::jepa {
 struct TeacherConfig {
     TeacherDataConfig data;
     ModelConfig model;                         // session_units is filled in from the data
-    std::string encoder = "conv_gru";          // conv_gru, conv or gru
+    std::string encoder = "gru";               // gru, conv_gru or conv
     std::string regularizer = "sigreg";        // sigreg, vicreg, ema or none
     Json regularizer_config = Json::object();  // the policy's own settings (its from_json)
     TrainConfig train;
@@ -29,13 +29,13 @@ struct TeacherConfig {
 
     void validate(std::string_view where) const {
         data.validate(where);
-        require(encoder == "conv_gru" || encoder == "conv" || encoder == "gru", where,
-                "encoder is '", encoder, "', expected 'conv_gru', 'conv' or 'gru'");
+        require(encoder == "gru" || encoder == "conv_gru" || encoder == "conv", where,
+                "encoder is '", encoder, "', expected 'gru', 'conv_gru' or 'conv'");
         require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
                     regularizer == "none",
                 where, "regularizer is '", regularizer,
                 "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
-        require(encoder == "conv_gru" || regularizer == "sigreg", where, "the ", encoder,
+        require(encoder == "gru" || regularizer == "sigreg", where, "the ", encoder,
                 " encoder is available with the sigreg regularizer only (found '", regularizer,
                 "')");
         train.validate(where);
