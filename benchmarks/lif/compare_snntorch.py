@@ -9,7 +9,7 @@ row-balanced recurrent matrix of spectral radius 0.2 -> rates filtered with tau 
 averaged per 10 ms bin -> linear readout of the E neurons (8 outputs); loss = MSE to a random
 target + homeostatic band (5-20 Hz, per neuron and per population, weight 0.01) + L2 on W_in and
 W_rec (1e-4 / 2); full BPTT; SGD (lr 1e-3); Dale projection. snntorch is timed for
-1-2 steps only (about 20 s each).
+1-2 steps only (1-4 s each on a 2-core machine; the issue quotes 22.8 s on another).
 
 Also our time and tape memory against T (120 ... 1000), with the whole tape, with exact chunked
 recomputation (50 steps) and with truncated BPTT (50 steps), each case in its own process.

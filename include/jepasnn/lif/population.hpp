@@ -5,7 +5,8 @@
 // (a column add per spike, not a matrix product); the tape keeps spikes, reset signals and
 // refractory flags as bits plus one pre-reset membrane V per neuron-step, in the very buffer that
 // first held the external currents and finally holds dL/dI; U_{t−1} is recomputed from V, S and R
-// instead of being stored. With `chunk_steps` the tape keeps only the state at chunk starts and
+// instead of being stored; the backward's dense product dL/dI_t · W runs on W packed once
+// (recurrent_product.hpp). With `chunk_steps` the tape keeps only the state at chunk starts and
 // recomputes each chunk's membranes during the backward (exact gradients, memory O(T/L + L)), or,
 // with `truncate`, also cuts the gradient at chunk boundaries (truncated BPTT).
 #pragma once
@@ -24,6 +25,7 @@
 #include "../core/threads.hpp"
 #include "neuron_step.hpp"
 #include "policies.hpp"
+#include "recurrent_product.hpp"
 #include "spike_record.hpp"
 
 // The neuron loops read and write a dozen distinct per-neuron arrays: more than the compiler
@@ -342,6 +344,7 @@ class LifPopulation {
         std::vector<AlignedVector<T>> d_beta(static_cast<std::size_t>(parts), zeros),
             d_theta = d_beta, d_bias = d_beta;  // (parts, N) partial sums
 
+        if (params.recurrent != nullptr) recurrent_.pack(params.recurrent, n);
         const Index chunks = (steps_ + chunk_ - 1) / chunk_;
         for (Index c = chunks - 1; c >= 0; --c) {
             const Index t0 = c * chunk_;
@@ -632,12 +635,8 @@ class LifPopulation {
             // dL/dS_{t−1} = dL/dI_t · W for the part's sequences (skipped before the first step:
             // the initial spikes are not differentiated).
             if (params.recurrent != nullptr && t > 0) {
-                using Rows = Eigen::Map<const RowMatrix<T>, 0, Eigen::OuterStride<>>;
-                const Rows d_current(buffer_.data() + (b0 * len + (t - t0)) * n, b1 - b0, n,
-                                     Eigen::OuterStride<>(len * n));
-                const Eigen::Map<const Matrix<T>> w(params.recurrent, n, n);
-                Eigen::Map<RowMatrix<T>> d_prev(d_spikes_.row(b0).data(), b1 - b0, n);
-                d_prev.noalias() = d_current * w;
+                recurrent_.multiply(buffer_.data() + (b0 * len + (t - t0)) * n, b1 - b0, len * n,
+                                    d_spikes_.row(b0).data(), n);
             } else {
                 for (Index b = b0; b < b1; ++b)
                     d_spikes_.row(b).setZero();
@@ -710,8 +709,9 @@ class LifPopulation {
     std::vector<State> checkpoints_;  // state at each chunk start (chunked only)
     CurrentStatistics currents_;
 
-    // Carries of the backward.
+    // Carries of the backward, and W packed for its per-step product.
     RowMatrix<T> d_membrane_, d_synaptic_, d_spikes_;  // (B, N) each
+    PackedRecurrent<T> recurrent_;
 };
 
 }  // namespace jepasnn::lif
