@@ -1,6 +1,7 @@
 // One training step of the default teacher (jepa::Teacher: float32, GRU encoder, SIGReg
 // per time step, default ModelConfig and TrainConfig sizes: 3 sessions of 380/420/450 units,
-// batch 32 windows × 64 bins) — batch assembly excluded; forward, backward, gradient clipping and
+// batch 32 windows × 64 bins), with the latent dimension D as the argument (32: the default,
+// 128: the paper's teacher) — batch assembly excluded; forward, backward, gradient clipping and
 // the AdamW update included. compare_teacher_torch.py runs the same architecture in PyTorch.
 #include <benchmark/benchmark.h>
 
@@ -38,7 +39,8 @@ std::vector<jepa::SessionRecording<float>> sessions(const std::vector<Index>& un
 
 void BM_teacher_train_step(benchmark::State& state) {
     const jepa::TrainConfig tc;  // defaults: batch 32, window 64, clip 1, AdamW
-    jepa::ModelConfig mc;        // defaults: H 128, D 32, GRU, predictor, K 4
+    jepa::ModelConfig mc;        // defaults: H 128, GRU, predictor, K 4
+    mc.latent = state.range(0);
     mc.session_units = {380, 420, 450};
     const auto data = sessions(mc.session_units, 4000);
     jepa::Teacher model(mc);  // SIGReg with its default 256 directions
@@ -65,6 +67,10 @@ void BM_teacher_train_step(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_teacher_train_step)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_teacher_train_step)
+    ->Arg(32)
+    ->Arg(128)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -1,16 +1,17 @@
 """One training step of the default LeJEPA teacher (3 sessions of 380/420/450 units, batch 32
-windows x 64 bins of 10 ms, read-in -> LayerNorm -> GRU -> linear to
-D = 32; predictor causal conv(3) + GELU -> linear to K = 4 future latents; loss 0.95 L_pred +
-0.05 SIGReg (256 directions, 17 knots, per time step over the batch's windows); gradient-norm
-clipping; AdamW) against the same architecture in PyTorch (float32 autograd, CPU), each in its own
-process with the same thread count. Reports steps/s of each side as time per step."""
+windows x 64 bins of 10 ms, read-in -> LayerNorm -> GRU -> linear to D = 32, the default, and to
+D = 128, the paper's teacher; predictor causal conv(3) + GELU -> linear to K = 4 future latents;
+loss 0.95 L_pred + 0.05 SIGReg (256 directions, 17 knots, per time step over the batch's
+windows); gradient-norm clipping; AdamW) against the same architecture in PyTorch (float32
+autograd, CPU), each in its own process with the same thread count. Reports steps/s of each side
+as time per step."""
 from compare_common import parse_args, run_ours, run_theirs, write_results
 
 args = parse_args(__doc__)
 cases = []
-for threads in (1, 2):
-    ours_s, ours_mib, counters = run_ours(args.binary, "^BM_teacher_train_step/", min_time=2.0,
-                                          threads=threads)
+for latent, threads in ((32, 1), (32, 2), (128, 1), (128, 2)):
+    ours_s, ours_mib, counters = run_ours(args.binary, f"^BM_teacher_train_step/{latent}/",
+                                          min_time=2.0, threads=threads)
     setup = f"""
         import math
         import torch
@@ -18,7 +19,8 @@ for threads in (1, 2):
         import torch.nn.functional as F
         torch.set_num_threads({threads})
         torch.manual_seed(0)
-        units, B, L, H, D, P, K, W0, LAM, M = [380, 420, 450], 32, 64, 128, 32, 128, 4, 8, 0.05, 256
+        units, B, L, H, D, P = [380, 420, 450], 32, 64, 128, {latent}, 128
+        K, W0, LAM, M = 4, 8, 0.05, 256
         counts = [B // 3 + (1 if s < B % 3 else 0) for s in range(3)]
 
         class CausalConv(nn.Module):
@@ -83,8 +85,8 @@ for threads in (1, 2):
             step()
     """
     theirs_s, theirs_mib = run_theirs(setup, "step()", repeat=5, number=10, threads=threads)
-    cases.append({"case": f"batch=32 window=64 H=128 D=32 threads={threads}", "ours_s": ours_s,
-                  "theirs_s": theirs_s, "speedup": theirs_s / ours_s,
+    cases.append({"case": f"batch=32 window=64 H=128 D={latent} threads={threads}",
+                  "ours_s": ours_s, "theirs_s": theirs_s, "speedup": theirs_s / ours_s,
                   "ours_steps_per_s": 1.0 / ours_s, "theirs_steps_per_s": 1.0 / theirs_s,
                   "ours_peak_mib": ours_mib, "theirs_peak_mib": theirs_mib,
                   "parameters": counters.get("parameters")})

@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
         metrics["session"] = latents.session;
         metrics["targets"] = "teacher latents";
         metrics["target_dims"] = data.latent_dim();
+        metrics["bin_s"] = data.bin_s;
         metrics["target_variance_kept"] = data.target_variance_kept;
         metrics["units"] = data.inputs();
         metrics["neurons"] = student.network().neurons();

@@ -5,13 +5,14 @@
 // latent dims) plus teacher.json describing them (read by the student and cross_state
 // experiments); the training curves, latent PCs with image/state labels, ground-truth recovery
 // against PCA and LDS baselines (simulated cohorts only), and the regulariser ablation (SIGReg /
-// VICReg / EMA / none, shorter runs) for paper/plots/teacher.py.
+// VICReg / EMA / none, shorter runs) for paper/plots/teacher.py, and seed replicates of the
+// teacher (replicates.csv; the minimum R² and effective rank over them go to the report).
 //
 // Config section "teacher": "config" is a teacher config (jepa::TeacherConfig JSON without
 // "data.cohort"/"data.nwb", which come from the cohort experiment; seeds are derived from the
-// paper seed), "ablation" = {"steps": N, "regularizers": [...]}. On real files the held-out
-// sessions are those of the config whose names are files of the cohort, else the last file
-// (none when the cohort has one file).
+// paper seed), "ablation" = {"steps": N, "regularizers": [...]}, "replicates" = N (extra seeds).
+// On real files the held-out sessions are those of the config whose names are files of the
+// cohort, else the last file (none when the cohort has one file).
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/eval/pca.hpp>
@@ -88,18 +89,23 @@ std::string validation_csv(const jepa::TrainHistory& h) {
     return os.str();
 }
 
+/// A CSV cell: empty for null (e.g. R² on real files, which have no ground truth).
+std::string csv_cell(const Json& v) {
+    return v.is_null() ? std::string() : v.dump();
+}
+
 /// One row per session and method (teacher, pca, lds): held-out R² overall and per state.
 std::string recovery_csv(const Json& sessions) {
     std::ostringstream os;
     os.precision(9);
     os << "session,heldout,method,r2,r2_active,r2_passive\n";
-    const auto cell = [](const Json& v) { return v.is_null() ? std::string() : v.dump(); };
     for (const Json& s : sessions)
         for (const char* method : {"teacher", "pca", "lds"})
             if (s.contains(method))
                 os << s["name"].get<std::string>() << ',' << (s["heldout"].get<bool>() ? 1 : 0)
-                   << ',' << method << ',' << cell(s[method]["r2"]) << ','
-                   << cell(s[method]["r2_active"]) << ',' << cell(s[method]["r2_passive"]) << '\n';
+                   << ',' << method << ',' << csv_cell(s[method]["r2"]) << ','
+                   << csv_cell(s[method]["r2_active"]) << ',' << csv_cell(s[method]["r2_passive"])
+                   << '\n';
     return os.str();
 }
 
@@ -119,6 +125,47 @@ void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSess
         labels(t, 2) = bins.is_change[k];
     }
     save_npy(out / "trajectory_labels.npy", labels);
+}
+
+/// `section.replicates` more runs of `config`, the k-th with seeds paper seed + 1000·k + 1/2/3
+/// (model, training, read-in) and no baselines; one row each, written to replicates.csv too.
+Json seed_replicates(const paper::DriverContext& ctx, const jepa::TeacherConfig& config,
+                     const std::vector<jepa::BinnedSession>& sessions) {
+    const auto count = json_get_or<std::uint64_t>(ctx.section("teacher"), "replicates", 0,
+                                                  "paper config: teacher");
+    std::ostringstream csv;
+    csv.precision(9);
+    csv << "init_seed,train_seed,readin_seed,r2,effective_rank,sigreg_heldout\n";
+    Json rows = Json::array();
+    for (std::uint64_t k = 1; k <= count; ++k) {
+        jepa::TeacherConfig c = config;
+        c.model.init_seed = ctx.seed + 1000 * k + 1;
+        c.train.seed = ctx.seed + 1000 * k + 2;
+        c.readin.seed = ctx.seed + 1000 * k + 3;
+        c.evaluation.baselines = false;
+        const Json m = jepa::train_teacher(c, sessions).metrics;
+        rows.push_back({{"init_seed", c.model.init_seed},
+                        {"train_seed", c.train.seed},
+                        {"readin_seed", c.readin.seed},
+                        {"gt_recovery_r2", m["gt_recovery_r2"]},
+                        {"effective_rank", m["effective_rank"]},
+                        {"sigreg_heldout", m["sigreg_heldout"]}});
+        csv << c.model.init_seed << ',' << c.train.seed << ',' << c.readin.seed;
+        for (const char* k : {"gt_recovery_r2", "effective_rank", "sigreg_heldout"})
+            csv << ',' << csv_cell(m[k]);
+        csv << '\n';
+    }
+    write_text_file(ctx.out / "replicates.csv", csv.str());
+    return rows;
+}
+
+/// The smallest non-null `key` over `rows` (null when there is none).
+Json min_over(const Json& rows, const char* key) {
+    Json best = nullptr;
+    for (const Json& r : rows)
+        if (!r[key].is_null() && (best.is_null() || r[key].get<double>() < best.get<double>()))
+            best = r[key];
+    return best;
 }
 
 }  // namespace
@@ -200,12 +247,20 @@ int main(int argc, char** argv) {
             csv << kind << ',' << steps;
             for (const char* k : {"gt_recovery_r2", "gt_recovery_r2_active",
                                   "gt_recovery_r2_passive", "effective_rank", "sigreg_heldout"})
-                csv << ',' << (m[k].is_null() ? std::string() : m[k].dump());
+                csv << ',' << csv_cell(m[k]);
             csv << '\n';
         }
         write_text_file(ctx.out / "ablation.csv", csv.str());
         metrics["ablation"] = std::move(ablation);
         metrics["ablation_steps"] = steps;
+
+        // Seed replicates: the paper run again with other seeds (everything else equal), so that
+        // recovery and the absence of collapse are shown for more than one seed.
+        metrics["replicates"] = seed_replicates(ctx, config, sessions);
+        metrics["replicates_min_effective_rank"] =
+            min_over(metrics["replicates"], "effective_rank");
+        metrics["replicates_min_gt_recovery_r2"] =
+            min_over(metrics["replicates"], "gt_recovery_r2");
         return metrics;
     });
 }

@@ -170,6 +170,7 @@ def value(r, key):
 
 def ablations(paper_dir, figures):
     rows = load(paper_dir, "ablations.json")
+    bin_ms = 1e3 * load(paper_dir, "metrics.json")["bin_s"]
     names = [r["name"] for r in rows]
     x = np.arange(len(rows))
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -201,7 +202,8 @@ def ablations(paper_dir, figures):
     fig.tight_layout()
     truncations = {r.get("bptt_truncate_bins", 0) for r in rows}
     bptt = ("whole-window BPTT" if truncations == {0} else
-            "truncated BPTT over " + " / ".join(f"{10 * b} ms" for b in sorted(truncations)) +
+            "truncated BPTT over " +
+            " / ".join(f"{bin_ms * b:g} ms" for b in sorted(truncations)) +
             " (the wide atan, sigmoid and straight-through surrogates make the whole-window "
             "gradient of a recurrent student explode)")
     save(fig, figures, "student_ablations", f"""

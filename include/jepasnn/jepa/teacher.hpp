@@ -37,15 +37,7 @@ template <class F>
 decltype(auto) visit_teacher_model(std::string_view encoder, std::string_view regularizer, F&& f) {
     using Result = std::invoke_result_t<F, std::type_identity<Teacher>>;
     constexpr std::string_view where = "jepa::visit_teacher_model";
-    require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
-                regularizer == "none",
-            where, "regularizer is '", regularizer,
-            "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
-    require(encoder == "gru" || encoder == "conv_gru" || encoder == "conv", where, "encoder is '",
-            encoder, "', expected 'gru', 'conv_gru' or 'conv'");
-    require(encoder == "gru" || regularizer == "sigreg", where, "the ", encoder,
-            " encoder is available with the sigreg regularizer only (found '", regularizer,
-            "'); the gru encoder takes every regularizer");
+    require_teacher_variant(encoder, regularizer, where);
     if (encoder == "conv") return Result(f(std::type_identity<LeJepa<float, ConvEncoder>>{}));
     if (encoder == "conv_gru")
         return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder>>{}));

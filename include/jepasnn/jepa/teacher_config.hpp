@@ -16,6 +16,21 @@
 
 namespace jepasnn::jepa {
 
+/// Fails unless `encoder` and `regularizer` name a teacher variant the pipeline builds: every
+/// regulariser with the gru encoder, SIGReg only with conv_gru and conv.
+inline void require_teacher_variant(std::string_view encoder, std::string_view regularizer,
+                                    std::string_view where) {
+    require(encoder == "gru" || encoder == "conv_gru" || encoder == "conv", where, "encoder is '",
+            encoder, "', expected 'gru', 'conv_gru' or 'conv'");
+    require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
+                regularizer == "none",
+            where, "regularizer is '", regularizer,
+            "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
+    require(encoder == "gru" || regularizer == "sigreg", where, "the ", encoder,
+            " encoder is available with the sigreg regularizer only (found '", regularizer,
+            "'); the gru encoder takes every regularizer");
+}
+
 struct TeacherConfig {
     TeacherDataConfig data;
     ModelConfig model;                         // session_units is filled in from the data
@@ -29,15 +44,7 @@ struct TeacherConfig {
 
     void validate(std::string_view where) const {
         data.validate(where);
-        require(encoder == "gru" || encoder == "conv_gru" || encoder == "conv", where,
-                "encoder is '", encoder, "', expected 'gru', 'conv_gru' or 'conv'");
-        require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
-                    regularizer == "none",
-                where, "regularizer is '", regularizer,
-                "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
-        require(encoder == "gru" || regularizer == "sigreg", where, "the ", encoder,
-                " encoder is available with the sigreg regularizer only (found '", regularizer,
-                "')");
+        require_teacher_variant(encoder, regularizer, where);
         train.validate(where);
         evaluation.validate(where);
         require(readin.batch_size >= 1 && readin.window >= model.min_window() &&
