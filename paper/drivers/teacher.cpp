@@ -42,7 +42,16 @@ std::vector<std::string> real_heldout(const paper::PaperCohort& cohort, const Js
     return heldout;
 }
 
-/// The profile's teacher config with the cohort and seeds filled in.
+/// `config` with every seed derived from `base`: model base + 1, training base + 2, read-in
+/// base + 3.
+jepa::TeacherConfig with_seeds(jepa::TeacherConfig config, std::uint64_t base) {
+    config.model.init_seed = base + 1;
+    config.train.seed = base + 2;
+    config.readin.seed = base + 3;
+    return config;
+}
+
+/// The profile's teacher config with the cohort and seeds (from the paper seed) filled in.
 jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx,
                                    const paper::PaperCohort& cohort) {
     const Json section = ctx.section("teacher");
@@ -57,13 +66,8 @@ jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx,
         for (const paper::CohortEntry& e : cohort.sessions)
             data["nwb"].push_back(e.nwb.string());
     }
-    for (const char* part : {"model", "train", "readin"})
-        if (!doc.contains(part)) doc[part] = Json::object();
-    doc["model"]["init_seed"] = ctx.seed + 1;
-    doc["train"]["seed"] = ctx.seed + 2;
-    doc["readin"]["seed"] = ctx.seed + 3;
     doc["train"]["progress"] = progress_style() != ProgressStyle::quiet;
-    return jepa::teacher_config_from_json(doc, "paper config: teacher");
+    return with_seeds(jepa::teacher_config_from_json(doc, "paper config: teacher"), ctx.seed);
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
@@ -127,8 +131,8 @@ void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSess
     save_npy(out / "trajectory_labels.npy", labels);
 }
 
-/// `section.replicates` more runs of `config`, the k-th with seeds paper seed + 1000·k + 1/2/3
-/// (model, training, read-in) and no baselines; one row each, written to replicates.csv too.
+/// `section.replicates` more runs of `config`, the k-th with seeds from paper seed + 1000·k
+/// (with_seeds) and no baselines; one row each, written to replicates.csv too.
 Json seed_replicates(const paper::DriverContext& ctx, const jepa::TeacherConfig& config,
                      const std::vector<jepa::BinnedSession>& sessions) {
     const auto count = json_get_or<std::uint64_t>(ctx.section("teacher"), "replicates", 0,
@@ -138,10 +142,7 @@ Json seed_replicates(const paper::DriverContext& ctx, const jepa::TeacherConfig&
     csv << "init_seed,train_seed,readin_seed,r2,effective_rank,sigreg_heldout\n";
     Json rows = Json::array();
     for (std::uint64_t k = 1; k <= count; ++k) {
-        jepa::TeacherConfig c = config;
-        c.model.init_seed = ctx.seed + 1000 * k + 1;
-        c.train.seed = ctx.seed + 1000 * k + 2;
-        c.readin.seed = ctx.seed + 1000 * k + 3;
+        jepa::TeacherConfig c = with_seeds(config, ctx.seed + 1000 * k);
         c.evaluation.baselines = false;
         const Json m = jepa::train_teacher(c, sessions).metrics;
         rows.push_back({{"init_seed", c.model.init_seed},
