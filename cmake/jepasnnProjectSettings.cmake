@@ -6,7 +6,8 @@ if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
     set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
 endif()
 
-# Warnings are errors in our own code. Dependencies come in as SYSTEM includes (imported targets).
+# Warnings in our own code (errors with JEPASNN_WARNINGS_AS_ERRORS). Dependencies come in as SYSTEM
+# includes (imported targets).
 add_library(jepasnn_warnings INTERFACE)
 target_compile_options(jepasnn_warnings INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic>
@@ -16,9 +17,17 @@ target_compile_options(jepasnn_warnings INTERFACE
 # neuron loops' thresholds (so that they vectorise) when told so; results are unchanged.
 add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fno-trapping-math>)
 
-# Tuning for this machine's CPU (AVX2/FMA for Eigen). Off for portable binaries.
+# Instruction set of the project's own programs. By default they are tuned for the building
+# machine (-march=native: AVX2/FMA or AVX-512 for Eigen and the LIF kernels). Binaries that must
+# run on other CPUs (a mixed-CPU cluster, a container image) are built with -DJEPASNN_NATIVE=OFF
+# (the compiler's baseline, x86-64) or for a named level, e.g. -DJEPASNN_MARCH=x86-64-v3 (CI also
+# compiles everything for x86-64-v4 with -Werror: the isa-v4 preset).
+# Results may differ in the last bits between instruction sets (README, "Portable builds and reproducibility").
 option(JEPASNN_NATIVE "Compile the project's own programs with -march=native" ON)
-if(JEPASNN_NATIVE)
+set(JEPASNN_MARCH "" CACHE STRING "-march= level for the project's own programs (overrides JEPASNN_NATIVE)")
+if(JEPASNN_MARCH)
+    add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-march=${JEPASNN_MARCH}>)
+elseif(JEPASNN_NATIVE)
     add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-march=native>)
 endif()
 
@@ -48,6 +57,11 @@ if(NOT JEPASNN_PYTHON)
 endif()
 set(JEPASNN_PYNWB_PYTHON "${PROJECT_SOURCE_DIR}/.venv/bin/python" CACHE FILEPATH
     "Interpreter with pynwb, for validating our NWB files against the reference reader")
+# The competitors' interpreter (cmake/install_deps.sh --bench makes .venv-bench): benchmark
+# comparisons run in it, and the snntorch parity-grid test reruns its generator with it (skipping
+# visibly when it is absent).
+set(JEPASNN_BENCH_PYTHON "${PROJECT_SOURCE_DIR}/.venv-bench/bin/python" CACHE FILEPATH
+    "Interpreter that sees the competitors (numpy, scikit-learn, torch, snntorch, h5py)")
 
 # Build metadata (git revision, compiler) regenerated on every build, for run records.
 set(JEPASNN_GENERATED_DIR ${PROJECT_BINARY_DIR}/generated)

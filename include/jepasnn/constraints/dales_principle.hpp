@@ -4,7 +4,7 @@
 // projection applied after every optimizer step, and violations are counted independently of it.
 #pragma once
 
-#include <Eigen/Core>
+#include "../core/eigen.hpp"
 
 #include <concepts>
 #include <cstddef>

@@ -1,9 +1,11 @@
-// Module header for jepasnn/core: errors and checks, counter-based RNG, tensor aliases and
-// bridges, .npy and JSON I/O, atomic files, progress, timers, threads, run records.
+// Module header for jepasnn/core: Eigen (through eigen.hpp), errors and checks, counter-based RNG,
+// tensor aliases and bridges, .npy and JSON I/O, atomic files, progress, timers, threads, run
+// records.
 #pragma once
 
 #include "atomic_file.hpp"
 #include "config.hpp"
+#include "eigen.hpp"
 #include "error.hpp"
 #include "json.hpp"
 #include "npy.hpp"

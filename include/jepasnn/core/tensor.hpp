@@ -3,7 +3,7 @@
 // Data arrays are row-major (rows = samples/time bins), matching .npy C order and xtensor.
 #pragma once
 
-#include <Eigen/Dense>
+#include "eigen.hpp"
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>

@@ -3,7 +3,7 @@
 // Without OpenMP every loop runs serially, with the same results.
 #pragma once
 
-#include <Eigen/Core>
+#include "eigen.hpp"
 
 #include <cstdint>
 #include <exception>

@@ -23,10 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <immintrin.h>
-#endif
-
+#include "../core/eigen.hpp"  // <immintrin.h>, read inside the GCC bug 105593 guard there
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../core/threads.hpp"

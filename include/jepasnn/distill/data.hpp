@@ -4,7 +4,7 @@
 // training bins only, seeded window sampling inside the training runs, and batch assembly.
 #pragma once
 
-#include <Eigen/Eigenvalues>
+#include "../core/eigen.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include <Eigen/SVD>
+#include "../core/eigen.hpp"
 
 #include "../core/error.hpp"
 #include "../jepa/sigreg.hpp"

@@ -6,7 +6,7 @@
 // are then the causal steady-state Kalman-filtered states x_{t|t} — causal, like the teacher's.
 #pragma once
 
-#include <Eigen/Cholesky>
+#include "../core/eigen.hpp"
 
 #include "../core/error.hpp"
 #include "pca.hpp"

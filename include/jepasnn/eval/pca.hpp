@@ -5,8 +5,7 @@
 // score of that component is positive (svd_flip with the U-based decision).
 #pragma once
 
-#include <Eigen/Eigenvalues>
-#include <Eigen/SVD>
+#include "../core/eigen.hpp"
 
 #include "../core/error.hpp"
 #include "regression.hpp"

@@ -9,8 +9,7 @@
 #include <span>
 #include <string_view>
 
-#include <Eigen/Cholesky>
-#include <Eigen/QR>
+#include "../core/eigen.hpp"
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"

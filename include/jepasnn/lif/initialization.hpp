@@ -4,7 +4,7 @@
 // matrices: Rajan & Abbott, PRL 2006). Also the spectral radius itself, a student metric.
 #pragma once
 
-#include <Eigen/Eigenvalues>
+#include "../core/eigen.hpp"
 
 #include <cmath>
 #include <cstdint>

@@ -8,7 +8,7 @@
 //                              O(nnz·N) instead of O(B·T·F·N).
 #pragma once
 
-#include <Eigen/Core>
+#include "../core/eigen.hpp"
 
 #include <cstdint>
 #include <vector>

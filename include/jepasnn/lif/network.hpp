@@ -11,7 +11,7 @@
 //                   spikes in Hz                        (lif/readout.hpp)
 #pragma once
 
-#include <Eigen/Core>
+#include "../core/eigen.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 // neuron's outgoing weights contiguous (sparse spike propagation, Dale projection per column).
 #pragma once
 
-#include <Eigen/Core>
+#include "../core/eigen.hpp"
 
 #include <algorithm>
 #include <cstddef>

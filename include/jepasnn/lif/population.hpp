@@ -11,7 +11,7 @@
 // with `truncate`, also cuts the gradient at chunk boundaries (truncated BPTT).
 #pragma once
 
-#include <Eigen/Core>
+#include "../core/eigen.hpp"
 
 #include <algorithm>
 #include <cstdint>

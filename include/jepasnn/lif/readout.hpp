@@ -8,7 +8,7 @@
 //   Y_k = W_out F_k[readout neurons] + b_out                      (B, K, D)
 #pragma once
 
-#include <Eigen/Core>
+#include "../core/eigen.hpp"
 
 #include <cmath>
 #include <cstdint>
