@@ -49,7 +49,7 @@ RotationInvariantScores rotation_invariant_scores(const RowMatrix<double>& x,
 
 }  // namespace
 
-TEST_CASE("CCA is invariant to invertible linear maps and translation") {
+TEST_CASE("CCA is invariant to invertible linear maps and translation", "[tolerance]") {
     rc::prop("rho(XA + b, YB + c) == rho(X, Y)", [] {
         Index n, p, q;
         std::uint64_t seed;
@@ -65,7 +65,8 @@ TEST_CASE("CCA is invariant to invertible linear maps and translation") {
     });
 }
 
-TEST_CASE("ridge CCA and SVCCA and CKA and Procrustes are invariant to rotation and scale") {
+TEST_CASE("ridge CCA and SVCCA and CKA and Procrustes are invariant to rotation and scale",
+          "[tolerance]") {
     rc::prop("scores of (cXQ + b, dYR + e) equal those of (X, Y)", [] {
         Index n, p, q;
         std::uint64_t seed;
@@ -86,7 +87,7 @@ TEST_CASE("ridge CCA and SVCCA and CKA and Procrustes are invariant to rotation 
     });
 }
 
-TEST_CASE("PWCCA is invariant to unit permutations of X and invertible maps of Y") {
+TEST_CASE("PWCCA is invariant to unit permutations of X and invertible maps of Y", "[tolerance]") {
     rc::prop("pwcca(c·X·P·S + b, YB + e) == pwcca(X, Y)", [] {
         Index n, p, q;
         std::uint64_t seed;
@@ -127,7 +128,7 @@ TEST_CASE("every measure stays within its bounds") {
     });
 }
 
-TEST_CASE("identical views score 1 on every measure") {
+TEST_CASE("identical views score 1 on every measure", "[tolerance]") {
     rc::prop("X against X", [] {
         Index n, p, q;
         std::uint64_t seed;
@@ -143,7 +144,7 @@ TEST_CASE("identical views score 1 on every measure") {
     });
 }
 
-TEST_CASE("Y equal to XA plus b gives every canonical correlation 1") {
+TEST_CASE("Y equal to XA plus b gives every canonical correlation 1", "[tolerance]") {
     rc::prop("Y = XA + b with A invertible", [] {
         Index n, p, q;
         std::uint64_t seed;
@@ -157,7 +158,8 @@ TEST_CASE("Y equal to XA plus b gives every canonical correlation 1") {
     });
 }
 
-TEST_CASE("the known-rho construction gives rho equal to 1 over 1 plus sigma squared") {
+TEST_CASE("the known-rho construction gives rho equal to 1 over 1 plus sigma squared",
+          "[tolerance]") {
     // x = z + σε, y = Rz + ση with z, ε, η standard normal (n × d) and R orthogonal: every pair
     // z_i + σε_i, (Rᵀy)_i = z_i + σ(Rᵀη)_i has correlation 1/(1 + σ²), and y is an orthogonal map
     // of that, so all d canonical correlations equal it. Sampling error is ~(1 − ρ²)/√n.

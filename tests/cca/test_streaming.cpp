@@ -54,7 +54,7 @@ double relative_difference(const Matrix<double>& a, const Matrix<double>& b) {
 
 }  // namespace
 
-TEST_CASE("any chunking gives the in-memory answer despite a large mean offset") {
+TEST_CASE("any chunking gives the in-memory answer despite a large mean offset", "[tolerance]") {
     rc::prop("accumulated chunks == in-memory CCA", [] {
         const Index p = *rc::gen::inRange<Index>(1, 6), q = *rc::gen::inRange<Index>(1, 6);
         const std::uint64_t seed = *rc::gen::arbitrary<std::uint64_t>();

@@ -29,7 +29,7 @@ TEST_CASE("tensor bridges share memory instead of copying") {
     CHECK(v.shape(1) == 5);
 }
 
-TEST_CASE("numeric storage is aligned, so Eigen's reductions over it do not depend on the heap") {
+TEST_CASE("numeric storage is aligned so Eigen's reductions over it do not depend on the heap") {
     // Eigen splits a vectorised sum over a Map at the first packet-aligned address; over malloc's
     // 16-byte alignment the split, and the rounding, would follow the heap layout. Tensor and
     // AlignedVector start on Eigen's boundary, so a Map over them sums exactly like an Eigen-owned

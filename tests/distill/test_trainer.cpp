@@ -102,8 +102,10 @@ TEST_CASE("distillation stops on NaN and keeps the last good checkpoint", "[dist
     CHECK(distill::Distiller<>::resume(path, data, c).steps_done() == 1);
 }
 
-TEST_CASE("distillation with truncated BPTT cuts the gradient, and a cut beyond the window is "
-          "the whole window", "[distill]") {
+TEST_CASE(
+    "distillation with truncated BPTT cuts the gradient and a cut beyond the window is "
+    "the whole window",
+    "[distill]") {
     distill::DistillConfig c = test::small_config();
     c.eval_every = 0;
     const distill::DistillData data = small_data(c);

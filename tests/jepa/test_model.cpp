@@ -2,10 +2,10 @@
 // kind and regulariser, causality (perturbing future bins leaves past latents untouched),
 // streaming encode = one long forward, held-out sessions, and configuration round trips.
 #include <jepasnn/jepa/model.hpp>
-#include <jepasnn/nn/grad_check.hpp>
 
 #include <rapidcheck/catch.h>
 
+#include "central_differences.hpp"
 #include "jepa_test_util.hpp"
 
 namespace jepa = jepasnn::jepa;
@@ -20,27 +20,35 @@ jepa::Batch<double> tiny_batch(const std::vector<jepa::SessionRecording<double>>
     return jepa::make_batch<double>(data, sampler.sample(5, seed, 0), length);
 }
 
-/// Analytic parameter gradients of forward_backward against central differences of its loss.
+/// Analytic parameter gradients of forward_backward against central differences of its loss,
+/// with the bound of central_differences.hpp. S is the loss itself: (1 − λ)·L_pred + λ·R sums
+/// nonnegative terms (mean squares, SIGReg statistics, VICReg hinges and squared covariances).
+/// With hidden = 2 the read-in LayerNorm maps a row to ±d/√(d² + 4·eps): where a row's two
+/// features nearly tie, the loss varies on a scale down to ~√eps/|x| (about 1e-3) in the read-in
+/// weights. A plain central difference at h = 1e-6 then exceeded a fixed 1e-6 tolerance for some
+/// seeds through its h²·f‴/6 term; the extrapolated difference stays within the bound there.
 template <class Model>
-double model_gradient_error(Model& model, const jepa::Batch<double>& batch,
-                            jepasnn::jepa::Gradients mode = jepasnn::jepa::Gradients::all) {
+jepasnn::test::CentralDifferenceCheck model_gradient_check(
+    Model& model, const jepa::Batch<double>& batch,
+    jepasnn::jepa::Gradients mode = jepasnn::jepa::Gradients::all) {
     const jepa::RegularizerContext ctx{7, 3};
     auto& p = model.parameters();
     p.zero_grad();
-    model.forward_backward(batch, ctx, mode);
+    const double scale = model.forward_backward(batch, ctx, mode).total;
     // readin_only: only the read-ins (the first blocks of the layout) have gradients.
     const auto [offset, size] = model.readin_range(model.sessions() - 1);
     const std::size_t checked = mode == jepasnn::jepa::Gradients::all ? p.size() : offset + size;
     const std::vector<double> analytic(p.grads().begin(),
                                        p.grads().begin() + static_cast<std::ptrdiff_t>(checked));
     auto loss = [&] { return model.forward_backward(batch, ctx, mode).total; };
-    return jepasnn::nn::check_gradient(loss, p.values().subspan(0, checked), analytic, 1e-6)
-        .max_error;
+    return jepasnn::test::check_central_differences(loss, p.values().subspan(0, checked), analytic,
+                                                    scale);
 }
 
 }  // namespace
 
-TEST_CASE("whole-model gradients match central differences for every encoder and regulariser") {
+TEST_CASE("whole-model gradients match central differences for every encoder and regulariser",
+          "[tolerance]") {
     jepasnn::test::SingleThread one;
     rc::prop("random sizes windows and dropout", [] {
         auto c = jepasnn::test::tiny_model_config();
@@ -56,37 +64,49 @@ TEST_CASE("whole-model gradients match central differences for every encoder and
         jepa::SigRegConfig sig;
         sig.directions = 12;
         const int kind = *rc::gen::inRange(0, 6);
-        double error = 0.0;
+        jepasnn::test::CentralDifferenceCheck check;
         switch (kind) {
             case 0: {
                 jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::SigRegRegularizer> m(
                     c, jepa::SigRegRegularizer<double>(sig));
-                error = model_gradient_error(m, batch);
+                check = model_gradient_check(m, batch);
             } break;
             case 1: {
                 jepa::LeJepa<double, jepa::ConvEncoder, jepa::SigRegRegularizer> m(
                     c, jepa::SigRegRegularizer<double>(sig));
-                error = model_gradient_error(m, batch);
+                check = model_gradient_check(m, batch);
             } break;
             case 2: {
                 jepa::LeJepa<double, jepa::GruEncoder, jepa::VicRegRegularizer> m(c);
-                error = model_gradient_error(m, batch);
+                check = model_gradient_check(m, batch);
+                // VICReg's hinge max(0, γ − s_j) has a kink at s_j = γ, where no finite difference
+                // converges: discard the rare draws whose steps (|Δs_j| ≲ 2h·|∂s_j/∂θ| ~ 1e-4)
+                // could reach it. z of the last evaluation is within 2h of the point.
+                const jepa::VicRegConfig v;
+                const Mat z = m.last_latents().bottomRows((length - c.burn_in) * batch.size);
+                const Mat centred = z.rowwise() - z.colwise().mean();
+                double margin = 1.0;
+                for (Index j = 0; j < z.cols(); ++j) {
+                    const double var = centred.col(j).squaredNorm() / double(z.rows() - 1);
+                    margin = std::min(margin, std::abs(std::sqrt(var + v.eps) - v.gamma));
+                }
+                RC_PRE(margin > 1e-3);
             } break;
             case 3: {
                 jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::EmaTargetRegularizer> m(c);
                 // Let the target drift away from the online weights first.
                 for (double& v : m.parameters().values())
                     v *= 1.1;
-                error = model_gradient_error(m, batch);
+                check = model_gradient_check(m, batch);
             } break;
             case 4: {
                 jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::NoRegularizer> m(c);
-                error = model_gradient_error(m, batch);
+                check = model_gradient_check(m, batch);
             } break;
             default: {
                 jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::SigRegRegularizer> m(
                     c, jepa::SigRegRegularizer<double>(sig));
-                error = model_gradient_error(m, batch, jepa::Gradients::readin_only);
+                check = model_gradient_check(m, batch, jepa::Gradients::readin_only);
                 // readin_only leaves every other gradient at zero.
                 auto& p = m.parameters();
                 for (const auto& b : p.layout().blocks())
@@ -94,8 +114,7 @@ TEST_CASE("whole-model gradients match central differences for every encoder and
                         RC_ASSERT(p.grad(b).cwiseAbs().maxCoeff() == 0.0);
             }
         }
-        RC_LOG() << "kind " << kind << ": max error " << error << "\n";
-        RC_ASSERT(error < 1e-6);
+        jepasnn::test::rc_assert_central_differences("kind " + std::to_string(kind), check);
     });
 }
 

@@ -33,7 +33,7 @@ std::vector<T> gradients_of(lif::Network<T, Policies>& net, const Tensor<T, 3>& 
 
 }  // namespace
 
-TEST_CASE("chunked recomputation gives the whole tape's gradients") {
+TEST_CASE("chunked recomputation gives the whole tape's gradients", "[tolerance]") {
     rc::prop("any chunk length, both input kinds, with and without a refractory period", [] {
         const auto seed = *rc::gen::arbitrary<std::uint32_t>();
         lif::NetworkConfig c = test::small_config(*rc::gen::inRange<Index>(5, 40), 6, 2);
@@ -60,7 +60,8 @@ TEST_CASE("chunked recomputation gives the whole tape's gradients") {
     });
 }
 
-TEST_CASE("truncated BPTT equals separate calls with the state carried between them") {
+TEST_CASE("truncated BPTT equals separate calls with the state carried between them",
+          "[tolerance]") {
     rc::prop("chunks of whole bins, the gradient cut at every chunk start", [] {
         const auto seed = *rc::gen::arbitrary<std::uint32_t>();
         lif::NetworkConfig c = test::small_config(*rc::gen::inRange<Index>(5, 30), 5, 2);

@@ -7,6 +7,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "lif_test_support.hpp"
@@ -43,7 +44,8 @@ TEST_CASE("spectral radius matches numpy eigenvalues") {
     CHECK_THROWS_WITH(lif::spectral_radius(Matrix<double>(2, 3)), Catch::Contains("2x3"));
 }
 
-TEST_CASE("initial recurrent weights have the stated spectral radius and E/I balance") {
+TEST_CASE("initial recurrent weights have the stated spectral radius and E/I balance",
+          "[tolerance]") {
     rc::prop("signs, no autapses, row balance, radius, determinism", [] {
         const Index n_exc = *rc::gen::inRange<Index>(2, 40),
                     n_inh = *rc::gen::inRange<Index>(1, 12);
@@ -145,11 +147,12 @@ TEST_CASE("binned counts drive the network like spike trains spread evenly over 
         REQUIRE(g1[i] == Approx(g2[i]).epsilon(1e-10).margin(1e-12));
 }
 
-TEST_CASE("event-driven input gives the GEMM path's results") {
+TEST_CASE("event-driven input gives the GEMM path's results", "[tolerance]") {
     rc::prop("sparse and dense input projections, whole and chunked tapes", [] {
         const auto seed = *rc::gen::arbitrary<std::uint32_t>();
         lif::NetworkConfig c = test::small_config(*rc::gen::inRange<Index>(3, 30), 9, 2);
-        const Index batch = *rc::gen::inRange<Index>(1, 4), steps = 10 * *rc::gen::inRange<Index>(1, 6);
+        const Index batch = *rc::gen::inRange<Index>(1, 4),
+                    steps = 10 * *rc::gen::inRange<Index>(1, 6);
         const Index chunk = *rc::gen::inRange<Index>(0, steps + 1);
         c.sparse_input_density = 1.0;
         lif::Network<double> sparse(c, seed);
@@ -160,11 +163,15 @@ TEST_CASE("event-driven input gives the GEMM path's results") {
         options.bptt.chunk_steps = chunk;
         const Tensor<double, 3>& y1 = sparse.forward(x, lif::InputKind::spike_trains, options);
         const Tensor<double, 3>& y2 = dense.forward(x, lif::InputKind::spike_trains, options);
+        // Density 0 still takes the event-driven path for an input without any spike
+        // (0 non-zeros <= 0·total), which short draws at 60 Hz produce now and then.
+        const bool silent = std::all_of(x.begin(), x.end(), [](double v) { return v == 0.0; });
         RC_ASSERT(sparse.sparse_input());
-        RC_ASSERT(!dense.sparse_input());
+        RC_ASSERT(dense.sparse_input() == silent);
         RC_ASSERT(sparse.spikes().count() == dense.spikes().count());
         for (std::size_t i = 0; i < y1.size(); ++i)
-            RC_ASSERT(std::abs(y1.data()[i] - y2.data()[i]) < 1e-12 * (1.0 + std::abs(y2.data()[i])));
+            RC_ASSERT(std::abs(y1.data()[i] - y2.data()[i]) <
+                      1e-12 * (1.0 + std::abs(y2.data()[i])));
         const Tensor<double, 3> d = random_d_readout(sparse, seed);
         sparse.backward(d);
         dense.backward(d);

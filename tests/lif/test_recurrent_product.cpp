@@ -47,7 +47,8 @@ void check_against_naive(Index rows, Index n, Index lda_pad, Index ldo_pad, std:
     }
 }
 
-TEST_CASE("PackedRecurrent multiplies like a naive product (float and double)", "[lif]") {
+TEST_CASE("PackedRecurrent multiplies like a naive product (float and double)",
+          "[lif][tolerance]") {
     rc::prop("float", [] {
         check_against_naive<float>(*rc::gen::inRange<Index>(1, 15), *rc::gen::inRange<Index>(1, 70),
                                    *rc::gen::inRange<Index>(0, 5), *rc::gen::inRange<Index>(0, 5),

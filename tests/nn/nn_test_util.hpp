@@ -4,7 +4,6 @@
 
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/rng.hpp>
-#include <jepasnn/nn/grad_check.hpp>
 #include <jepasnn/nn/parameters.hpp>
 
 #include <rapidcheck.h>
@@ -12,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "central_differences.hpp"
 #include "test_support.hpp"
 
 namespace jepasnn::test {
@@ -69,14 +69,19 @@ inline double max_abs_diff(const Mat& a, const Mat& b) {
     return a.size() ? (a - b).cwiseAbs().maxCoeff() : 0.0;
 }
 
-/// Central-difference check of `analytic` against loss() over the elements of x (rapidcheck).
+/// Σ |out ⊙ w|: the magnitude of the terms summed by weighted_sum, the scale S of the
+/// central-difference bound (central_differences.hpp).
+inline double weighted_magnitude(const Mat& out, const Mat& w) {
+    return (out.array() * w.array()).abs().sum();
+}
+
+/// Central-difference check of `analytic` against loss() over the elements of x (rapidcheck), with
+/// the bound c·ε^(2/3)·max(S, |a|, |n|) of central_differences.hpp; `scale` is S at x.
 template <class Loss>
 void rc_check_gradient(const std::string& what, Loss&& loss, std::span<double> x,
-                       std::span<const double> analytic, double tolerance = 1e-6) {
-    const auto r = jepasnn::nn::check_gradient(loss, x, analytic, 1e-6);
-    RC_LOG() << what << ": max error " << r.max_error << " at " << r.worst << " (analytic "
-             << r.analytic << ", numeric " << r.numeric << ")\n";
-    RC_ASSERT(r.max_error <= tolerance);
+                       std::span<const double> analytic, double scale) {
+    jepasnn::test::rc_assert_central_differences(
+        what, jepasnn::test::check_central_differences(loss, x, analytic, scale));
 }
 
 inline std::span<double> span_of(Mat& m) {
