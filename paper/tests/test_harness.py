@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Tests of the paper harness that do not need a full run: REPORT.md's criteria table (pass, FAIL,
 missing, n/a without ground truth, thresholds that name another metric or depend on the
-profile), the expected-values file (tolerance semantics, --write-expected), one-line errors of
-run_paper.py and of the drivers on bad input with no complete-looking output left behind, and the
+profile), the expected-values file (tolerance semantics, tolerances derived from several
+runs), one-line errors of run_paper.py and of the drivers on bad input with no complete-looking output left behind, and the
 real-NWB path (cohort, data and cross_state drivers on the committed VBN-like fixture).
 
     test_harness.py --bin <build>/paper/bin --fixture tests/assets/fixtures/vbn_like_small.nwb
@@ -89,33 +89,47 @@ def every_criterion_is_well_formed(_):
 
 
 @test
-def expected_values_round_trip_with_stated_tolerances(tmp):
+def expected_values_round_trip_with_derived_tolerances(tmp):
     path = os.path.join(tmp, "expected.json")
     metrics = {"profile": "quick", "run": {"seed": 1}, "timing": {"x": 1.0}, "runtime_s": 3.0,
                "data": {"units_after_qc": 120, "median_firing_rate_hz": 12.5,
                         "flag": True, "nested": {"ratio": 0.25}},
-               "cross_state": {"raw_transfer_accuracy": 0.5}}
-    run_paper.write_expected(metrics, path)
-    checks = json.load(open(path))["checks"]
-    check(set(checks) == {"data.units_after_qc", "data.median_firing_rate_hz", "data.nested.ratio",
-                          "cross_state.raw_transfer_accuracy"}, f"checked keys {sorted(checks)}")
-    check(checks["data.units_after_qc"] == {"value": 120, "abs_tol": 0}, "counts are exact")
-    check(checks["cross_state.raw_transfer_accuracy"]["abs_tol"] == 0.05, "accuracy tolerance")
-    check(run_paper.check_expected(metrics, path) == [], "a run matches its own expectations")
-    metrics["data"]["units_after_qc"] = 121
-    metrics["cross_state"]["raw_transfer_accuracy"] = 0.54
-    metrics["data"]["median_firing_rate_hz"] = 12.5 * (1 + 1e-3)
-    failures = run_paper.check_expected(metrics, path)
-    check(len(failures) == 2 and "units_after_qc" in failures[0] and
-          "median_firing_rate_hz" in failures[1], f"failures {failures}")
-    # A tolerance an experiment's owner set by hand survives regeneration.
+               "cross_state": {"raw_transfer_accuracy": 0.5},
+               "student": {"cca_heldout": 0.7, "dale_violations": 2721}}
+    other = json.loads(json.dumps(metrics))  # another ISA: trained numbers moved
+    other["student"]["cca_heldout"] = 0.69
+    other["student"]["dale_violations"] = 2759
+    run_paper.write_expected([("a", metrics), ("b", other)], path)
     doc = json.load(open(path))
-    doc["checks"]["data.nested.ratio"]["abs_tol"] = 0.1
-    json.dump(doc, open(path, "w"))
-    run_paper.write_expected(metrics, path)
-    check(json.load(open(path))["checks"]["data.nested.ratio"]["abs_tol"] == 0.1, "kept tolerance")
+    checks = doc["checks"]
+    check(doc["derived_from"] == ["a", "b"], f"derived_from {doc['derived_from']}")
+    check(set(checks) == {"data.units_after_qc", "data.median_firing_rate_hz", "data.nested.ratio",
+                          "cross_state.raw_transfer_accuracy", "student.cca_heldout",
+                          "student.dale_violations"}, f"checked keys {sorted(checks)}")
+    check(checks["data.units_after_qc"] == {"value": 120, "abs_tol": 0, "observed_spread": 0},
+          "counts that agree are exact")
+    check(checks["cross_state.raw_transfer_accuracy"]["abs_tol"] == 0.05, "accuracy floor")
+    k = run_paper.K_SPREAD
+    check(abs(checks["student.cca_heldout"]["abs_tol"] - k * 0.01) < 1e-12, "k x spread")
+    check(checks["student.dale_violations"]["abs_tol"] == k * 38, "integer spread")
+    check(run_paper.check_expected(metrics, path) == [], "a run matches its own expectations")
+    check(run_paper.check_expected(other, path) == [], "every run matches the expectations")
+    metrics["data"]["units_after_qc"] = 121
+    metrics["cross_state"]["raw_transfer_accuracy"] = 0.56
+    metrics["data"]["median_firing_rate_hz"] = 12.5 * (1 + 1e-3)
+    metrics["student"]["cca_heldout"] = 0.8
+    failures = run_paper.check_expected(metrics, path)
+    check(len(failures) == 4 and "units_after_qc" in failures[0] and
+          "median_firing_rate_hz" in failures[1], f"failures {failures}")
     del metrics["data"]["nested"]
-    check(len(run_paper.check_expected(metrics, path)) == 1, "a missing key fails")
+    check(len(run_paper.check_expected(metrics, path)) == 5, "a missing key fails")
+    del other["data"]["nested"]
+    metrics["data"]["nested"] = {"ratio": 0.25}  # in the first run only
+    try:
+        run_paper.write_expected([("a", metrics), ("b", other)], path)
+        check(False, "a key missing from one run must fail the derivation")
+    except run_paper.PaperError as e:
+        check("data.nested.ratio" in str(e), f"message {e}")
 
 
 def run(cmd):
