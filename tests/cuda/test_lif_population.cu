@@ -145,7 +145,11 @@ void check_parity(const Case<T>& c, cuda::RecurrentPropagation propagation) {
                 break;  // later steps of this sequence legitimately diverge
             }
         }
-        RC_ASSERT(worst <= tolerance<T>());
+        // V_t is a leaky sum over the steps so far of inputs whose recurrent part the device sums
+        // in another order (cuBLAS, or the compacted spike list): one rounding per step that the
+        // leak (beta <= 1) carries forward, so the bound grows with the steps, as for the gradients
+        // below (an H200 run measured 1.04e-5 in float after 31 steps of N = 188).
+        RC_ASSERT(worst <= tolerance<T>() * std::max<double>(1.0, 0.1 * static_cast<double>(steps)));
     }
     RC_CLASSIFY(flipped, "a spike flipped within rounding of the threshold");
     if (flipped) return;

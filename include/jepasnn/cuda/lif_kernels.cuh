@@ -131,9 +131,11 @@ inline constexpr int max_neurons_per_thread = 4;
 /// increasing order (warp ballots + a prefix over warps, so the sums below run in the CPU's
 /// order), into shared memory; the next step adds W_rec[:, j] for those j only, E columns onto
 /// the external current and I columns separately, as lif::LifPopulation::add_recurrent does.
-/// Dynamic shared memory: (N + 32) ints.
+/// Dynamic shared memory: (N + 32) ints. Launched with up to 1024 threads, so the bound tells the
+/// compiler to fit its registers (in double, max_neurons_per_thread states each) to a full block:
+/// without it a 1024-thread launch failed on an H200 ("too many resources requested for launch").
 template <class Policies, class T>
-__global__ void lif_forward_sparse_recurrent_kernel(typename Policies::Surrogate surrogate,
+__global__ void __launch_bounds__(1024) lif_forward_sparse_recurrent_kernel(typename Policies::Surrogate surrogate,
                                                     LifShape<T> s, LifDeviceState<T> state,
                                                     LifTape<T> tape, const T* w_rec, Index t0,
                                                     Index t1) {
