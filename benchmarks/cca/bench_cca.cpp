@@ -1,4 +1,4 @@
-// CCA throughput: the in-memory Björck–Golub fit at the sizes of issue 4 (n = 100,000 with
+// CCA throughput: the in-memory Björck–Golub fit at the benchmark sizes (n = 100,000 with
 // p = q = 16 and 64, n = 10,000 with p = q = 256), the streaming accumulator, a permutation null,
 // and one Deep CCA loss step (forward + backward) at distillation sizes. The comparison scripts
 // (compare_numpy.py, compare_sklearn.py, compare_deep_cca_torch.py) hand both sides the same data:

@@ -1,6 +1,6 @@
 """Our CCA against numpy's closed form (centre, reduced QR of each view, SVD of Qx^T Qy, OpenBLAS
 LAPACK), on the same float64 data, with the same thread count on both sides (1, then 2), at the
-sizes of issue 4: n = 100,000 with p = q = 16 and 64, n = 10,000 with p = q = 256. Best of 3 on
+benchmark sizes: n = 100,000 with p = q = 16 and 64, n = 10,000 with p = q = 256. Best of 3 on
 the numpy side, Google Benchmark's mean on ours. Our answer is checked against numpy's."""
 import tempfile
 

@@ -1,6 +1,6 @@
 """Our CCA against scikit-learn's CCA (NIPALS with deflation, n_components = p, its defaults
-max_iter = 500 and tol = 1e-6) on the same float64 data, one thread on each side, at the sizes of
-issue 4. scikit-learn gets a 120 s wall-clock cap per fit: a fit that runs past it is recorded as
+max_iter = 500 and tol = 1e-6) on the same float64 data, one thread on each side, at the benchmark
+sizes. scikit-learn gets a 120 s wall-clock cap per fit: a fit that runs past it is recorded as
 timed out (its time is then a lower bound) and one that raises as failed with its message. Our
 answer is checked against numpy's closed form in every case, and against scikit-learn's score
 correlations where it finishes."""

@@ -1,6 +1,6 @@
 """Fused LIF forward+backward on the GPU against (1) the HBM roofline, from the device copy
 bandwidth measured by the same binary in the same run, and (2) the same network in PyTorch on the
-same GPU (torch_lif.py, eager, as snntorch runs). Targets of issue 8: >= 50% of the roofline and
+same GPU (torch_lif.py, eager, as snntorch runs). Targets: >= 50% of the roofline and
 >= 10x PyTorch. Needs a CUDA GPU and a PyTorch with CUDA:
 
     python compare_lif_roofline.py --binary build/bench/benchmarks/cuda/bench_cuda \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything issue 8 measures, in one command on a machine with a CUDA GPU (H100/H200) and a
+# Every GPU measurement, in one command on a machine with a CUDA GPU (H100/H200) and a
 # PyTorch that sees it:
 #
 #     bash benchmarks/cuda/run_gpu.sh [python-with-torch]      # from the repository root

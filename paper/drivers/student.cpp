@@ -91,7 +91,7 @@ void write_neurons(const fs::path& file, const distill::SessionRun& run, Index e
 /// Spikes of the trained student over `bins` bins from the start of the first held-out run.
 template <class Net>
 void write_raster(const fs::path& file, Net& net, const distill::DistillData& data, Index bins) {
-    const distill::RowRange run = data.split.validation.front();
+    const data::RowRange run = data.split.validation.front();
     const Index len = std::min(bins, run.size());
     Tensor<float, 3> input(
         std::array<std::size_t, 3>{1, std::size_t(len), std::size_t(data.inputs())});

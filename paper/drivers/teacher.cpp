@@ -8,7 +8,7 @@
 // VICReg / EMA / none, shorter runs) for paper/plots/teacher.py, and seed replicates of the
 // teacher (replicates.csv; the minimum R² and effective rank over them go to the report).
 //
-// Config section "teacher": "config" is a teacher config (jepa::TeacherConfig JSON without
+// Config section "teacher": "config" is a teacher config (teacher::TeacherConfig JSON without
 // "data.cohort"/"data.nwb", which come from the cohort experiment; seeds are derived from the
 // paper seed), "ablation" = {"steps": N, "regularizers": [...]}, "replicates" = N (extra seeds).
 // On real files the held-out sessions are those of the config whose names are files of the
@@ -16,7 +16,7 @@
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/eval/pca.hpp>
-#include <jepasnn/jepa/teacher.hpp>
+#include <jepasnn/teacher/pipeline.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -44,7 +44,7 @@ std::vector<std::string> real_heldout(const paper::PaperCohort& cohort, const Js
 
 /// `config` with every seed derived from `base`: model base + 1, training base + 2, read-in
 /// base + 3.
-jepa::TeacherConfig with_seeds(jepa::TeacherConfig config, std::uint64_t base) {
+teacher::TeacherConfig with_seeds(teacher::TeacherConfig config, std::uint64_t base) {
     config.model.init_seed = base + 1;
     config.train.seed = base + 2;
     config.readin.seed = base + 3;
@@ -52,8 +52,8 @@ jepa::TeacherConfig with_seeds(jepa::TeacherConfig config, std::uint64_t base) {
 }
 
 /// The profile's teacher config with the cohort and seeds (from the paper seed) filled in.
-jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx,
-                                   const paper::PaperCohort& cohort) {
+teacher::TeacherConfig teacher_config(const paper::DriverContext& ctx,
+                                      const paper::PaperCohort& cohort) {
     const Json section = ctx.section("teacher");
     Json doc = section.contains("config") ? section["config"] : Json::object();
     if (!doc.contains("data")) doc["data"] = Json::object();
@@ -67,7 +67,7 @@ jepa::TeacherConfig teacher_config(const paper::DriverContext& ctx,
             data["nwb"].push_back(e.nwb.string());
     }
     doc["train"]["progress"] = progress_style() != ProgressStyle::quiet;
-    return with_seeds(jepa::teacher_config_from_json(doc, "paper config: teacher"), ctx.seed);
+    return with_seeds(teacher::teacher_config_from_json(doc, "paper config: teacher"), ctx.seed);
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {
@@ -116,7 +116,7 @@ std::string recovery_csv(const Json& sessions) {
 /// The first three principal components of a session's latents (fitted on all its bins) and the
 /// labels of each bin from the NWB file's stimulus table: image shown (−1 none), brain state
 /// (1 active, 0 passive, −1 other), change flash.
-void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSession& s,
+void write_trajectories(const std::filesystem::path& out, const teacher::BinnedSession& s,
                         const RowMatrix<double>& z) {
     const eval::Pca pca = eval::Pca::fit(z, std::min<Index>(3, z.cols()));
     save_npy(out / "trajectory_pcs.npy", RowMatrix<double>(pca.transform(z)));
@@ -133,8 +133,8 @@ void write_trajectories(const std::filesystem::path& out, const jepa::BinnedSess
 
 /// `section.replicates` more runs of `config`, the k-th with seeds from paper seed + 1000·k
 /// (with_seeds) and no baselines; one row each, written to replicates.csv too.
-Json seed_replicates(const paper::DriverContext& ctx, const jepa::TeacherConfig& config,
-                     const std::vector<jepa::BinnedSession>& sessions) {
+Json seed_replicates(const paper::DriverContext& ctx, const teacher::TeacherConfig& config,
+                     const std::vector<teacher::BinnedSession>& sessions) {
     const auto count = json_get_or<std::uint64_t>(ctx.section("teacher"), "replicates", 0,
                                                   "paper config: teacher");
     std::ostringstream csv;
@@ -142,9 +142,9 @@ Json seed_replicates(const paper::DriverContext& ctx, const jepa::TeacherConfig&
     csv << "init_seed,train_seed,readin_seed,r2,effective_rank,sigreg_heldout\n";
     Json rows = Json::array();
     for (std::uint64_t k = 1; k <= count; ++k) {
-        jepa::TeacherConfig c = with_seeds(config, ctx.seed + 1000 * k);
+        teacher::TeacherConfig c = with_seeds(config, ctx.seed + 1000 * k);
         c.evaluation.baselines = false;
-        const Json m = jepa::train_teacher(c, sessions).metrics;
+        const Json m = teacher::train_teacher(c, sessions).metrics;
         rows.push_back({{"init_seed", c.model.init_seed},
                         {"train_seed", c.train.seed},
                         {"readin_seed", c.readin.seed},
@@ -175,12 +175,13 @@ int main(int argc, char** argv) {
     return paper::run_driver(argc, argv, "teacher", [](const paper::DriverContext& ctx) {
         const Json section = ctx.section("teacher");
         const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
-        const jepa::TeacherConfig config = teacher_config(ctx, cohort);
-        const std::vector<jepa::BinnedSession> sessions = jepa::load_teacher_sessions(config.data);
+        const teacher::TeacherConfig config = teacher_config(ctx, cohort);
+        const std::vector<teacher::BinnedSession> sessions =
+            teacher::load_teacher_sessions(config.data);
 
         // The teacher itself.
-        const jepa::TeacherResult r = jepa::train_teacher(config, sessions);
-        jepa::write_teacher_checkpoint(ctx.out / "teacher.ckpt", r);
+        const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
+        teacher::write_teacher_checkpoint(ctx.out / "teacher.ckpt", r);
         Json described = Json::array();
         std::string trajectory_session;
         for (std::size_t s = 0; s < sessions.size(); ++s) {
@@ -231,14 +232,14 @@ int main(int argc, char** argv) {
         csv << "regularizer,steps,r2,r2_active,r2_passive,effective_rank,sigreg_heldout\n";
         Json ablation = Json::object();
         for (const std::string& kind : kinds) {
-            jepa::TeacherConfig c = config;
+            teacher::TeacherConfig c = config;
             c.regularizer = kind;
             c.regularizer_config =
                 kind == config.regularizer ? config.regularizer_config : Json::object();
             c.train.steps = steps;
             c.train.warmup_steps = std::min(c.train.warmup_steps, steps);
             c.evaluation.baselines = false;
-            const Json m = jepa::train_teacher(c, sessions).metrics;
+            const Json m = teacher::train_teacher(c, sessions).metrics;
             ablation[kind] = {{"gt_recovery_r2", m["gt_recovery_r2"]},
                               {"gt_recovery_r2_active", m["gt_recovery_r2_active"]},
                               {"gt_recovery_r2_passive", m["gt_recovery_r2_passive"]},

@@ -53,7 +53,7 @@ double relative_error(const std::vector<T>& a, const std::vector<T>& b, double f
     return relative_error(a.data(), b.data(), a.size(), floor);
 }
 
-/// Parity tolerance of a kernel in T: ~1e-5 relative in float (issue 8), 1e-10 in double.
+/// Parity tolerance of a kernel in T: ~1e-5 relative in float, 1e-10 in double.
 template <class T>
 constexpr double tolerance() {
     return sizeof(T) == 4 ? 1e-5 : 1e-10;

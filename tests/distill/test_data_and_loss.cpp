@@ -80,7 +80,7 @@ TEST_CASE("sampled windows lie inside the training runs and depend only on their
         const Index bins = *rc::gen::inRange<Index>(50, 3000);
         const Index block = *rc::gen::inRange<Index>(10, 400);
         const Index length = *rc::gen::inRange<Index>(1, 10);
-        const jepa::TimeSplit split = jepa::split_time_blocks(bins, {block, 0.25});
+        const data::TimeSplit split = data::split_time_blocks(bins, {block, 0.25});
         RC_PRE(!split.train.empty());
         const std::uint64_t seed = *rc::gen::arbitrary<std::uint32_t>();
         const std::vector<Index> all = distill::sample_windows(split.train, length, 20, seed, 1, 0);

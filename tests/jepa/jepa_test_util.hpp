@@ -1,7 +1,6 @@
 // Helpers for the jepa tests: small configurations and toy data that train in well under a second.
 #pragma once
 
-#include <jepasnn/core/threads.hpp>
 #include <jepasnn/jepa/dataset.hpp>
 #include <jepasnn/jepa/toy_lds.hpp>
 #include <jepasnn/jepa/trainer.hpp>
@@ -11,20 +10,6 @@
 #include "test_support.hpp"
 
 namespace jepasnn::test {
-
-/// Runs the enclosing test on one thread and restores the previous count: ctest runs two test
-/// processes at once on this project's 2-core machines, and OpenMP barriers between
-/// oversubscribed threads slow small models down by an order of magnitude.
-class SingleThread {
-  public:
-    SingleThread() : previous_(jepasnn::thread_count()) { jepasnn::set_thread_count(1); }
-    ~SingleThread() { jepasnn::set_thread_count(previous_); }
-    SingleThread(const SingleThread&) = delete;
-    SingleThread& operator=(const SingleThread&) = delete;
-
-  private:
-    int previous_;
-};
 
 /// A tiny model: 2 sessions (7 and 5 units), H = 6, D = 4, K = 2.
 inline jepasnn::jepa::ModelConfig tiny_model_config() {
@@ -49,7 +34,7 @@ std::vector<jepasnn::jepa::SessionRecording<T>> toy_sessions(const std::vector<I
                                                              Index block_bins = 200) {
     jepasnn::jepa::ToyLdsConfig tc;
     tc.bins = bins;
-    jepasnn::jepa::TimeSplitConfig split;
+    jepasnn::data::TimeSplitConfig split;
     split.block_bins = block_bins;
     std::vector<jepasnn::jepa::SessionRecording<T>> out;
     for (std::size_t s = 0; s < units.size(); ++s) {

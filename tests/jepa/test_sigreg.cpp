@@ -1,6 +1,8 @@
 // SIGReg: parity with the official LeJEPA code (tests/assets/reference/sigreg.json) to 1e-10 in
 // double, the official quadrature table against PyTorch, the analytic backward against central
-// differences, the sanity values of DESIGN.md, direction drawing, and the parity CLI.
+// differences, the sanity values of DESIGN.md, direction drawing, the parity CLI, and the
+// collapse diagnostics built on the statistic.
+#include <jepasnn/jepa/collapse.hpp>
 #include <jepasnn/jepa/parity.hpp>
 #include <jepasnn/jepa/sigreg.hpp>
 
@@ -189,4 +191,28 @@ TEST_CASE("parity sigreg CLI writes the reference schema with our values") {
     const auto usage = jepasnn::test::run_cli({"parity", "sigreg", ref_path.string()});
     jepasnn::test::check_cli_error(usage, "--out");
     CHECK(usage.status == 2);
+}
+
+TEST_CASE("collapse diagnostics separate isotropic from collapsed latents") {
+    Mat iso(4000, 8), collapsed(4000, 8);
+    for (Index i = 0; i < iso.size(); ++i)
+        iso.data()[i] = jepasnn::normal_at(1, 2, static_cast<std::uint64_t>(i));
+    for (Index r = 0; r < collapsed.rows(); ++r)
+        collapsed.row(r) =
+            0.3 * jepasnn::RowVector<double>::LinSpaced(8, 1.0, 2.0) + 1e-3 * iso.row(r);
+    const auto good = jepa::collapse_diagnostics(iso);
+    const auto bad = jepa::collapse_diagnostics(collapsed);
+    CHECK(good.effective_rank > 7.8);
+    CHECK(good.sigreg == Approx(1.05).margin(0.25));
+    CHECK(good.sigreg_samples == 4000);
+    CHECK(good.variance.minCoeff() > 0.9);
+    CHECK(bad.effective_rank < 1.1);
+    CHECK(bad.variance.maxCoeff() < 1e-5);
+    CHECK(bad.sigreg > 100.0);
+    // Every 3rd of the 4000 rows: 1334 samples. The statistic is scaled by N, so for Gaussian
+    // samples it has the same limiting law at any N and the same margin applies.
+    const auto thinned = jepa::collapse_diagnostics(iso, {}, 0, 3);
+    CHECK(thinned.sigreg_samples == 1334);
+    CHECK(thinned.sigreg == Approx(1.05).margin(0.25));
+    CHECK(thinned.effective_rank == good.effective_rank);
 }

@@ -10,6 +10,8 @@
 #include "jepa_test_util.hpp"
 
 namespace jepa = jepasnn::jepa;
+namespace data = jepasnn::data;
+using jepasnn::read_checkpoint;
 using jepasnn::Index;
 
 namespace {
@@ -102,8 +104,8 @@ TEST_CASE("resuming from a checkpoint continues bitwise identically") {
     CHECK(resumed.history().validation == straight.history().validation);
     CHECK(values_of(resumed.model()) == values_of(straight.model()));
     // Both final checkpoints hold the same state.
-    const auto a = jepa::read_checkpoint<float>(tmp / "straight.ckpt");
-    const auto b = jepa::read_checkpoint<float>(tmp / "split.ckpt");
+    const auto a = read_checkpoint<float>(tmp / "straight.ckpt");
+    const auto b = read_checkpoint<float>(tmp / "split.ckpt");
     CHECK(a.arrays == b.arrays);
     CHECK(a.header["step"] == 14);
 }
@@ -120,7 +122,7 @@ TEST_CASE("a non-finite loss stops training and keeps the last good checkpoint")
     CHECK_THROWS_WITH(t.run(), Catch::Contains("non-finite loss (nan) at step 7") &&
                                    Catch::Contains("last good checkpoint is '" + config.checkpoint +
                                                    "' (step 6)"));
-    const auto ck = jepa::read_checkpoint<float>(config.checkpoint);
+    const auto ck = read_checkpoint<float>(config.checkpoint);
     CHECK(ck.header["step"] == 6);
     for (const float v : ck.array("parameters", "test"))
         CHECK(std::isfinite(v));
@@ -144,10 +146,10 @@ TEST_CASE("a non-finite loss stops training and keeps the last good checkpoint")
 TEST_CASE("the time-block split tiles the recording with evenly spread validation blocks") {
     rc::prop("contiguous disjoint runs covering every bin", [] {
         const Index bins = *rc::gen::inRange(1, 5000);
-        jepa::TimeSplitConfig c;
+        data::TimeSplitConfig c;
         c.block_bins = *rc::gen::inRange(1, 700);
         c.validation_fraction = *rc::gen::element(0.0, 0.1, 0.2, 0.5);
-        const auto s = jepa::split_time_blocks(bins, c);
+        const auto s = data::split_time_blocks(bins, c);
         std::vector<int> owner(static_cast<std::size_t>(bins), 0);
         for (const auto& r : s.train)
             for (Index t = r.begin; t < r.end; ++t)
@@ -169,10 +171,10 @@ TEST_CASE("the time-block split tiles the recording with evenly spread validatio
         RC_ASSERT(val_bins <= val_blocks * c.block_bins);
         RC_ASSERT(val_bins >= std::max<Index>(0, (val_blocks - 1) * c.block_bins));
     });
-    const auto s = jepa::split_time_blocks(2350, {500, 0.2});
+    const auto s = data::split_time_blocks(2350, {500, 0.2});
     REQUIRE(s.train.size() == 1);
-    CHECK(s.train[0] == jepa::RowRange{0, 2000});
-    CHECK(s.validation == std::vector<jepa::RowRange>{{2000, 2350}});
+    CHECK(s.train[0] == data::RowRange{0, 2000});
+    CHECK(s.validation == std::vector<data::RowRange>{{2000, 2350}});
 }
 
 TEST_CASE("windows stay inside their runs and batches group them by session") {
@@ -205,7 +207,7 @@ TEST_CASE("the z-score is fitted on training blocks only") {
     counts.col(1).setLinSpaced(1000, 0.0, 9.0);
     counts.block(800, 0, 200, 2).setConstant(1e6);  // the validation block
     const auto s = jepa::prepare_session<double>(counts, jepa::CountTransform::log1p, {200, 0.2});
-    REQUIRE(s.split.validation == std::vector<jepa::RowRange>{{800, 1000}});
+    REQUIRE(s.split.validation == std::vector<data::RowRange>{{800, 1000}});
     CHECK(s.scaler.mean(0) == Approx(std::log1p(4.0)));
     CHECK(s.scaler.scale(0) == 1.0);  // constant on training rows: no division by zero
     const Eigen::ArrayXd train = counts.col(1).head(800).array().log1p();
@@ -301,15 +303,13 @@ TEST_CASE("the trainer rejects data and checkpoints that do not fit") {
         jepa::Trainer<ConvGruModel>::resume(with_ckpt.checkpoint,
                                             jepasnn::test::toy_sessions<float>({7, 5}, 1000, 1)),
         Catch::Contains("encoder 'gru', expected 'conv_gru'"));
-    CHECK_THROWS_WITH(jepa::read_checkpoint<double>(with_ckpt.checkpoint),
+    CHECK_THROWS_WITH(read_checkpoint<double>(with_ckpt.checkpoint),
                       Catch::Contains("is float32, expected float64"));
     const std::string text = jepasnn::test::read_text(with_ckpt.checkpoint);
     jepasnn::test::write_text(tmp / "cut.ckpt", text.substr(0, text.size() - 10));
-    CHECK_THROWS_WITH(jepa::read_checkpoint<float>(tmp / "cut.ckpt"),
+    CHECK_THROWS_WITH(read_checkpoint<float>(tmp / "cut.ckpt"),
                       Catch::Contains("cut.ckpt") && Catch::Contains("bytes"));
     jepasnn::test::write_text(tmp / "junk.ckpt", "hello");
-    CHECK_THROWS_WITH(jepa::read_checkpoint<float>(tmp / "junk.ckpt"),
-                      Catch::Contains("bad magic"));
-    CHECK_THROWS_WITH(jepa::read_checkpoint<float>(tmp / "none.ckpt"),
-                      Catch::Contains("cannot open"));
+    CHECK_THROWS_WITH(read_checkpoint<float>(tmp / "junk.ckpt"), Catch::Contains("bad magic"));
+    CHECK_THROWS_WITH(read_checkpoint<float>(tmp / "none.ckpt"), Catch::Contains("cannot open"));
 }

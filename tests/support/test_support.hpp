@@ -1,8 +1,9 @@
 // Helpers shared by the test suites: where test data lives, visible skips, temporary
-// directories, and running the jepasnn CLI as a user would.
+// directories, running the jepasnn CLI as a user would, and running a test on one thread.
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <jepasnn/core/threads.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -134,5 +135,19 @@ inline void check_cli_error(const RunResult& r, const std::string& needle) {
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK(r.err.find(needle) != std::string::npos);
 }
+
+/// Runs the enclosing test on one thread and restores the previous count: ctest runs two test
+/// processes at once on this project's 2-core machines, and OpenMP barriers between
+/// oversubscribed threads slow small models down by an order of magnitude.
+class SingleThread {
+  public:
+    SingleThread() : previous_(jepasnn::thread_count()) { jepasnn::set_thread_count(1); }
+    ~SingleThread() { jepasnn::set_thread_count(previous_); }
+    SingleThread(const SingleThread&) = delete;
+    SingleThread& operator=(const SingleThread&) = delete;
+
+  private:
+    int previous_;
+};
 
 }  // namespace jepasnn::test

@@ -4,7 +4,7 @@
 // read-in; any other gets a read-in fitted with the encoder frozen. Which one is said on stderr.
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
-#include <jepasnn/jepa/teacher.hpp>
+#include <jepasnn/teacher/pipeline.hpp>
 
 #include <cstdio>
 
@@ -21,7 +21,7 @@ struct EmbedOptions {
 
 void run_embed(const EmbedOptions& o) {
     if (o.threads > 0) jepasnn::set_thread_count(o.threads);
-    const jepasnn::jepa::EmbedResult e = jepasnn::jepa::embed_session(o.checkpoint, o.file);
+    const jepasnn::teacher::EmbedResult e = jepasnn::teacher::embed_session(o.checkpoint, o.file);
     jepasnn::save_npy(o.out, e.latents);
     std::fprintf(stderr,
                  e.fitted_readin

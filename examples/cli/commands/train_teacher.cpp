@@ -8,7 +8,7 @@
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
-#include <jepasnn/jepa/teacher.hpp>
+#include <jepasnn/teacher/pipeline.hpp>
 
 #include <cstdio>
 #include <filesystem>
@@ -26,14 +26,14 @@ struct TrainTeacherOptions {
 };
 
 void run_train_teacher(const TrainTeacherOptions& o) {
-    namespace jepa = jepasnn::jepa;
+    namespace teacher = jepasnn::teacher;
     namespace fs = std::filesystem;
     if (o.threads > 0) jepasnn::set_thread_count(o.threads);
-    jepa::TeacherConfig config = jepa::read_teacher_config(o.config);
+    teacher::TeacherConfig config = teacher::read_teacher_config(o.config);
     if (o.quiet) config.train.progress = config.readin.progress = false;
     const fs::path out = o.out.empty() ? config.output : fs::path(o.out);
-    const auto sessions = jepa::load_teacher_sessions(config.data);
-    const jepa::TeacherResult r = jepa::train_teacher(config, sessions);
+    const auto sessions = teacher::load_teacher_sessions(config.data);
+    const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
 
     // All outputs or none: each file is written atomically, and a later failure removes the
     // earlier ones.
@@ -42,7 +42,7 @@ void run_train_teacher(const TrainTeacherOptions& o) {
     try {
         fs::create_directories(out);
         written.push_back(out / "teacher.ckpt");
-        jepa::write_teacher_checkpoint(written.back(), r);
+        teacher::write_teacher_checkpoint(written.back(), r);
         if (o.latents)
             for (const auto& s : r.latents) {
                 written.push_back(out / ("latents_" + s.name + ".npy"));

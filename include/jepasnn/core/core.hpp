@@ -1,9 +1,10 @@
 // Module header for jepasnn/core: Eigen (through eigen.hpp), errors and checks, counter-based RNG,
-// tensor aliases and bridges, .npy and JSON I/O, atomic files, progress, timers, threads, run
-// records.
+// tensor aliases and bridges, .npy and JSON I/O, atomic files, checkpoints, progress, timers,
+// threads, run records.
 #pragma once
 
 #include "atomic_file.hpp"
+#include "checkpoint.hpp"
 #include "config.hpp"
 #include "eigen.hpp"
 #include "error.hpp"

@@ -1,6 +1,7 @@
 // Module header for jepasnn/data (Phase 0): the NWB reader and writer, units and interval tables,
 // session blocks and brain states, unit QC and recomputed quality metrics, binning (in memory and
-// streaming from the file), event-aligned windows, and the VBN-like simulator with ground truth.
+// streaming from the file), train/validation splits by time blocks, event-aligned windows, and
+// the VBN-like simulator with ground truth.
 #pragma once
 
 #include "binning.hpp"
@@ -18,6 +19,7 @@
 #include "table.hpp"
 #include "time_range.hpp"
 #include "time_series.hpp"
+#include "time_split.hpp"
 #include "unit_qc.hpp"
 #include "units.hpp"
 #include "windows.hpp"

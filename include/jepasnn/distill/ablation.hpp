@@ -1,5 +1,5 @@
-// Ablations of the student, reported by the same training and evaluation code as the full model
-// (issue 6): without Dale's principle, without homeostasis, each surrogate gradient, and
+// Ablations of the student, reported by the same training and evaluation code as the full model:
+// without Dale's principle, without homeostasis, each surrogate gradient, and
 // feed-forward instead of recurrent. Each variant is a different policy struct (one line of user
 // code) or a configuration switch, trained from the same seed on the same data.
 #pragma once

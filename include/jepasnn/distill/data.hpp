@@ -19,8 +19,8 @@
 #include "../core/tensor.hpp"
 #include "../data/binning.hpp"
 #include "../data/nwb_reader.hpp"
+#include "../data/time_split.hpp"
 #include "../data/unit_qc.hpp"
-#include "../jepa/dataset.hpp"
 #include "config.hpp"
 
 namespace jepasnn::distill {
@@ -29,14 +29,12 @@ namespace jepasnn::distill {
 /// stream_id(distill_stream_tag, site) with its own site.
 inline constexpr std::uint32_t distill_stream_tag = 0x4453544Cu;
 
-using jepa::RowRange;
-
 /// A session ready for distillation.
 struct DistillData {
     RowMatrix<double> counts;   // (K, F) binned spike counts of the selected units
     RowMatrix<double> targets;  // (K, d) teacher latents, same rows
     double bin_s = 0.01;
-    jepa::TimeSplit split;              // train = training runs, validation = held-out runs
+    data::TimeSplit split;              // train = training runs, validation = held-out runs
     Vector<double> input_gain;          // (F) per-unit gain: inputs = counts · gain
     double target_variance_kept = 1.0;  // with target_components: the PCs' share of variance
 
@@ -47,13 +45,13 @@ struct DistillData {
 
 /// Rows of `m` in the given runs, stacked.
 inline RowMatrix<double> gather_rows(const RowMatrix<double>& m,
-                                     const std::vector<RowRange>& runs) {
+                                     const std::vector<data::RowRange>& runs) {
     Index n = 0;
-    for (const RowRange& r : runs)
+    for (const data::RowRange& r : runs)
         n += r.size();
     RowMatrix<double> out(n, m.cols());  // (Σ run sizes, cols)
     Index at = 0;
-    for (const RowRange& r : runs) {
+    for (const data::RowRange& r : runs) {
         out.middleRows(at, r.size()) = m.middleRows(r.begin, r.size());
         at += r.size();
     }
@@ -77,9 +75,9 @@ inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double>
     require((counts.array() >= 0.0).all(), where, "counts must be >= 0");
     DistillData d;
     d.bin_s = bin_s;
-    d.split = jepa::split_time_blocks(counts.rows(), {config.block_bins, config.heldout_fraction});
+    d.split = data::split_time_blocks(counts.rows(), {config.block_bins, config.heldout_fraction});
     Index train_bins = 0;
-    for (const RowRange& r : d.split.train)
+    for (const data::RowRange& r : d.split.train)
         train_bins += r.size();
     require(!d.split.validation.empty() && train_bins >= config.window_bins, where, "the ",
             counts.rows(), " bins give ", train_bins, " training bins and ",
@@ -87,7 +85,7 @@ inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double>
             ": expected a held-out block and at least one training window of ", config.window_bins,
             " bins");
     Vector<double> mean = Vector<double>::Zero(counts.cols());  // (F)
-    for (const RowRange& r : d.split.train)
+    for (const data::RowRange& r : d.split.train)
         mean += counts.middleRows(r.begin, r.size()).colwise().sum().transpose();
     mean /= static_cast<double>(train_bins);
     d.input_gain.resize(counts.cols());
@@ -117,12 +115,12 @@ inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double>
 /// inside one of the runs, from stream (seed, stream_id(distill_stream_tag, site)) at counters
 /// [first, first + count): draw i depends on (seed, site, first + i) alone, so a resumed run draws
 /// the same windows as an uninterrupted one.
-inline std::vector<Index> sample_windows(const std::vector<RowRange>& runs, Index length,
+inline std::vector<Index> sample_windows(const std::vector<data::RowRange>& runs, Index length,
                                          Index count, std::uint64_t seed, std::uint32_t site,
                                          std::uint64_t first) {
     std::vector<Index> starts_per_run;
     Index total = 0;
-    for (const RowRange& r : runs) {
+    for (const data::RowRange& r : runs) {
         const Index n = std::max<Index>(0, r.size() - length + 1);
         starts_per_run.push_back(n);
         total += n;

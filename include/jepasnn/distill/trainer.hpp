@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "../cca/cross_validation.hpp"
+#include "../core/checkpoint.hpp"
 #include "../core/progress.hpp"
-#include "../jepa/checkpoint.hpp"
 #include "../lif/network.hpp"
 #include "../nn/adamw.hpp"
 #include "config.hpp"
@@ -127,7 +127,7 @@ class Distiller {
     static Distiller resume(const std::filesystem::path& checkpoint, const DistillData& data,
                             const DistillConfig& config) {
         const std::string file = checkpoint.string();
-        const jepa::Checkpoint<T> ck = jepa::read_checkpoint<T>(checkpoint);
+        const Checkpoint<T> ck = read_checkpoint<T>(checkpoint);
         const Json& h = ck.header;
         require(json_get<std::string>(h, "format", file) == "jepasnn-distill-checkpoint", file,
                 "is not a distillation checkpoint");
@@ -223,7 +223,7 @@ class Distiller {
     /// Records the monitored held-out CCA at the current step (see MonitorRecord).
     const MonitorRecord& monitor() {
         const DistillData& d = *data_;
-        const auto run = [&](const std::vector<RowRange>& runs, std::uint32_t site) {
+        const auto run = [&](const std::vector<data::RowRange>& runs, std::uint32_t site) {
             assemble_batch(inputs_, targets_, d,
                            sample_windows(runs, config_.window_bins, config_.monitor_windows,
                                           config_.seed, site, 0),
@@ -269,10 +269,10 @@ class Distiller {
             mon.push_back(to_json(r));
         header["history"] = std::move(hist);
         header["monitor"] = std::move(mon);
-        jepa::write_checkpoint<T>(path, std::move(header),
-                                  {{"parameters", net_.parameters().values()},
-                                   {"adam_m", adam_.first_moment()},
-                                   {"adam_v", adam_.second_moment()}});
+        write_checkpoint<T>(path, std::move(header),
+                            {{"parameters", net_.parameters().values()},
+                             {"adam_m", adam_.first_moment()},
+                             {"adam_v", adam_.second_moment()}});
         last_checkpoint_step_ = step_;
     }
 

@@ -15,22 +15,6 @@
 
 namespace jepasnn::jepa {
 
-namespace detail {
-/// Fails naming the first key of `doc` that is not in `allowed`.
-inline void require_known_keys(const Json& doc, std::initializer_list<std::string_view> allowed,
-                               std::string_view where) {
-    if (!doc.is_object()) fail(where, "expected a JSON object, found ", doc.type_name());
-    for (const auto& item : doc.items()) {
-        if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-            std::string list;
-            for (std::string_view a : allowed)
-                list.append(list.empty() ? "" : ", ").append(a);
-            fail(where, "unknown field '", item.key(), "' (known: ", list, ")");
-        }
-    }
-}
-}  // namespace detail
-
 /// Architecture and objective. Sessions differ only in their unit counts (the read-in).
 struct ModelConfig {
     std::vector<Index> session_units;  // U_s for each training session
@@ -97,7 +81,7 @@ inline Json to_json(const ModelConfig& c) {
 /// The architecture keys of a model config (no session_units; validated without them).
 inline ModelConfig model_architecture_from_json(const Json& j,
                                                 std::string_view where = "model config") {
-    detail::require_known_keys(
+    require_known_keys(
         j,
         {"hidden", "latent", "conv_layers", "conv_kernel", "conv_dilation", "predictor_hidden",
          "predictor_kernel", "horizon", "dropout", "lambda", "burn_in", "init_seed"},

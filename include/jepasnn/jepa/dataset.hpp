@@ -1,6 +1,5 @@
-// In-memory multi-session training data for the teacher: the train/validation split by contiguous
-// time blocks (never by random bins: neighbouring bins are strongly correlated, so a random-bin
-// split leaks), preprocessing fitted on the training blocks only, seeded window sampling inside
+// In-memory multi-session training data for the teacher: preprocessing fitted on the training
+// blocks of each session's time split (data/time_split.hpp) only, seeded window sampling inside
 // training runs, and assembly of windows into session-grouped batches.
 #pragma once
 
@@ -21,52 +20,12 @@
 
 namespace jepasnn::jepa {
 
-struct TimeSplitConfig {
-    Index block_bins = 1000;           // contiguous block length (10 s at 10 ms bins)
-    double validation_fraction = 0.2;  // of the blocks, spread evenly over the recording
-
-    void validate(std::string_view where) const {
-        require(block_bins >= 1, where, "split.block_bins is ", block_bins, ", expected >= 1");
-        require(validation_fraction >= 0.0 && validation_fraction < 1.0, where,
-                "split.validation_fraction is ", validation_fraction, ", expected [0, 1)");
-    }
-};
-
-/// Maximal runs of contiguous training blocks and of validation blocks.
-struct TimeSplit {
-    Index bins = 0;
-    std::vector<RowRange> train;
-    std::vector<RowRange> validation;
-};
-
-/// Cuts [0, bins) into blocks of block_bins (the last may be shorter) and marks block b for
-/// validation when ⌊(b + 1)·f⌋ > ⌊b·f⌋: round(n·f) blocks, evenly spread (every fifth block for
-/// f = 0.2), so both splits see the whole recording's slow drifts.
-inline TimeSplit split_time_blocks(Index bins, const TimeSplitConfig& config) {
-    config.validate("jepa::split_time_blocks");
-    require(bins >= 1, "jepa::split_time_blocks", "recording has ", bins, " bins, expected >= 1");
-    TimeSplit s;
-    s.bins = bins;
-    const Index blocks = (bins + config.block_bins - 1) / config.block_bins;
-    for (Index b = 0; b < blocks; ++b) {
-        const bool val = std::floor(static_cast<double>(b + 1) * config.validation_fraction) >
-                         std::floor(static_cast<double>(b) * config.validation_fraction);
-        const RowRange r{b * config.block_bins, std::min(bins, (b + 1) * config.block_bins)};
-        auto& runs = val ? s.validation : s.train;
-        if (!runs.empty() && runs.back().end == r.begin)
-            runs.back().end = r.end;
-        else
-            runs.push_back(r);
-    }
-    return s;
-}
-
 /// One preprocessed recording of a session, with its split and the fitted scaler.
 template <class T>
 struct SessionRecording {
     std::string name;
     RowMatrix<T> x;  // (bins, units) model input
-    TimeSplit split;
+    data::TimeSplit split;
     UnitScaler scaler;  // fitted on split.train
 };
 
@@ -74,11 +33,11 @@ struct SessionRecording {
 /// applies it to every bin.
 template <class T, class Derived>
 SessionRecording<T> prepare_session(const Eigen::MatrixBase<Derived>& counts,
-                                    CountTransform transform, const TimeSplitConfig& split,
+                                    CountTransform transform, const data::TimeSplitConfig& split,
                                     std::string name = {}) {
     SessionRecording<T> s;
     s.name = std::move(name);
-    s.split = split_time_blocks(counts.rows(), split);
+    s.split = data::split_time_blocks(counts.rows(), split);
     require(!s.split.train.empty(), "jepa::prepare_session", "session '", s.name,
             "' has no training blocks");
     s.scaler = UnitScaler::fit(counts, s.split.train, transform);
@@ -97,10 +56,10 @@ struct WindowRef {
 class WindowSampler {
   public:
     /// runs[s] = the runs of session s that windows may use.
-    WindowSampler(std::vector<std::vector<RowRange>> runs, Index length) : length_(length) {
+    WindowSampler(std::vector<std::vector<data::RowRange>> runs, Index length) : length_(length) {
         require(length >= 1, "jepa::WindowSampler", "window length is ", length, ", expected >= 1");
         for (std::size_t s = 0; s < runs.size(); ++s)
-            for (const RowRange& r : runs[s])
+            for (const data::RowRange& r : runs[s])
                 if (r.size() >= length) {
                     pieces_.push_back({s, r});
                     total_ += r.size() - length + 1;
@@ -144,7 +103,7 @@ class WindowSampler {
   private:
     struct Piece {
         std::size_t session;
-        RowRange run;
+        data::RowRange run;
     };
     /// The k-th window start over all pieces, k ∈ [0, available()).
     WindowRef at(Index k) const {
@@ -162,9 +121,9 @@ class WindowSampler {
 
 /// Training (or validation) runs of every session, for a WindowSampler.
 template <class T>
-std::vector<std::vector<RowRange>> runs_of(std::span<const SessionRecording<T>> sessions,
-                                           bool validation) {
-    std::vector<std::vector<RowRange>> runs;
+std::vector<std::vector<data::RowRange>> runs_of(std::span<const SessionRecording<T>> sessions,
+                                                 bool validation) {
+    std::vector<std::vector<data::RowRange>> runs;
     for (const auto& s : sessions)
         runs.push_back(validation ? s.split.validation : s.split.train);
     return runs;
@@ -203,19 +162,6 @@ Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<W
         i = j;
     }
     return b;
-}
-
-inline Json to_json(const TimeSplitConfig& c) {
-    return {{"block_bins", c.block_bins}, {"validation_fraction", c.validation_fraction}};
-}
-
-inline TimeSplitConfig time_split_config_from_json(const Json& j, std::string_view where) {
-    detail::require_known_keys(j, {"block_bins", "validation_fraction"}, where);
-    TimeSplitConfig c;
-    c.block_bins = json_get_or(j, "block_bins", c.block_bins, where);
-    c.validation_fraction = json_get_or(j, "validation_fraction", c.validation_fraction, where);
-    c.validate(where);
-    return c;
 }
 
 }  // namespace jepasnn::jepa

@@ -284,8 +284,8 @@ class LeJepa {
     RowMatrix<T> dx_in_, dx_norm_, dx_readin_;  // (L·B, H)
 };
 
-/// The default teacher: float32, GRU encoder, SIGReg. (The conv + GRU encoder recovered the
-/// simulator's latents worse, held-out R² 0.76 against 0.89: its GELU block warps them.)
+/// The default teacher: float32, GRU encoder, SIGReg. (The conv + GRU encoder recovers the
+/// simulator's latents worse: its GELU block warps them.)
 using Teacher = LeJepa<float, GruEncoder, SigRegRegularizer>;
 
 }  // namespace jepasnn::jepa

@@ -12,6 +12,7 @@
 #include "../core/error.hpp"
 #include "../core/json.hpp"
 #include "../core/tensor.hpp"
+#include "../data/time_split.hpp"
 #include "config.hpp"
 
 namespace jepasnn::jepa {
@@ -49,14 +50,6 @@ inline double apply_transform(CountTransform t, double x) {
     return x;
 }
 
-/// Half-open range of rows (time bins) [begin, end).
-struct RowRange {
-    Index begin = 0;
-    Index end = 0;
-    Index size() const { return end - begin; }
-    friend bool operator==(const RowRange&, const RowRange&) = default;
-};
-
 /// transform, then (x − mean_u)/scale_u per unit u.
 struct UnitScaler {
     CountTransform transform = CountTransform::sqrt;
@@ -68,8 +61,8 @@ struct UnitScaler {
     /// Fits on the rows of `counts` (bins × units) inside `train`. Counts must be finite and
     /// non-negative.
     template <class Derived>
-    static UnitScaler fit(const Eigen::MatrixBase<Derived>& counts, std::span<const RowRange> train,
-                          CountTransform transform) {
+    static UnitScaler fit(const Eigen::MatrixBase<Derived>& counts,
+                          std::span<const data::RowRange> train, CountTransform transform) {
         constexpr std::string_view where = "jepa::UnitScaler::fit";
         const Index units = counts.cols();
         require(units > 0, where, "counts have no units");
@@ -77,7 +70,7 @@ struct UnitScaler {
         s.transform = transform;
         Vector<double> sum = Vector<double>::Zero(units), sum2 = Vector<double>::Zero(units);
         Index n = 0;
-        for (const RowRange& r : train) {
+        for (const data::RowRange& r : train) {
             require(r.begin >= 0 && r.end <= counts.rows() && r.begin <= r.end, where,
                     "training rows [", r.begin, ", ", r.end, ") fall outside the ", counts.rows(),
                     " bins");
@@ -126,7 +119,7 @@ struct UnitScaler {
                 {"scale", jepasnn::to_json(scale)}};
     }
     static UnitScaler from_json(const Json& j, std::string_view where) {
-        detail::require_known_keys(j, {"transform", "mean", "scale"}, where);
+        require_known_keys(j, {"transform", "mean", "scale"}, where);
         UnitScaler s;
         s.transform =
             count_transform_from_string(json_get<std::string>(j, "transform", where), where);

@@ -115,7 +115,7 @@ class SigRegRegularizer {
     }
     static SigRegRegularizer from_json(const Json& j) {
         constexpr std::string_view where = "sigreg config";
-        detail::require_known_keys(j, {"directions", "knots", "t_max", "knot_precision"}, where);
+        require_known_keys(j, {"directions", "knots", "t_max", "knot_precision"}, where);
         SigRegConfig c;
         c.directions = json_get_or(j, "directions", c.directions, where);
         c.knots = json_get_or(j, "knots", c.knots, where);
@@ -163,8 +163,7 @@ class VicRegRegularizer {
     }
     static VicRegRegularizer from_json(const Json& j) {
         constexpr std::string_view where = "vicreg config";
-        detail::require_known_keys(j, {"gamma", "eps", "variance_weight", "covariance_weight"},
-                                   where);
+        require_known_keys(j, {"gamma", "eps", "variance_weight", "covariance_weight"}, where);
         VicRegConfig c;
         c.gamma = json_get_or(j, "gamma", c.gamma, where);
         c.eps = json_get_or(j, "eps", c.eps, where);
@@ -197,7 +196,7 @@ class EmaTargetRegularizer {
 
     Json config_json() const { return {{"decay", decay_}}; }
     static EmaTargetRegularizer from_json(const Json& j) {
-        detail::require_known_keys(j, {"decay"}, "ema config");
+        require_known_keys(j, {"decay"}, "ema config");
         return EmaTargetRegularizer(json_get_or(j, "decay", 0.996, "ema config"));
     }
 
@@ -215,7 +214,7 @@ class NoRegularizer {
     void backward(nn::MatRef<T>, double) {}
     Json config_json() const { return Json::object(); }
     static NoRegularizer from_json(const Json& j) {
-        detail::require_known_keys(j, {}, "none config");
+        require_known_keys(j, {}, "none config");
         return {};
     }
 };

@@ -15,12 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include "../core/checkpoint.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
 #include "../core/progress.hpp"
 #include "../core/threads.hpp"
 #include "../nn/adamw.hpp"
-#include "checkpoint.hpp"
 #include "config.hpp"
 #include "dataset.hpp"
 #include "model.hpp"
@@ -40,7 +40,7 @@ struct TrainConfig {
     nn::AdamWConfig optimizer;
     double clip_norm = 1.0;  // global gradient norm; 0 disables
     CountTransform transform = CountTransform::sqrt;
-    TimeSplitConfig split;
+    data::TimeSplitConfig split;
     std::uint64_t validate_every = 100;    // 0: only at the end
     Index validation_windows = 64;         // at most this many held-out windows per validation
     std::uint64_t checkpoint_every = 500;  // 0: only at the end
@@ -93,7 +93,7 @@ inline Json to_json(const TrainConfig& c) {
 
 /// Missing fields keep their defaults; unknown fields and invalid values are errors.
 inline TrainConfig train_config_from_json(const Json& j, std::string_view where = "train config") {
-    detail::require_known_keys(
+    require_known_keys(
         j,
         {"seed", "steps", "batch_size", "window", "learning_rate", "final_learning_rate",
          "warmup_steps", "optimizer", "clip_norm", "transform", "split", "validate_every",
@@ -110,7 +110,7 @@ inline TrainConfig train_config_from_json(const Json& j, std::string_view where 
     if (j.contains("optimizer")) {
         const Json& o = j["optimizer"];
         const std::string w = std::string(where) + ": optimizer";
-        detail::require_known_keys(o, {"beta1", "beta2", "eps", "weight_decay"}, w);
+        require_known_keys(o, {"beta1", "beta2", "eps", "weight_decay"}, w);
         c.optimizer.beta1 = json_get_or(o, "beta1", c.optimizer.beta1, w);
         c.optimizer.beta2 = json_get_or(o, "beta2", c.optimizer.beta2, w);
         c.optimizer.eps = json_get_or(o, "eps", c.optimizer.eps, w);
@@ -121,7 +121,7 @@ inline TrainConfig train_config_from_json(const Json& j, std::string_view where 
         c.transform =
             count_transform_from_string(json_get<std::string>(j, "transform", where), where);
     if (j.contains("split"))
-        c.split = time_split_config_from_json(j["split"], std::string(where) + ": split");
+        c.split = data::time_split_config_from_json(j["split"], std::string(where) + ": split");
     c.validate_every = json_get_or(j, "validate_every", c.validate_every, where);
     c.validation_windows = json_get_or(j, "validation_windows", c.validation_windows, where);
     c.checkpoint_every = json_get_or(j, "checkpoint_every", c.checkpoint_every, where);

@@ -1,7 +1,7 @@
 // A population of LIF neurons run over a batch of sequences, with optional all-to-all recurrence
 // (snntorch RLeaky with a linear recurrent map), and its hand-written BPTT.
 //
-// Speed (issue 6): recurrent input is propagated from the set bits of the previous step's spikes
+// Speed: recurrent input is propagated from the set bits of the previous step's spikes
 // (a column add per spike, not a matrix product); the tape keeps spikes, reset signals and
 // refractory flags as bits plus one pre-reset membrane V per neuron-step, in the very buffer that
 // first held the external currents and finally holds dL/dI; U_{t−1} is recomputed from V, S and R

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <jepasnn/data/simulator/simulate.hpp>
-#include <jepasnn/jepa/teacher_config.hpp>
+#include <jepasnn/teacher/config.hpp>
 
 #include <filesystem>
 

@@ -17,14 +17,14 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
-#include "checkpoint.hpp"
-#include "model.hpp"
-#include "teacher_config.hpp"
-#include "teacher_data.hpp"
-#include "teacher_eval.hpp"
-#include "trainer.hpp"
+#include "../core/checkpoint.hpp"
+#include "../jepa/model.hpp"
+#include "config.hpp"
+#include "data.hpp"
+#include "evaluation.hpp"
+#include "../jepa/trainer.hpp"
 
-namespace jepasnn::jepa {
+namespace jepasnn::teacher {
 
 inline constexpr std::string_view teacher_checkpoint_kind = "jepasnn.lejepa.teacher";
 
@@ -35,19 +35,19 @@ inline constexpr std::string_view teacher_checkpoint_kind = "jepasnn.lejepa.teac
 /// keep compile times reasonable. Use train_teacher_as<LeJepa<...>> directly for them.)
 template <class F>
 decltype(auto) visit_teacher_model(std::string_view encoder, std::string_view regularizer, F&& f) {
-    using Result = std::invoke_result_t<F, std::type_identity<Teacher>>;
-    constexpr std::string_view where = "jepa::visit_teacher_model";
+    using Result = std::invoke_result_t<F, std::type_identity<jepa::Teacher>>;
+    constexpr std::string_view where = "teacher::visit_teacher_model";
     require_teacher_variant(encoder, regularizer, where);
-    if (encoder == "conv") return Result(f(std::type_identity<LeJepa<float, ConvEncoder>>{}));
+    if (encoder == "conv") return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvEncoder>>{}));
     if (encoder == "conv_gru")
-        return Result(f(std::type_identity<LeJepa<float, ConvGruEncoder>>{}));
+        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvGruEncoder>>{}));
     if (regularizer == "vicreg")
-        return Result(f(std::type_identity<LeJepa<float, GruEncoder, VicRegRegularizer>>{}));
+        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>>{}));
     if (regularizer == "ema")
-        return Result(f(std::type_identity<LeJepa<float, GruEncoder, EmaTargetRegularizer>>{}));
+        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::EmaTargetRegularizer>>{}));
     if (regularizer == "none")
-        return Result(f(std::type_identity<LeJepa<float, GruEncoder, NoRegularizer>>{}));
-    return Result(f(std::type_identity<Teacher>{}));
+        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::NoRegularizer>>{}));
+    return Result(f(std::type_identity<jepa::Teacher>{}));
 }
 
 /// The latents of one session: bins × D on the session's grid from t = 0.
@@ -59,8 +59,8 @@ struct SessionLatents {
 
 struct TeacherResult {
     std::vector<SessionLatents> latents;       // every session, in data order
-    TrainHistory history;                      // the multi-session training
-    std::vector<TrainHistory> readin_history;  // one per held-out session, in data order
+    jepa::TrainHistory history;                      // the multi-session training
+    std::vector<jepa::TrainHistory> readin_history;  // one per held-out session, in data order
     Json metrics;
     Json checkpoint_header;         // everything but the parameters (see write_teacher_checkpoint)
     std::vector<float> parameters;  // trained model with every read-in (held-out ones included)
@@ -120,14 +120,14 @@ template <class Model>
 TeacherResult train_teacher_as(const TeacherConfig& config,
                                const std::vector<BinnedSession>& sessions) {
     using T = typename Model::Scalar;
-    constexpr std::string_view where = "jepa::train_teacher";
+    constexpr std::string_view where = "teacher::train_teacher";
     config.validate(where);
     require(!sessions.empty(), where, "no sessions");
 
     // Prepare every session: transform + z-score fitted on its own training blocks.
-    std::vector<SessionRecording<T>> training;
+    std::vector<jepa::SessionRecording<T>> training;
     std::vector<std::size_t> training_index, heldout_index;
-    ModelConfig mc = config.model;
+    jepa::ModelConfig mc = config.model;
     mc.session_units.clear();
     for (std::size_t s = 0; s < sessions.size(); ++s) {
         if (detail::is_heldout(config.data, sessions[s].name)) {
@@ -135,37 +135,37 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
             continue;
         }
         training_index.push_back(s);
-        training.push_back(prepare_session<T>(sessions[s].count_matrix(), config.train.transform,
+        training.push_back(jepa::prepare_session<T>(sessions[s].count_matrix(), config.train.transform,
                                               config.train.split, sessions[s].name));
         mc.session_units.push_back(sessions[s].units());
     }
     require(!training.empty(), where, "every session is held out; at least one must train");
 
     Model model(mc, Model::RegularizerType::from_json(config.regularizer_config));
-    Trainer<Model> trainer(std::move(model), std::move(training), config.train);
+    jepa::Trainer<Model> trainer(std::move(model), std::move(training), config.train);
     TeacherResult result;
     result.history = trainer.run();
     Model& m = trainer.model();
 
     // Read-ins of the held-out sessions, everything else frozen.
-    std::vector<SessionRecording<T>> heldout;
+    std::vector<jepa::SessionRecording<T>> heldout;
     std::vector<std::size_t> model_index(sessions.size());
     for (std::size_t i = 0; i < training_index.size(); ++i)
         model_index[training_index[i]] = i;
     for (std::size_t i = 0; i < heldout_index.size(); ++i) {
         const BinnedSession& b = sessions[heldout_index[i]];
-        heldout.push_back(prepare_session<T>(b.count_matrix(), config.train.transform,
+        heldout.push_back(jepa::prepare_session<T>(b.count_matrix(), config.train.transform,
                                              config.train.split, b.name));
-        ReadinFitConfig rc = config.readin;
+        jepa::ReadinFitConfig rc = config.readin;
         rc.seed = config.readin.seed + i;
-        TrainHistory h;
-        model_index[heldout_index[i]] = fit_heldout_readin(m, heldout.back(), rc, &h);
+        jepa::TrainHistory h;
+        model_index[heldout_index[i]] = jepa::fit_heldout_readin(m, heldout.back(), rc, &h);
         result.readin_history.push_back(std::move(h));
     }
 
     // Latents of every session and their evaluation.
     Json session_metrics = Json::array(), checkpoint_sessions = Json::array();
-    const auto recording = [&](std::size_t s) -> const SessionRecording<T>& {
+    const auto recording = [&](std::size_t s) -> const jepa::SessionRecording<T>& {
         if (detail::is_heldout(config.data, sessions[s].name)) {
             const auto it = std::find(heldout_index.begin(), heldout_index.end(), s);
             return heldout[static_cast<std::size_t>(it - heldout_index.begin())];
@@ -174,7 +174,7 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     };
     for (std::size_t s = 0; s < sessions.size(); ++s) {
         const BinnedSession& b = sessions[s];
-        const SessionRecording<T>& rec = recording(s);
+        const jepa::SessionRecording<T>& rec = recording(s);
         const bool held = detail::is_heldout(config.data, b.name);
         SessionLatents lat{b.name, held, m.encode(model_index[s], rec.x).template cast<double>()};
         Json e = evaluate_session(b, rec.x.template cast<double>(), lat.z, rec.split,
@@ -198,13 +198,13 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     metrics["latent_dim"] = mc.latent;
     metrics["encoder"] = Model::EncoderType::name;
     metrics["regularizer"] = Model::RegularizerType::name;
-    const StepRecord& last = result.history.steps.back();
+    const jepa::StepRecord& last = result.history.steps.back();
     Json training_metrics = {{"steps", result.history.steps.size()},
                              {"final_loss", last.loss},
                              {"final_prediction_loss", last.prediction},
                              {"final_regularizer", last.regularizer}};
     if (!result.history.validation.empty()) {
-        const ValidationRecord& v = result.history.validation.back();
+        const jepa::ValidationRecord& v = result.history.validation.back();
         training_metrics["validation_loss"] = v.loss;
         training_metrics["validation_prediction_loss"] = v.prediction;
         training_metrics["validation_regularizer"] = v.regularizer;
@@ -268,7 +268,7 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
         json_get<std::string>(model_doc, "encoder", file),
         json_get<std::string>(model_doc, "regularizer", file), [&](auto tag) -> EmbedResult {
             using Model = typename decltype(tag)::type;
-            Model model = Trainer<Model>::model_from_header(h, file);
+            Model model = jepa::Trainer<Model>::model_from_header(h, file);
             const auto& params = ck.array("parameters", file);
             require(params.size() == model.parameters().size(), file, "checkpoint holds ",
                     params.size(), " parameters, the model has ", model.parameters().size());
@@ -277,20 +277,20 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
                 if (json_get<std::string>(s, "identifier", file) != b.identifier ||
                     json_get<std::vector<std::int64_t>>(s, "unit_ids", file) != b.unit_ids)
                     continue;
-                const UnitScaler scaler =
-                    UnitScaler::from_json(json_get<Json>(s, "scaler", file), file);
+                const jepa::UnitScaler scaler =
+                    jepa::UnitScaler::from_json(json_get<Json>(s, "scaler", file), file);
                 const RowMatrix<float> x = scaler.apply<float>(b.count_matrix());
                 out.latents = model.encode(json_get<std::size_t>(s, "readin", file), x)
                                   .template cast<double>();
                 return std::move(out);
             }
-            const SessionRecording<float> rec = prepare_session<float>(
+            const jepa::SessionRecording<float> rec = jepa::prepare_session<float>(
                 b.count_matrix(), config.train.transform, config.train.split, b.name);
-            const std::size_t index = fit_heldout_readin(model, rec, config.readin);
+            const std::size_t index = jepa::fit_heldout_readin(model, rec, config.readin);
             out.latents = model.encode(index, rec.x).template cast<double>();
             out.fitted_readin = true;
             return std::move(out);
         });
 }
 
-}  // namespace jepasnn::jepa
+}  // namespace jepasnn::teacher

@@ -2,12 +2,11 @@
 // are partly recovered, without collapse, with PCA and LDS baselines on the same blocks; the
 // checkpoint embeds known sessions exactly as the pipeline did and fits a read-in for an unseen
 // one; the configuration file is strict.
-#include <jepasnn/jepa/teacher.hpp>
+#include <jepasnn/teacher/pipeline.hpp>
 
-#include "jepa_test_util.hpp"
 #include "teacher_test_util.hpp"
 
-namespace jepa = jepasnn::jepa;
+namespace teacher = jepasnn::teacher;
 using jepasnn::Json;
 
 TEST_CASE(
@@ -16,8 +15,8 @@ TEST_CASE(
     jepasnn::test::TempDir tmp;
     jepasnn::test::simulate_small_cohort(tmp / "cohort");
     const Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
-    jepa::TeacherConfig config = jepa::teacher_config_from_json(doc, "test config");
-    const auto sessions = jepa::load_teacher_sessions(config.data);
+    teacher::TeacherConfig config = teacher::teacher_config_from_json(doc, "test config");
+    const auto sessions = teacher::load_teacher_sessions(config.data);
     REQUIRE(sessions.size() == 3);
     for (const auto& s : sessions) {
         REQUIRE(s.truth);
@@ -26,7 +25,7 @@ TEST_CASE(
         CHECK(std::count(s.state.begin(), s.state.end(), 1) > 3000);  // active block
         CHECK(std::count(s.state.begin(), s.state.end(), 0) > 3000);  // passive replay
     }
-    const jepa::TeacherResult r = jepa::train_teacher(config, sessions);
+    const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
     const Json& m = r.metrics;
     INFO(m.dump(1));
     CHECK(m["evaluated_on"] == "heldout_sessions");
@@ -57,16 +56,16 @@ TEST_CASE(
 
     // Embedding from the checkpoint: known sessions (trained or held out) reproduce the pipeline's
     // latents exactly; a session the checkpoint has never seen gets a fitted read-in.
-    jepa::write_teacher_checkpoint(tmp / "teacher.ckpt", r);
+    teacher::write_teacher_checkpoint(tmp / "teacher.ckpt", r);
     for (std::size_t s : {0u, 2u}) {
-        const auto e = jepa::embed_session(tmp / "teacher.ckpt", sessions[s].nwb);
+        const auto e = teacher::embed_session(tmp / "teacher.ckpt", sessions[s].nwb);
         CHECK_FALSE(e.fitted_readin);
         CHECK(e.session == sessions[s].name);
         CHECK(e.latents == r.latents[s].z);
     }
     jepasnn::test::simulate_small_cohort(tmp / "other", 99);
     const auto unseen =
-        jepa::embed_session(tmp / "teacher.ckpt", tmp / "other" / "session_000.nwb");
+        teacher::embed_session(tmp / "teacher.ckpt", tmp / "other" / "session_000.nwb");
     CHECK(unseen.fitted_readin);
     CHECK(unseen.latents.cols() == 8);
     CHECK(unseen.latents.rows() == 12000);
@@ -76,9 +75,9 @@ TEST_CASE(
 TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     jepasnn::test::TempDir tmp;
     const Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
-    const jepa::TeacherConfig c = jepa::teacher_config_from_json(doc, "cfg");
-    const jepa::TeacherConfig back = jepa::teacher_config_from_json(jepa::to_json(c), "cfg");
-    CHECK(jepa::to_json(back) == jepa::to_json(c));
+    const teacher::TeacherConfig c = teacher::teacher_config_from_json(doc, "cfg");
+    const teacher::TeacherConfig back = teacher::teacher_config_from_json(teacher::to_json(c), "cfg");
+    CHECK(teacher::to_json(back) == teacher::to_json(c));
     CHECK(c.model.hidden == 32);
     CHECK(c.train.steps == 150);
     CHECK(c.readin.seed == 4);
@@ -86,7 +85,7 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     const auto bad = [&](const std::function<void(Json&)>& edit, const std::string& message) {
         Json j = doc;
         edit(j);
-        CHECK_THROWS_WITH(jepa::teacher_config_from_json(j, "cfg.json"),
+        CHECK_THROWS_WITH(teacher::teacher_config_from_json(j, "cfg.json"),
                           Catch::Contains("cfg.json") && Catch::Contains(message));
     };
     bad([](Json& j) { j["colour"] = 1; }, "unknown field 'colour'");
@@ -101,7 +100,7 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     bad([](Json& j) { j["train"]["steps"] = "many"; }, "steps");
     bad([](Json& j) { j["readin"]["window"] = 3; }, "readin batch_size/window");
     bad([](Json& j) { j["evaluation"]["ridge"] = -1; }, "evaluation.ridge is -1");
-    CHECK_THROWS_WITH(jepa::teacher_config_from_json(Json::object(), "cfg.json"),
+    CHECK_THROWS_WITH(teacher::teacher_config_from_json(Json::object(), "cfg.json"),
                       Catch::Contains("cfg.json") && Catch::Contains("data"));
 }
 
@@ -110,17 +109,17 @@ TEST_CASE("the teacher rejects data it cannot train on") {
     jepasnn::test::simulate_small_cohort(tmp / "cohort");
     Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
     doc["data"]["heldout"] = {"session_007"};
-    CHECK_THROWS_WITH(jepa::load_teacher_sessions(jepa::teacher_config_from_json(doc, "cfg").data),
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(teacher::teacher_config_from_json(doc, "cfg").data),
                       Catch::Contains("held-out session 'session_007'"));
     doc["data"]["heldout"] = {"session_000", "session_001", "session_002"};
-    CHECK_THROWS_WITH(jepa::load_teacher_sessions(jepa::teacher_config_from_json(doc, "cfg").data),
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(teacher::teacher_config_from_json(doc, "cfg").data),
                       Catch::Contains("every session is held out"));
     doc["data"]["heldout"] = Json::array();
     doc["data"]["bin_ms"] = 20.0;
-    CHECK_THROWS_WITH(jepa::load_teacher_sessions(jepa::teacher_config_from_json(doc, "cfg").data),
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(teacher::teacher_config_from_json(doc, "cfg").data),
                       Catch::Contains("session_000.nwb") && Catch::Contains("10 ms grid"));
     const jepasnn::test::TempDir empty;
     CHECK_THROWS_WITH(
-        jepa::embed_session(empty / "missing.ckpt", tmp / "cohort" / "session_000.nwb"),
+        teacher::embed_session(empty / "missing.ckpt", tmp / "cohort" / "session_000.nwb"),
         Catch::Contains("missing.ckpt"));
 }

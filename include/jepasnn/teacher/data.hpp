@@ -19,9 +19,9 @@
 #include "../data/session.hpp"
 #include "../data/simulator/ground_truth.hpp"
 #include "../data/unit_qc.hpp"
-#include "config.hpp"
+#include "../jepa/config.hpp"
 
-namespace jepasnn::jepa {
+namespace jepasnn::teacher {
 
 /// Where the sessions come from and how they are binned.
 struct TeacherDataConfig {
@@ -61,7 +61,7 @@ inline Json to_json(const TeacherDataConfig& c) {
 }
 
 inline TeacherDataConfig teacher_data_config_from_json(const Json& j, std::string_view where) {
-    detail::require_known_keys(j, {"cohort", "nwb", "qc", "bin_ms", "heldout"}, where);
+    require_known_keys(j, {"cohort", "nwb", "qc", "bin_ms", "heldout"}, where);
     TeacherDataConfig c;
     if (j.contains("cohort")) c.cohort = json_get<std::string>(j, "cohort", where);
     if (j.contains("nwb"))
@@ -157,12 +157,12 @@ inline BinnedSession load_binned_session(const std::filesystem::path& path, std:
 
 /// Every session of the config's cohort or file list, in order.
 inline std::vector<BinnedSession> load_teacher_sessions(const TeacherDataConfig& c) {
-    c.validate("jepa::load_teacher_sessions");
+    c.validate("teacher::load_teacher_sessions");
     std::vector<std::filesystem::path> files = c.nwb;
     if (!c.cohort.empty())
         for (const auto& s : data::Cohort::read(c.cohort).sessions)
             files.push_back(s.nwb);
-    require(!files.empty(), "jepa::load_teacher_sessions", "no sessions to load");
+    require(!files.empty(), "teacher::load_teacher_sessions", "no sessions to load");
     std::vector<BinnedSession> out;
     for (const auto& f : files) {
         out.push_back(load_binned_session(f, c.qc, c.bin_ms));
@@ -172,15 +172,15 @@ inline std::vector<BinnedSession> load_teacher_sessions(const TeacherDataConfig&
     }
     for (const auto& h : c.heldout)
         require(std::any_of(out.begin(), out.end(), [&](const auto& s) { return s.name == h; }),
-                "jepa::load_teacher_sessions", "held-out session '", h,
+                "teacher::load_teacher_sessions", "held-out session '", h,
                 "' is not among the loaded sessions");
     require(static_cast<std::size_t>(std::count_if(
                 out.begin(), out.end(),
                 [&](const auto& s) {
                     return std::find(c.heldout.begin(), c.heldout.end(), s.name) == c.heldout.end();
                 })) >= 1,
-            "jepa::load_teacher_sessions", "every session is held out; at least one must train");
+            "teacher::load_teacher_sessions", "every session is held out; at least one must train");
     return out;
 }
 
-}  // namespace jepasnn::jepa
+}  // namespace jepasnn::teacher

@@ -20,12 +20,12 @@
 #include <utility>
 #include <vector>
 
-#include "../core/atomic_file.hpp"
-#include "../core/error.hpp"
-#include "../core/json.hpp"
-#include "../core/npy.hpp"
+#include "atomic_file.hpp"
+#include "error.hpp"
+#include "json.hpp"
+#include "npy.hpp"
 
-namespace jepasnn::jepa {
+namespace jepasnn {
 
 inline constexpr std::string_view checkpoint_magic = "JEPASNN_CHECKPOINT\n";
 inline constexpr std::uint32_t checkpoint_version = 1;
@@ -134,4 +134,4 @@ Checkpoint<T> read_checkpoint(const std::filesystem::path& path) {
     return ck;
 }
 
-}  // namespace jepasnn::jepa
+}  // namespace jepasnn

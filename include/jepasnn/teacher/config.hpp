@@ -9,12 +9,12 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
-#include "config.hpp"
-#include "teacher_data.hpp"
-#include "teacher_eval.hpp"
-#include "trainer.hpp"
+#include "../jepa/config.hpp"
+#include "data.hpp"
+#include "evaluation.hpp"
+#include "../jepa/trainer.hpp"
 
-namespace jepasnn::jepa {
+namespace jepasnn::teacher {
 
 /// Fails unless `encoder` and `regularizer` name a teacher variant the pipeline builds: every
 /// regulariser with the gru encoder, SIGReg only with conv_gru and conv.
@@ -33,12 +33,12 @@ inline void require_teacher_variant(std::string_view encoder, std::string_view r
 
 struct TeacherConfig {
     TeacherDataConfig data;
-    ModelConfig model;                         // session_units is filled in from the data
+    jepa::ModelConfig model;                         // session_units is filled in from the data
     std::string encoder = "gru";               // gru, conv_gru or conv
     std::string regularizer = "sigreg";        // sigreg, vicreg, ema or none
     Json regularizer_config = Json::object();  // the policy's own settings (its from_json)
-    TrainConfig train;
-    ReadinFitConfig readin;
+    jepa::TrainConfig train;
+    jepa::ReadinFitConfig readin;
     TeacherEvalConfig evaluation;
     std::filesystem::path output = "teacher_run";  // train-teacher writes here (CLI --out wins)
 
@@ -55,7 +55,7 @@ struct TeacherConfig {
     }
 };
 
-inline Json to_json(const ReadinFitConfig& c) {
+inline Json to_json(const jepa::ReadinFitConfig& c) {
     return {{"seed", c.seed},
             {"steps", c.steps},
             {"batch_size", c.batch_size},
@@ -67,12 +67,12 @@ inline Json to_json(const ReadinFitConfig& c) {
             {"progress", c.progress}};
 }
 
-inline ReadinFitConfig readin_fit_config_from_json(const Json& j, std::string_view where) {
-    detail::require_known_keys(j,
+inline jepa::ReadinFitConfig readin_fit_config_from_json(const Json& j, std::string_view where) {
+    require_known_keys(j,
                                {"seed", "steps", "batch_size", "window", "learning_rate",
                                 "warmup_steps", "weight_decay", "clip_norm", "progress"},
                                where);
-    ReadinFitConfig c;
+    jepa::ReadinFitConfig c;
     c.seed = json_get_or(j, "seed", c.seed, where);
     c.steps = json_get_or(j, "steps", c.steps, where);
     c.batch_size = json_get_or(j, "batch_size", c.batch_size, where);
@@ -106,7 +106,7 @@ inline Json to_json(const TeacherConfig& c) {
 /// checkpoint) are resolved against `base` (the config file's directory) when it is given.
 inline TeacherConfig teacher_config_from_json(const Json& j, std::string_view where,
                                               const std::filesystem::path& base = {}) {
-    detail::require_known_keys(j,
+    require_known_keys(j,
                                {"about", "data", "model", "encoder", "regularizer",
                                 "regularizer_config", "train", "readin", "evaluation", "output"},
                                where);
@@ -118,12 +118,12 @@ inline TeacherConfig teacher_config_from_json(const Json& j, std::string_view wh
         const Json& model = j["model"];
         require(model.is_object() && !model.contains("session_units"), w + ": model",
                 "session_units comes from the data; do not set it");
-        c.model = model_architecture_from_json(model, w + ": model");
+        c.model = jepa::model_architecture_from_json(model, w + ": model");
     }
     c.encoder = json_get_or(j, "encoder", c.encoder, where);
     c.regularizer = json_get_or(j, "regularizer", c.regularizer, where);
     c.regularizer_config = json_get_or(j, "regularizer_config", c.regularizer_config, where);
-    if (j.contains("train")) c.train = train_config_from_json(j["train"], w + ": train");
+    if (j.contains("train")) c.train = jepa::train_config_from_json(j["train"], w + ": train");
     if (j.contains("readin")) c.readin = readin_fit_config_from_json(j["readin"], w + ": readin");
     if (j.contains("evaluation"))
         c.evaluation = teacher_eval_config_from_json(j["evaluation"], w + ": evaluation");
@@ -144,4 +144,4 @@ inline TeacherConfig read_teacher_config(const std::filesystem::path& path) {
                                     std::filesystem::absolute(path).parent_path());
 }
 
-}  // namespace jepasnn::jepa
+}  // namespace jepasnn::teacher

@@ -11,16 +11,15 @@
 
 #include "../core/json.hpp"
 #include "../core/tensor.hpp"
-#include "../eval/collapse.hpp"
 #include "../eval/lds.hpp"
 #include "../eval/pca.hpp"
 #include "../eval/regression.hpp"
-#include "dataset.hpp"
-#include "preprocess.hpp"
-#include "sigreg.hpp"
-#include "teacher_data.hpp"
+#include "../jepa/dataset.hpp"
+#include "../jepa/preprocess.hpp"
+#include "../jepa/collapse.hpp"
+#include "data.hpp"
 
-namespace jepasnn::jepa {
+namespace jepasnn::teacher {
 
 struct TeacherEvalConfig {
     double ridge = 1e-6;       // of the affine map, relative: ridge·n (n training rows)
@@ -44,7 +43,7 @@ inline Json to_json(const TeacherEvalConfig& c) {
 }
 
 inline TeacherEvalConfig teacher_eval_config_from_json(const Json& j, std::string_view where) {
-    detail::require_known_keys(j, {"ridge", "baselines", "sigreg_stride", "sigreg_directions"},
+    require_known_keys(j, {"ridge", "baselines", "sigreg_stride", "sigreg_directions"},
                                where);
     TeacherEvalConfig c;
     c.ridge = json_get_or(j, "ridge", c.ridge, where);
@@ -68,9 +67,9 @@ inline Json to_json(const RecoveryScore& r) {
 }
 
 namespace detail {
-inline std::vector<Index> rows_in(std::span<const RowRange> runs) {
+inline std::vector<Index> rows_in(std::span<const data::RowRange> runs) {
     std::vector<Index> rows;
-    for (const RowRange& r : runs)
+    for (const data::RowRange& r : runs)
         for (Index t = r.begin; t < r.end; ++t)
             rows.push_back(t);
     return rows;
@@ -82,7 +81,7 @@ inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat trut
                                     std::span<const std::int8_t> state,
                                     std::span<const Index> train, std::span<const Index> test,
                                     double ridge) {
-    constexpr std::string_view where = "jepa::recovery_score";
+    constexpr std::string_view where = "teacher::recovery_score";
     require(features.rows() == truth.rows() && static_cast<Index>(state.size()) == truth.rows(),
             where, "features have ", features.rows(), " rows, truth ", truth.rows(), ", states ",
             state.size());
@@ -108,31 +107,25 @@ inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat trut
 /// statistic assumes independent samples and neighbouring 10 ms bins are not.
 inline Json collapse_json(eval::ConstMat z, std::span<const Index> test,
                           const TeacherEvalConfig& config, std::uint64_t seed) {
-    const eval::Mat held = eval::detail::take_rows(z, test);  // (test, D)
-    std::vector<Index> sparse;
-    for (Index i = 0; i < held.rows(); i += config.sigreg_stride)
-        sparse.push_back(i);
-    SigRegConfig sc;
+    jepa::SigRegConfig sc;
     sc.directions = config.sigreg_directions;
-    const eval::Mat thinned = eval::detail::take_rows(held, sparse);  // (test / stride, D)
-    const Vector<double> variance =
-        (held.rowwise() - held.colwise().mean()).colwise().squaredNorm().transpose() /
-        static_cast<double>(std::max<Index>(held.rows() - 1, 1));
-    return {{"effective_rank", eval::effective_rank(held, false)},
-            {"effective_rank_centred", eval::effective_rank(held, true)},
-            {"variance", jepasnn::to_json(variance)},
-            {"min_variance_ratio", variance.minCoeff() / std::max(variance.maxCoeff(), 1e-300)},
-            {"sigreg", sigreg<double>(thinned, sc, seed, 0)},
-            {"sigreg_samples", thinned.rows()}};
+    const jepa::CollapseDiagnostics d = jepa::collapse_diagnostics(
+        eval::detail::take_rows(z, test), sc, seed, config.sigreg_stride);
+    return {{"effective_rank", d.effective_rank},
+            {"effective_rank_centred", d.effective_rank_centred},
+            {"variance", jepasnn::to_json(d.variance)},
+            {"min_variance_ratio", d.variance.minCoeff() / std::max(d.variance.maxCoeff(), 1e-300)},
+            {"sigreg", d.sigreg},
+            {"sigreg_samples", d.sigreg_samples}};
 }
 
 /// Everything measured on one session: ground-truth recovery of the latents and of the baselines
 /// (when ground truth exists) and collapse diagnostics. `x` is the preprocessed input (bins ×
 /// units), `z` the latents (bins × D), `split` the session's time blocks.
 inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eval::ConstMat z,
-                             const TimeSplit& split, const TeacherEvalConfig& config,
+                             const data::TimeSplit& split, const TeacherEvalConfig& config,
                              std::uint64_t seed) {
-    constexpr std::string_view where = "jepa::evaluate_session";
+    constexpr std::string_view where = "teacher::evaluate_session";
     require(x.rows() == session.bins() && z.rows() == session.bins(), where, "input has ", x.rows(),
             " rows and latents ", z.rows(), ", session '", session.name, "' has ", session.bins(),
             " bins");
@@ -160,4 +153,4 @@ inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eva
     return j;
 }
 
-}  // namespace jepasnn::jepa
+}  // namespace jepasnn::teacher

@@ -1,0 +1,78 @@
+// The train/validation split of a recording by contiguous time blocks (never by random bins:
+// neighbouring bins are strongly correlated, so a random-bin split leaks), shared by the teacher
+// and the student.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+#include <vector>
+
+#include "../core/error.hpp"
+#include "../core/json.hpp"
+#include "../core/tensor.hpp"
+
+namespace jepasnn::data {
+
+/// Half-open range of rows (time bins) [begin, end).
+struct RowRange {
+    Index begin = 0;
+    Index end = 0;
+    Index size() const { return end - begin; }
+    friend bool operator==(const RowRange&, const RowRange&) = default;
+};
+
+struct TimeSplitConfig {
+    Index block_bins = 1000;           // contiguous block length (10 s at 10 ms bins)
+    double validation_fraction = 0.2;  // of the blocks, spread evenly over the recording
+
+    void validate(std::string_view where) const {
+        require(block_bins >= 1, where, "split.block_bins is ", block_bins, ", expected >= 1");
+        require(validation_fraction >= 0.0 && validation_fraction < 1.0, where,
+                "split.validation_fraction is ", validation_fraction, ", expected [0, 1)");
+    }
+};
+
+/// Maximal runs of contiguous training blocks and of validation blocks.
+struct TimeSplit {
+    Index bins = 0;
+    std::vector<RowRange> train;
+    std::vector<RowRange> validation;
+};
+
+/// Cuts [0, bins) into blocks of block_bins (the last may be shorter) and marks block b for
+/// validation when ⌊(b + 1)·f⌋ > ⌊b·f⌋: round(n·f) blocks, evenly spread (every fifth block for
+/// f = 0.2), so both splits see the whole recording's slow drifts.
+inline TimeSplit split_time_blocks(Index bins, const TimeSplitConfig& config) {
+    config.validate("data::split_time_blocks");
+    require(bins >= 1, "data::split_time_blocks", "recording has ", bins, " bins, expected >= 1");
+    TimeSplit s;
+    s.bins = bins;
+    const Index blocks = (bins + config.block_bins - 1) / config.block_bins;
+    for (Index b = 0; b < blocks; ++b) {
+        const bool val = std::floor(static_cast<double>(b + 1) * config.validation_fraction) >
+                         std::floor(static_cast<double>(b) * config.validation_fraction);
+        const RowRange r{b * config.block_bins, std::min(bins, (b + 1) * config.block_bins)};
+        auto& runs = val ? s.validation : s.train;
+        if (!runs.empty() && runs.back().end == r.begin)
+            runs.back().end = r.end;
+        else
+            runs.push_back(r);
+    }
+    return s;
+}
+
+inline Json to_json(const TimeSplitConfig& c) {
+    return {{"block_bins", c.block_bins}, {"validation_fraction", c.validation_fraction}};
+}
+
+inline TimeSplitConfig time_split_config_from_json(const Json& j, std::string_view where) {
+    require_known_keys(j, {"block_bins", "validation_fraction"}, where);
+    TimeSplitConfig c;
+    c.block_bins = json_get_or(j, "block_bins", c.block_bins, where);
+    c.validation_fraction = json_get_or(j, "validation_fraction", c.validation_fraction, where);
+    c.validate(where);
+    return c;
+}
+
+}  // namespace jepasnn::data
