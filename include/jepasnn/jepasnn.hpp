@@ -11,6 +11,7 @@
 #include "core/core.hpp"
 #include "data/data.hpp"
 #include "nn/nn.hpp"
+#include "train/train.hpp"
 #include "constraints/constraints.hpp"
 #include "cca/cca.hpp"
 #include "eval/eval.hpp"

@@ -1,6 +1,7 @@
 // jepasnn distill: a small end-to-end run on the committed NWB fixture (checkpoint, metrics and
-// history written; --resume continues; an existing checkpoint is not overwritten) and bad input
-// (one line on stderr, exit 1 or 2, no metrics written).
+// history written; --resume continues; an existing checkpoint is not overwritten; a run killed
+// with SIGKILL and resumed ends as an uninterrupted one) and bad input (one line on stderr, exit
+// 1 or 2, no metrics written).
 #include <catch2/catch.hpp>
 
 #include <jepasnn/core/json.hpp>
@@ -39,6 +40,37 @@ fs::path write_setup(const fs::path& dir, const Json& student_overrides = Json::
     return dir / "distill.json";
 }
 }  // namespace
+
+TEST_CASE("cli distill killed with SIGKILL and resumed ends with the uninterrupted run's metrics",
+          "[distill]") {
+    if (!test::have_cli) JEPASNN_SKIP("jepasnn CLI not built");
+    test::TempDir dir;
+    // The first checkpoint comes after 2 of 200 steps, so the kill lands early in the training.
+    const fs::path config = write_setup(dir.path(), {{"steps", 200}, {"checkpoint_every", 2}});
+    const auto args = [&](const char* out, bool resume) {
+        std::vector<std::string> a = {"distill",
+                                      "--config",
+                                      config.string(),
+                                      "--out",
+                                      (dir.path() / out).string(),
+                                      "--quiet",
+                                      "--threads",
+                                      "1"};
+        if (resume) a.push_back("--resume");
+        return a;
+    };
+    const test::RunResult whole = test::run_cli(args("whole", false));
+    INFO(whole.err);
+    REQUIRE(whole.status == 0);
+    REQUIRE(test::run_cli_killed_when_exists(args("killed", false),
+                                             dir.path() / "killed" / "student.ckpt"));
+    CHECK_FALSE(fs::exists(dir.path() / "killed" / "metrics.json"));
+    const test::RunResult resumed = test::run_cli(args("killed", true));
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    for (const char* file : {"metrics.json", "history.json"})
+        CHECK(read_json(dir.path() / "killed" / file) == read_json(dir.path() / "whole" / file));
+}
 
 TEST_CASE("cli distill writes checkpoint metrics and history", "[distill]") {
     if (!test::have_cli) JEPASNN_SKIP("jepasnn CLI not built");

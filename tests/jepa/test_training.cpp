@@ -11,8 +11,8 @@
 
 namespace jepa = jepasnn::jepa;
 namespace data = jepasnn::data;
-using jepasnn::read_checkpoint;
 using jepasnn::Index;
+using jepasnn::read_checkpoint;
 
 namespace {
 
@@ -119,7 +119,7 @@ TEST_CASE("a non-finite loss stops training and keeps the last good checkpoint")
     config.checkpoint = (tmp / "run.ckpt").string();
     jepa::Trainer<NanModel> t(NanModel(jepasnn::test::tiny_model_config()),
                               jepasnn::test::toy_sessions<float>({7, 5}, 1000, 1), config);
-    CHECK_THROWS_WITH(t.run(), Catch::Contains("non-finite loss (nan) at step 7") &&
+    CHECK_THROWS_WITH(t.run(), Catch::Contains("non-finite loss (nan) at step 8") &&
                                    Catch::Contains("last good checkpoint is '" + config.checkpoint +
                                                    "' (step 6)"));
     const auto ck = read_checkpoint<float>(config.checkpoint);

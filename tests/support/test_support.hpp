@@ -5,9 +5,12 @@
 #include <catch2/catch.hpp>
 #include <jepasnn/core/threads.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +20,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace jepasnn::test {
@@ -121,10 +125,42 @@ inline constexpr bool have_cli = true;
 inline RunResult run_cli(const std::vector<std::string>& args) {
     return run_program(JEPASNN_CLI_PATH, args);
 }
+/// Starts the CLI with `args`, waits until `file` exists (checkpoints appear whole: they are
+/// renamed into place), then kills it with SIGKILL, as a crash or the kernel's OOM killer would.
+/// True if the CLI died of that SIGKILL; false if it exited first.
+inline bool run_cli_killed_when_exists(const std::vector<std::string>& args, const fs::path& file) {
+    std::vector<std::string> words = {JEPASNN_CLI_PATH};
+    words.insert(words.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& w : words)
+        argv.push_back(w.data());
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {  // only async-signal-safe calls between fork and exec
+        const int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    REQUIRE(pid > 0);
+    int status = 0;
+    while (!fs::exists(file)) {
+        if (waitpid(pid, &status, WNOHANG) == pid) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
 #else
 inline constexpr bool have_cli = false;
 inline RunResult run_cli(const std::vector<std::string>&) {
     return {};
+}
+inline bool run_cli_killed_when_exists(const std::vector<std::string>&, const fs::path&) {
+    return false;
 }
 #endif
 

@@ -1,6 +1,8 @@
 // `jepasnn train-teacher --config FILE` and `jepasnn embed CHECKPOINT FILE.nwb --out LATENTS.npy`
 // as a user runs them: outputs written, embed says on stderr whether it used a trained read-in or
-// fitted one, and bad input exits 1 or 2 with one line on stderr and no output left behind.
+// fitted one, a run killed with SIGKILL and resumed ends as an uninterrupted one, and bad input
+// exits 1 or 2 with one line on stderr and no output left behind.
+#include <jepasnn/core/checkpoint.hpp>
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/npy.hpp>
 
@@ -67,6 +69,48 @@ TEST_CASE("train-teacher writes a checkpoint and metrics that embed uses") {
     const auto z = jepasnn::load_npy_matrix<double>(tmp / "z_other.npy");
     CHECK(z.rows() == 12000);
     CHECK(z.cols() == 8);
+}
+
+TEST_CASE(
+    "train-teacher killed with SIGKILL and resumed ends with the uninterrupted run's metrics") {
+    if (!jepasnn::test::have_cli) JEPASNN_SKIP("the CLI is not built (JEPASNN_BUILD_EXAMPLES=OFF)");
+    TempDir tmp;
+    jepasnn::test::simulate_small_cohort(tmp / "cohort");
+    // The first checkpoint comes after 5 of 150 steps, so the kill lands early in the training.
+    const auto config = write_config(tmp, [](Json& j) {
+        j["train"]["steps"] = 150;
+        j["train"]["checkpoint_every"] = 5;
+    });
+    const auto train = [&](const char* out, std::vector<std::string> extra = {}) {
+        std::vector<std::string> args = {
+            "train-teacher", "--config", config.string(), "--out", (tmp / out).string(),
+            "--threads",     "1",        "--quiet"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    };
+    const auto whole = run_cli(train("whole"));
+    INFO(whole.err);
+    REQUIRE(whole.status == 0);
+
+    REQUIRE(
+        jepasnn::test::run_cli_killed_when_exists(train("killed"), tmp / "killed" / "train.ckpt"));
+    CHECK_FALSE(fs::exists(tmp / "killed" / "metrics.json"));
+    const auto step = jepasnn::read_checkpoint<float>(tmp / "killed" / "train.ckpt").header["step"];
+    CHECK(step.get<int>() < 150);
+    check_cli_error(run_cli(train("killed")), "--resume");
+    const auto resumed = run_cli(train("killed", {"--resume"}));
+    INFO(resumed.err);
+    REQUIRE(resumed.status == 0);
+    CHECK(jepasnn::read_json(tmp / "killed" / "metrics.json") ==
+          jepasnn::read_json(tmp / "whole" / "metrics.json"));
+    CHECK(jepasnn::read_checkpoint<float>(tmp / "killed" / "teacher.ckpt").arrays ==
+          jepasnn::read_checkpoint<float>(tmp / "whole" / "teacher.ckpt").arrays);
+
+    // A checkpoint of other settings is refused.
+    const auto other = write_config(tmp, [](Json& j) { j["train"]["learning_rate"] = 1e-3; });
+    check_cli_error(run_cli({"train-teacher", "--config", other.string(), "--out",
+                             (tmp / "killed").string(), "--resume", "--quiet"}),
+                    "other settings");
 }
 
 TEST_CASE("train-teacher and embed reject bad input with one line and no output") {

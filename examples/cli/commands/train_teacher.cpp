@@ -1,9 +1,11 @@
-// jepasnn train-teacher --config FILE [--out DIR] [--latents] [--threads N] [--quiet]
+// jepasnn train-teacher --config FILE [--out DIR] [--resume] [--latents] [--threads N] [--quiet]
 // Trains the LeJEPA teacher described by a JSON config (data, model, regulariser, training,
-// held-out read-ins, evaluation; seeds pinned in the file), then writes DIR/teacher.ckpt (for
-// `jepasnn embed`), DIR/metrics.json (ground-truth recovery vs PCA/LDS, collapse diagnostics,
-// training summary) and, with --latents, DIR/latents_<session>.npy. DIR defaults to the config's
-// "output". Nothing is written unless everything succeeded.
+// held-out read-ins, evaluation; seeds pinned in the file), checkpointing the training every
+// train.checkpoint_every steps to DIR/train.ckpt (or the config's train.checkpoint), which
+// --resume continues bitwise identically. Then writes DIR/teacher.ckpt (for `jepasnn embed`),
+// DIR/metrics.json (ground-truth recovery vs PCA/LDS, collapse diagnostics, training summary)
+// and, with --latents, DIR/latents_<session>.npy; none of these unless everything succeeded.
+// DIR defaults to the config's "output".
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/npy.hpp>
@@ -21,6 +23,7 @@ struct TrainTeacherOptions {
     std::string config;
     std::string out;
     bool latents = false;
+    bool resume = false;
     bool quiet = false;
     int threads = 0;
 };
@@ -32,12 +35,18 @@ void run_train_teacher(const TrainTeacherOptions& o) {
     teacher::TeacherConfig config = teacher::read_teacher_config(o.config);
     if (o.quiet) config.train.progress = config.readin.progress = false;
     const fs::path out = o.out.empty() ? config.output : fs::path(o.out);
+    if (config.train.checkpoint.empty()) config.train.checkpoint = (out / "train.ckpt").string();
+    const fs::path checkpoint = config.train.checkpoint;
+    jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
+                     "already exists: pass --resume to continue it, or choose another --out");
     const auto sessions = teacher::load_teacher_sessions(config.data);
-    const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
+    const bool created = !fs::exists(out);
+    if (!checkpoint.parent_path().empty()) fs::create_directories(checkpoint.parent_path());
+    const teacher::TeacherResult r =
+        teacher::train_teacher(config, sessions, o.resume ? checkpoint : fs::path());
 
     // All outputs or none: each file is written atomically, and a later failure removes the
-    // earlier ones.
-    const bool created = !fs::exists(out);
+    // earlier ones (a training checkpoint stays, for --resume; so does its folder).
     std::vector<fs::path> written;
     try {
         fs::create_directories(out);
@@ -72,6 +81,8 @@ void setup_train_teacher(CLI::App& app) {
                    "teacher config (JSON; see examples/configs/teacher.json)")
         ->required();
     app.add_option("--out", o->out, "output directory (default: the config's \"output\")");
+    app.add_flag("--resume", o->resume,
+                 "continue the training from its checkpoint (DIR/train.ckpt)");
     app.add_flag("--latents", o->latents, "also write latents_<session>.npy (float64, bins x D)");
     app.add_flag("--quiet", o->quiet, "no progress bars");
     app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);

@@ -1,13 +1,13 @@
-// Training of the spiking student against the teacher's latents: seeded windows from the training
-// time blocks, Deep CCA + homeostasis + weight regularisation, BPTT through the LIF network,
-// AdamW with warm-up/cosine schedule and gradient clipping, the sign projection (Dale) after every
-// optimizer step, a monitored held-out CCA, atomic checkpoints with bitwise-identical resume, and
-// a clean stop on NaN/Inf that keeps the last good checkpoint.
+// Training of the spiking student against the teacher's latents with train::Loop: seeded windows
+// from the training time blocks, Deep CCA + homeostasis + weight regularisation, BPTT through the
+// LIF network, the sign projection (Dale) after every optimizer step, a monitored held-out CCA,
+// and checkpoints that resume bitwise identically.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -15,10 +15,9 @@
 #include <vector>
 
 #include "../cca/cross_validation.hpp"
-#include "../core/checkpoint.hpp"
-#include "../core/progress.hpp"
 #include "../lif/network.hpp"
 #include "../nn/adamw.hpp"
+#include "../train/loop.hpp"
 #include "config.hpp"
 #include "data.hpp"
 #include "loss.hpp"
@@ -27,14 +26,15 @@ namespace jepasnn::distill {
 
 /// One optimizer step, as recorded in the history.
 struct StepRecord {
-    std::uint64_t step = 0;  // 1-based: the step this record finished
+    std::uint64_t step = 0;  // steps completed with this one (train::Loop counts from 1)
     double loss = 0.0;       // total
     double cca_loss = 0.0;   // cca_weight · (−Σρ)
     double mean_cca = 0.0;   // batch mean ρ (in-sample, training windows)
     double homeostasis = 0.0;
     double regularization = 0.0;
     double rate_exc_hz = 0.0, rate_inh_hz = 0.0;  // population means over the batch
-    double grad_norm = 0.0;                       // before clipping
+    double learning_rate = 0.0;
+    double grad_norm = 0.0;  // before clipping
 };
 
 /// The monitored CCA: fitted on a fixed batch of training windows, scored on a fixed batch of
@@ -54,6 +54,7 @@ inline Json to_json(const StepRecord& r) {
             {"regularization", r.regularization},
             {"rate_exc_hz", r.rate_exc_hz},
             {"rate_inh_hz", r.rate_inh_hz},
+            {"learning_rate", r.learning_rate},
             {"grad_norm", r.grad_norm}};
 }
 inline Json to_json(const MonitorRecord& r) {
@@ -96,9 +97,15 @@ RowMatrix<double> loss_rows(const Tensor<T, 3>& t, Index burn_in) {
 }
 }  // namespace detail
 
+/// Trains a student on one session's teacher latents; this class is the train::Loop's objective
+/// (parameters, loss_and_gradient, ...: see train/loop.hpp).
 template <class T = float, class Policies = lif::DefaultPolicies>
 class Distiller {
   public:
+    using Scalar = T;
+    using Record = StepRecord;
+    /// The checkpoint header's "kind".
+    static constexpr std::string_view checkpoint_kind = "jepasnn.distill.student";
     using Network = lif::Network<T, Policies>;
     using Rate = typename Policies::Rate;
     using Regularizer = typename Policies::Regularizer;
@@ -113,12 +120,8 @@ class Distiller {
           net_(config_.network(data.inputs(), readout_dim(config_, data)), config_.seed,
                typename Policies::Surrogate{}, typename Policies::Sign{}, rate_policy(config_),
                regularizer_policy(config_)),
-          adam_(net_.parameters().size(), adam_config()) {
-        schedule_.peak_lr = config_.learning_rate;
-        schedule_.final_lr = config_.final_learning_rate;
-        schedule_.warmup_steps = config_.warmup_steps;
-        schedule_.total_steps = config_.steps;
-        schedule_.validate("distill::Distiller");
+          loop_(loop_settings(config_, checkpoint_),
+                nn::AdamW<T>(net_.parameters().size(), adam_config())) {
         net_.project();
     }
 
@@ -127,10 +130,8 @@ class Distiller {
     static Distiller resume(const std::filesystem::path& checkpoint, const DistillData& data,
                             const DistillConfig& config) {
         const std::string file = checkpoint.string();
-        const Checkpoint<T> ck = read_checkpoint<T>(checkpoint);
+        const Checkpoint<T> ck = train::Loop<T>::read(checkpoint, checkpoint_kind);
         const Json& h = ck.header;
-        require(json_get<std::string>(h, "format", file) == "jepasnn-distill-checkpoint", file,
-                "is not a distillation checkpoint");
         require(json_get<std::string>(h, "policies", file) == policy_names(), file,
                 "was trained with policies '", json_get<std::string>(h, "policies", file),
                 "', this student uses '", policy_names(), "'");
@@ -144,80 +145,30 @@ class Distiller {
         const std::vector<T>& values = ck.array("parameters", file);
         require_size(file, "parameter array", values.size(), d.net_.parameters().size());
         std::copy(values.begin(), values.end(), d.net_.parameters().values().begin());
-        d.step_ = json_get<std::uint64_t>(h, "step", file);
-        require(d.step_ <= config.steps, file, "is at step ", d.step_, ", beyond the ",
-                config.steps, " steps asked for");
-        d.adam_.restore(json_get<std::uint64_t>(h, "adam_steps", file), ck.array("adam_m", file),
-                        ck.array("adam_v", file));
+        d.loop_.restore(ck, checkpoint);
         for (const Json& r : json_get<Json>(h, "history", file))
             d.history_.push_back(step_record_from_json(r, file));
         for (const Json& r : json_get<Json>(h, "monitor", file))
             d.monitor_.push_back({json_get<std::uint64_t>(r, "step", file),
                                   json_get<double>(r, "cca_train", file),
                                   json_get<double>(r, "cca_heldout", file)});
-        d.last_checkpoint_step_ = d.step_;
         return d;
     }
 
     /// One optimizer step on a fresh batch of training windows; returns its record.
     const StepRecord& step() {
-        const DistillData& d = *data_;
-        const std::vector<Index> starts =
-            sample_windows(d.split.train, config_.window_bins, config_.batch, config_.seed,
-                           detail::site_train_windows, step_ * std::uint64_t(config_.batch));
-        assemble_batch(inputs_, targets_, d, starts, config_.window_bins);
-        net_.parameters().zero_gradients();
-        lif::ForwardOptions<T> options;
-        if (config_.bptt_truncate_bins > 0)
-            options.bptt = {config_.bptt_truncate_bins * net_.config().steps_per_bin, true};
-        const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts, options);
-        const CcaLossTerm cca = cca_loss(d_readout_, y, targets_, config_.burn_in_bins,
-                                         config_.cca_ridge, config_.cca_weight);
-        StepRecord r;
-        r.step = step_ + 1;
-        r.cca_loss = cca.loss;
-        r.mean_cca = cca.mean_cca;
-        r.homeostasis = static_cast<double>(net_.homeostasis_penalty());
-        r.regularization = static_cast<double>(net_.regularization_penalty());
-        r.loss = r.cca_loss + r.homeostasis + r.regularization;
-        const Index ne = net_.config().excitatory;
-        r.rate_exc_hz = static_cast<double>(net_.rates().head(ne).mean());
-        r.rate_inh_hz =
-            net_.config().inhibitory > 0
-                ? static_cast<double>(net_.rates().tail(net_.config().inhibitory).mean())
-                : 0.0;
-        if (!cca.finite || !std::isfinite(r.loss)) stop(r.step, "loss", r.loss);
-        net_.backward(d_readout_);
-        r.grad_norm = nn::clip_global_norm(net_.parameters().gradients(), config_.clip_norm);
-        if (!std::isfinite(r.grad_norm)) stop(r.step, "gradient norm", r.grad_norm);
-        adam_.step(net_.parameters().values(), net_.parameters().gradients(), schedule_.at(step_));
-        for (const T v : net_.parameters().values())
-            if (!std::isfinite(v)) stop(r.step, "parameter after the update", double(v));
-        net_.project();
-        ++step_;
-        history_.push_back(r);
+        loop_.step(*this);
         return history_.back();
     }
 
     /// Runs the remaining steps with a progress bar, monitoring and checkpointing on schedule
-    /// and once more after the final step.
+    /// and checkpointing once more after the final step.
     void train(ProgressStyle style = progress_style()) {
-        ProgressBar bar("distill", config_.steps, style);
-        bar.update(step_);
-        while (step_ < config_.steps) {
-            const StepRecord& r = step();
-            if (config_.eval_every > 0 && step_ % config_.eval_every == 0) monitor();
-            std::ostringstream status;
-            status.precision(3);
-            status << "loss " << r.loss << " cca " << r.mean_cca << " E " << r.rate_exc_hz
-                   << " Hz I " << r.rate_inh_hz << " Hz";
-            bar.update(step_, status.str());
-            const bool last = step_ == config_.steps;
-            if (!checkpoint_.empty() &&
-                ((config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0) || last))
-                save_checkpoint(checkpoint_);
-        }
-        bar.finish();
+        const bool checkpoints = !checkpoint_.empty();
+        loop_.run(*this, style, config_.steps,
+                  train::Every{config_.eval_every, false, [&] { monitor(); }},
+                  train::Every{checkpoints ? config_.checkpoint_every : 0, checkpoints,
+                               [&] { save_checkpoint(checkpoint_); }});
     }
 
     /// Records the monitored held-out CCA at the current step (see MonitorRecord).
@@ -235,7 +186,7 @@ class Distiller {
         const auto [x_train, z_train] = run(d.split.train, detail::site_monitor_train);
         const auto [x_test, z_test] = run(d.split.validation, detail::site_monitor_heldout);
         MonitorRecord m;
-        m.step = step_;
+        m.step = loop_.steps_done();
         if (x_train.allFinite() && x_test.allFinite() &&
             (x_train.rowwise() - x_train.colwise().mean()).squaredNorm() > 0.0) {
             const cca::CcaOptions options{config_.eval_cca_ridge};
@@ -249,14 +200,12 @@ class Distiller {
 
     void save_checkpoint(const std::filesystem::path& path) {
         Json header;
-        header["format"] = "jepasnn-distill-checkpoint";
+        header["kind"] = checkpoint_kind;
         header["policies"] = policy_names();
         header["config"] = to_json(config_);
         header["data_fingerprint"] = detail::fingerprint(*data_);
         header["inputs"] = data_->inputs();
         header["latent_dim"] = data_->latent_dim();
-        header["step"] = step_;
-        header["adam_steps"] = adam_.steps_taken();
         Json blocks = Json::array();
         for (const auto& b : net_.parameters().blocks())
             blocks.push_back({{"name", b.name}, {"rows", b.rows}, {"cols", b.cols}});
@@ -269,18 +218,15 @@ class Distiller {
             mon.push_back(to_json(r));
         header["history"] = std::move(hist);
         header["monitor"] = std::move(mon);
-        write_checkpoint<T>(path, std::move(header),
-                            {{"parameters", net_.parameters().values()},
-                             {"adam_m", adam_.first_moment()},
-                             {"adam_v", adam_.second_moment()}});
-        last_checkpoint_step_ = step_;
+        loop_.save_checkpoint(path, std::move(header),
+                              {{"parameters", net_.parameters().values()}});
     }
 
     Network& network() { return net_; }
     const Network& network() const { return net_; }
     const DistillConfig& config() const { return config_; }
     const DistillData& data() const { return *data_; }
-    std::uint64_t steps_done() const { return step_; }
+    std::uint64_t steps_done() const { return loop_.steps_done(); }
     const std::vector<StepRecord>& history() const { return history_; }
     const std::vector<MonitorRecord>& monitor_history() const { return monitor_; }
 
@@ -294,7 +240,63 @@ class Distiller {
         return s;
     }
 
+    // ---- train::Objective ----------------------------------------------------------------------
+    std::span<T> parameters() { return net_.parameters().values(); }
+    std::span<T> gradients() { return net_.parameters().gradients(); }
+    StepRecord loss_and_gradient(std::uint64_t s) {
+        const DistillData& d = *data_;
+        const std::vector<Index> starts =
+            sample_windows(d.split.train, config_.window_bins, config_.batch, config_.seed,
+                           detail::site_train_windows, s * std::uint64_t(config_.batch));
+        assemble_batch(inputs_, targets_, d, starts, config_.window_bins);
+        net_.parameters().zero_gradients();
+        lif::ForwardOptions<T> options;
+        if (config_.bptt_truncate_bins > 0)
+            options.bptt = {config_.bptt_truncate_bins * net_.config().steps_per_bin, true};
+        const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts, options);
+        const CcaLossTerm cca = cca_loss(d_readout_, y, targets_, config_.burn_in_bins,
+                                         config_.cca_ridge, config_.cca_weight);
+        StepRecord r;
+        r.cca_loss = cca.loss;
+        r.mean_cca = cca.mean_cca;
+        r.homeostasis = static_cast<double>(net_.homeostasis_penalty());
+        r.regularization = static_cast<double>(net_.regularization_penalty());
+        r.loss = r.cca_loss + r.homeostasis + r.regularization;
+        const Index ne = net_.config().excitatory;
+        r.rate_exc_hz = static_cast<double>(net_.rates().head(ne).mean());
+        r.rate_inh_hz =
+            net_.config().inhibitory > 0
+                ? static_cast<double>(net_.rates().tail(net_.config().inhibitory).mean())
+                : 0.0;
+        if (!cca.finite || !std::isfinite(r.loss)) {
+            r.loss = std::numeric_limits<double>::quiet_NaN();  // the loop stops on it
+            return r;
+        }
+        net_.backward(d_readout_);
+        return r;
+    }
+    void after_update(std::uint64_t) { net_.project(); }
+    void record(const StepRecord& r) { history_.push_back(r); }
+    std::string status() const {
+        if (history_.empty()) return {};
+        const StepRecord& r = history_.back();
+        std::ostringstream status;
+        status.precision(3);
+        status << "loss " << r.loss << " cca " << r.mean_cca << " E " << r.rate_exc_hz << " Hz I "
+               << r.rate_inh_hz << " Hz";
+        return status.str();
+    }
+
   private:
+    static train::LoopSettings loop_settings(const DistillConfig& c,
+                                             const std::filesystem::path& checkpoint) {
+        return {"distill",
+                c.steps,
+                c.clip_norm,
+                {c.learning_rate, c.warmup_steps, c.steps, c.final_learning_rate},
+                !checkpoint.empty()};
+    }
+
     static Index readout_dim(const DistillConfig& c, const DistillData& d) {
         return c.readout_dim > 0 ? c.readout_dim : d.latent_dim();
     }
@@ -339,31 +341,16 @@ class Distiller {
         r.regularization = json_get<double>(j, "regularization", file);
         r.rate_exc_hz = json_get<double>(j, "rate_exc_hz", file);
         r.rate_inh_hz = json_get<double>(j, "rate_inh_hz", file);
+        r.learning_rate = json_get<double>(j, "learning_rate", file);
         r.grad_norm = json_get<double>(j, "grad_norm", file);
         return r;
-    }
-
-    [[noreturn]] void stop(std::uint64_t step, const char* what, double value) const {
-        std::ostringstream where;
-        if (checkpoint_.empty())
-            where << "no checkpoint was configured";
-        else if (last_checkpoint_step_)
-            where << "the last good checkpoint is '" << checkpoint_.string() << "' (step "
-                  << *last_checkpoint_step_ << ")";
-        else
-            where << "no checkpoint had been written yet";
-        fail("distill::Distiller", "non-finite ", what, " (", value, ") at step ", step,
-             "; stopped, ", where.str());
     }
 
     const DistillData* data_;
     DistillConfig config_;
     std::filesystem::path checkpoint_;
     Network net_;
-    nn::AdamW<T> adam_;
-    nn::WarmupCosineSchedule schedule_;
-    std::uint64_t step_ = 0;
-    std::optional<std::uint64_t> last_checkpoint_step_;
+    train::Loop<T> loop_;
     std::vector<StepRecord> history_;
     std::vector<MonitorRecord> monitor_;
     Tensor<T, 3> inputs_, d_readout_;  // (B, W, F), (B, W, D)

@@ -1,8 +1,7 @@
-// Training the teacher on in-memory multi-session data: seeded and deterministic (every random
-// choice is keyed by (seed, step), so the same seed and thread count give the same loss curve),
-// AdamW with warm-up + cosine decay and gradient clipping, validation on held-out time blocks,
-// atomic checkpoints with bitwise-identical resume, and a stop with a clear error on NaN/Inf that
-// keeps the last good checkpoint. fit_heldout_readin fits a new session's read-in alone.
+// Training the teacher on in-memory multi-session data with train::Loop: seeded and deterministic
+// (every random choice is keyed by (seed, step), so the same seed and thread count give the same
+// loss curve), validation on held-out time blocks, checkpoints that resume bitwise identically.
+// fit_heldout_readin fits a new session's read-in alone on the same loop.
 #pragma once
 
 #include <cmath>
@@ -15,12 +14,11 @@
 #include <utility>
 #include <vector>
 
-#include "../core/checkpoint.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
-#include "../core/progress.hpp"
 #include "../core/threads.hpp"
 #include "../nn/adamw.hpp"
+#include "../train/loop.hpp"
 #include "config.hpp"
 #include "dataset.hpp"
 #include "model.hpp"
@@ -203,10 +201,16 @@ ValidationRecord evaluate_windows(
     return r;
 }
 
+/// Trains a LeJEPA model on prepared sessions with train::Loop; this class is the loop's
+/// objective (parameters, loss_and_gradient, ...: see train/loop.hpp).
 template <class Model>
 class Trainer {
   public:
     using T = typename Model::Scalar;
+    using Scalar = T;
+    using Record = StepRecord;
+    /// The checkpoint header's "kind".
+    static constexpr std::string_view checkpoint_kind = "jepasnn.lejepa.trainer";
 
     Trainer(Model model, std::vector<SessionRecording<T>> sessions, TrainConfig config)
         : model_(std::move(model)),
@@ -214,9 +218,8 @@ class Trainer {
           config_(std::move(config)),
           sampler_(runs_of<T>(sessions_, false), config_.window),
           validation_sampler_(runs_of<T>(sessions_, true), config_.window),
-          optimizer_(model_.parameters().size(), config_.optimizer,
-                     model_.parameters().layout().decay_mask()) {
-        config_.validate();
+          loop_(loop_settings(config_), nn::AdamW<T>(model_.parameters().size(), config_.optimizer,
+                                                     model_.parameters().layout().decay_mask())) {
         const auto& units = model_.config().session_units;
         require(units.size() == sessions_.size(), "jepa::Trainer", "model has ", units.size(),
                 " sessions, the data ", sessions_.size());
@@ -232,16 +235,17 @@ class Trainer {
     }
 
     /// Continues a run from its checkpoint: model, optimizer state, step and history are
-    /// restored, so the run goes on exactly as if it had never stopped. `sessions` must be the
-    /// same prepared data (checked: names, shapes and fitted scalers).
+    /// restored, so the run goes on exactly as if it had never stopped, checkpointing to `path`.
+    /// `sessions` must be the same prepared data (checked: names, shapes and fitted scalers).
     static Trainer resume(const std::filesystem::path& path,
                           std::vector<SessionRecording<T>> sessions) {
         const std::string file = path.string();
-        const Checkpoint<T> ck = read_checkpoint<T>(path);
+        const Checkpoint<T> ck = train::Loop<T>::read(path, checkpoint_kind);
         const Json& h = ck.header;
         Model model = model_from_header(h, file);
-        Trainer tr(std::move(model), std::move(sessions),
-                   train_config_from_json(json_get<Json>(h, "train_config", file), file));
+        TrainConfig config = train_config_from_json(json_get<Json>(h, "train_config", file), file);
+        config.checkpoint = file;  // later checkpoints go where the run was resumed from
+        Trainer tr(std::move(model), std::move(sessions), std::move(config));
         const Json saved = json_get<Json>(h, "sessions", file);
         require(saved.size() == tr.sessions_.size(), file, "checkpoint was trained on ",
                 saved.size(), " sessions, ", tr.sessions_.size(), " given");
@@ -256,43 +260,19 @@ class Trainer {
         if constexpr (Model::uses_target_encoder)
             load_values(tr.model_.target_parameters().values(), ck.array("target_parameters", file),
                         file);
-        const auto& m = ck.array("adam_m", file);
-        const auto& v = ck.array("adam_v", file);
-        require(m.size() == tr.optimizer_.size() && v.size() == tr.optimizer_.size(), file,
-                "optimizer state has ", m.size(), " entries, the model ", tr.optimizer_.size());
-        tr.optimizer_.restore(json_get<std::uint64_t>(h, "optimizer_steps", file), m, v);
-        tr.step_ = json_get<std::uint64_t>(h, "step", file);
         tr.history_ = TrainHistory::from_json(json_get<Json>(h, "history", file), file);
-        tr.last_checkpoint_step_ = tr.step_;
+        tr.loop_.restore(ck, path);
         return tr;
     }
 
     Model& model() { return model_; }
     const TrainConfig& config() const { return config_; }
     const TrainHistory& history() const { return history_; }
-    std::uint64_t current_step() const { return step_; }
+    std::uint64_t current_step() const { return loop_.steps_done(); }
     std::span<const SessionRecording<T>> sessions() const { return sessions_; }
 
     /// One optimizer step on a batch drawn for the current step.
-    void step() {
-        const std::uint64_t s = step_;
-        const Batch<T> batch = make_batch<T>(
-            sessions_, sampler_.sample(config_.batch_size, config_.seed, s), config_.window);
-        auto& p = model_.parameters();
-        p.zero_grad();
-        const LossParts loss = model_.forward_backward(batch, {config_.seed, s});
-        const double norm = nn::clip_global_norm<T>(p.grads(), config_.clip_norm);
-        if (!std::isfinite(loss.total) || !std::isfinite(norm))
-            stop(s, std::isfinite(loss.total) ? "gradient norm" : "loss",
-                 std::isfinite(loss.total) ? norm : loss.total);
-        const double lr = config_.schedule().at(s);
-        optimizer_.step(p.values(), p.grads(), lr);
-        for (const T v : p.values())
-            if (!std::isfinite(v)) stop(s, "parameter after the update", static_cast<double>(v));
-        model_.update_target();
-        history_.steps.push_back({s, loss.total, loss.prediction, loss.regularizer, lr, norm});
-        ++step_;
-    }
+    void step() { loop_.step(*this); }
 
     /// Validation losses on the held-out time blocks (nothing when there are none).
     std::optional<ValidationRecord> validate() {
@@ -301,7 +281,7 @@ class Trainer {
         ValidationRecord r =
             evaluate_windows(model_, std::span<const SessionRecording<T>>(sessions_), windows,
                              config_.window, config_.batch_size, {config_.seed, 0});
-        r.step = step_;
+        r.step = loop_.steps_done();
         return r;
     }
 
@@ -309,35 +289,24 @@ class Trainer {
     /// validating and checkpointing on schedule, and once more after the run's final step.
     const TrainHistory& run(std::uint64_t until = ~std::uint64_t{0}) {
         if (config_.threads > 0) set_thread_count(config_.threads);
-        const std::uint64_t stop_at = std::min(until, config_.steps);
-        ProgressBar bar("train-teacher", config_.steps, progress_style(!config_.progress));
-        bar.update(step_);
-        while (step_ < stop_at) {
-            step();
-            const bool last = step_ == config_.steps;
-            if ((config_.validate_every > 0 && step_ % config_.validate_every == 0) || last)
-                if (auto v = validate()) history_.validation.push_back(*v);
-            if (!config_.checkpoint.empty() &&
-                ((config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0) || last))
-                save_checkpoint(config_.checkpoint);
-            std::ostringstream status;
-            status << "loss " << history_.steps.back().loss;
-            if (!history_.validation.empty()) status << " val " << history_.validation.back().loss;
-            bar.update(step_, status.str());
-        }
-        bar.finish();
+        const bool checkpoints = !config_.checkpoint.empty();
+        loop_.run(*this, progress_style(!config_.progress), until,
+                  train::Every{config_.validate_every, true,
+                               [&] {
+                                   if (auto v = validate()) history_.validation.push_back(*v);
+                               }},
+                  train::Every{checkpoints ? config_.checkpoint_every : 0, checkpoints,
+                               [&] { save_checkpoint(config_.checkpoint); }});
         return history_;
     }
 
     /// Writes the whole state (atomically) to `path`.
     void save_checkpoint(const std::filesystem::path& path) {
         Json header;
-        header["kind"] = "jepasnn.lejepa.trainer";
+        header["kind"] = checkpoint_kind;
         header["model"] = model_.describe();
         header["layout"] = model_.parameters().layout().to_json();
         header["train_config"] = to_json(config_);
-        header["step"] = step_;
-        header["optimizer_steps"] = optimizer_.steps_taken();
         Json sessions = Json::array();
         for (const auto& s : sessions_)
             sessions.push_back({{"name", s.name},
@@ -346,13 +315,10 @@ class Trainer {
                                 {"scaler", s.scaler.to_json()}});
         header["sessions"] = std::move(sessions);
         header["history"] = history_.to_json();
-        std::vector<NamedArray<T>> arrays{{"parameters", model_.parameters().values()},
-                                          {"adam_m", optimizer_.first_moment()},
-                                          {"adam_v", optimizer_.second_moment()}};
+        std::vector<NamedArray<T>> arrays{{"parameters", model_.parameters().values()}};
         if constexpr (Model::uses_target_encoder)
             arrays.push_back({"target_parameters", model_.target_parameters().values()});
-        write_checkpoint<T>(path, std::move(header), arrays);
-        last_checkpoint_step_ = step_;
+        loop_.save_checkpoint(path, std::move(header), std::move(arrays));
     }
 
     /// A model of this kind rebuilt from a checkpoint header (its config and regulariser); the
@@ -372,7 +338,31 @@ class Trainer {
             Model::RegularizerType::from_json(json_get<Json>(m, "regularizer_config", file)));
     }
 
+    // ---- train::Objective ----------------------------------------------------------------------
+    std::span<T> parameters() { return model_.parameters().values(); }
+    std::span<T> gradients() { return model_.parameters().grads(); }
+    StepRecord loss_and_gradient(std::uint64_t s) {
+        const Batch<T> batch = make_batch<T>(
+            sessions_, sampler_.sample(config_.batch_size, config_.seed, s), config_.window);
+        model_.parameters().zero_grad();
+        const LossParts loss = model_.forward_backward(batch, {config_.seed, s});
+        return {0, loss.total, loss.prediction, loss.regularizer, 0.0, 0.0};
+    }
+    void after_update(std::uint64_t) { model_.update_target(); }
+    void record(const StepRecord& r) { history_.steps.push_back(r); }
+    std::string status() const {
+        std::ostringstream status;
+        if (!history_.steps.empty()) status << "loss " << history_.steps.back().loss;
+        if (!history_.validation.empty()) status << " val " << history_.validation.back().loss;
+        return status.str();
+    }
+
   private:
+    static train::LoopSettings loop_settings(const TrainConfig& c) {
+        c.validate();
+        return {"train-teacher", c.steps, c.clip_norm, c.schedule(), !c.checkpoint.empty()};
+    }
+
     static void load_values(std::span<T> into, const std::vector<T>& from,
                             const std::string& file) {
         require(from.size() == into.size(), file, "checkpoint holds ", from.size(),
@@ -380,27 +370,12 @@ class Trainer {
         std::copy(from.begin(), from.end(), into.begin());
     }
 
-    [[noreturn]] void stop(std::uint64_t s, const char* what, double value) const {
-        std::ostringstream where;
-        if (config_.checkpoint.empty())
-            where << "no checkpoint was configured";
-        else if (last_checkpoint_step_)
-            where << "the last good checkpoint is '" << config_.checkpoint << "' (step "
-                  << *last_checkpoint_step_ << ")";
-        else
-            where << "no checkpoint had been written yet";
-        fail("jepa::Trainer", "non-finite ", what, " (", value, ") at step ", s,
-             "; training stopped, ", where.str());
-    }
-
     Model model_;
     std::vector<SessionRecording<T>> sessions_;
     TrainConfig config_;
     WindowSampler sampler_, validation_sampler_;
-    nn::AdamW<T> optimizer_;
+    train::Loop<T> loop_;
     TrainHistory history_;
-    std::uint64_t step_ = 0;
-    std::optional<std::uint64_t> last_checkpoint_step_;
 };
 
 /// Settings for fitting a held-out session's read-in (everything else frozen).
@@ -416,6 +391,39 @@ struct ReadinFitConfig {
     bool progress = false;
 };
 
+namespace detail {
+/// The train::Objective of fit_heldout_readin: one session's read-in, everything else frozen.
+template <class Model>
+struct ReadinObjective {
+    using Scalar = typename Model::Scalar;
+    using Record = StepRecord;
+    Model& model;
+    const SessionRecording<Scalar>& session;
+    const WindowSampler& sampler;
+    const ReadinFitConfig& config;
+    std::size_t index, offset, size;
+    TrainHistory* history;
+
+    std::span<Scalar> parameters() { return model.parameters().values().subspan(offset, size); }
+    std::span<Scalar> gradients() { return model.parameters().grads().subspan(offset, size); }
+    StepRecord loss_and_gradient(std::uint64_t s) {
+        Batch<Scalar> batch =
+            make_batch<Scalar>(std::span<const SessionRecording<Scalar>>(&session, 1),
+                               sampler.sample(config.batch_size, config.seed, s), config.window);
+        batch.slices[0].session = index;  // the data's only session is the model's new one
+        model.parameters().zero_grad();
+        const LossParts loss =
+            model.forward_backward(batch, {config.seed, s}, Gradients::readin_only);
+        return {0, loss.total, loss.prediction, loss.regularizer, 0.0, 0.0};
+    }
+    void after_update(std::uint64_t) {}
+    void record(const StepRecord& r) {
+        if (history != nullptr) history->steps.push_back(r);
+    }
+    std::string status() const { return {}; }
+};
+}  // namespace detail
+
 /// Adds `session` to the model as a new read-in (the original project's "unit identification")
 /// and trains only that read-in on the session's training blocks with the teacher's loss, the
 /// encoder and predictor frozen. Returns the new session's index; `history` receives the curve.
@@ -428,36 +436,20 @@ std::size_t fit_heldout_readin(Model& model,
     require(config.window >= model.config().min_window(), where, "window is ", config.window,
             " bins, expected at least ", model.config().min_window());
     const std::size_t index = model.add_session(session.x.cols(), config.seed);
-    const std::span<const SessionRecording<T>> data(&session, 1);
     const WindowSampler sampler({session.split.train}, config.window);
     require(sampler.available() > 0, where, "the session's training blocks hold no window of ",
             config.window, " bins");
     const auto [offset, size] = model.readin_range(index);
     nn::AdamWConfig adam;
     adam.weight_decay = config.weight_decay;
-    nn::AdamW<T> optimizer(size, adam);
     const nn::WarmupCosineSchedule schedule{config.learning_rate,
                                             std::min(config.warmup_steps, config.steps),
                                             std::max<std::uint64_t>(config.steps, 1), 0.0};
-    ProgressBar bar("fit-readin", config.steps, progress_style(!config.progress));
-    for (std::uint64_t s = 0; s < config.steps; ++s) {
-        Batch<T> batch =
-            make_batch<T>(data, sampler.sample(config.batch_size, config.seed, s), config.window);
-        batch.slices[0].session = index;  // the data's only session is the model's new one
-        auto& p = model.parameters();
-        p.zero_grad();
-        const LossParts loss =
-            model.forward_backward(batch, {config.seed, s}, Gradients::readin_only);
-        const auto grads = p.grads().subspan(offset, size);
-        const double norm = nn::clip_global_norm<T>(grads, config.clip_norm);
-        require(std::isfinite(loss.total) && std::isfinite(norm), where, "non-finite loss (",
-                loss.total, ") or gradient norm (", norm, ") at step ", s);
-        optimizer.step(p.values().subspan(offset, size), grads, schedule.at(s));
-        if (history != nullptr)
-            history->steps.push_back(
-                {s, loss.total, loss.prediction, loss.regularizer, schedule.at(s), norm});
-        bar.update(s + 1);
-    }
+    train::Loop<T> loop({"fit-readin", config.steps, config.clip_norm, schedule, false},
+                        nn::AdamW<T>(size, adam));
+    detail::ReadinObjective<Model> objective{model, session, sampler, config,
+                                             index, offset,  size,    history};
+    loop.run(objective, progress_style(!config.progress), config.steps);
     return index;
 }
 

@@ -15,14 +15,14 @@
 #include <utility>
 #include <vector>
 
+#include "../core/checkpoint.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
-#include "../core/checkpoint.hpp"
 #include "../jepa/model.hpp"
+#include "../jepa/trainer.hpp"
 #include "config.hpp"
 #include "data.hpp"
 #include "evaluation.hpp"
-#include "../jepa/trainer.hpp"
 
 namespace jepasnn::teacher {
 
@@ -38,15 +38,19 @@ decltype(auto) visit_teacher_model(std::string_view encoder, std::string_view re
     using Result = std::invoke_result_t<F, std::type_identity<jepa::Teacher>>;
     constexpr std::string_view where = "teacher::visit_teacher_model";
     require_teacher_variant(encoder, regularizer, where);
-    if (encoder == "conv") return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvEncoder>>{}));
+    if (encoder == "conv")
+        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvEncoder>>{}));
     if (encoder == "conv_gru")
         return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvGruEncoder>>{}));
     if (regularizer == "vicreg")
-        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>>{}));
+        return Result(f(
+            std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>>{}));
     if (regularizer == "ema")
-        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::EmaTargetRegularizer>>{}));
+        return Result(f(std::type_identity<
+                        jepa::LeJepa<float, jepa::GruEncoder, jepa::EmaTargetRegularizer>>{}));
     if (regularizer == "none")
-        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::NoRegularizer>>{}));
+        return Result(
+            f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::NoRegularizer>>{}));
     return Result(f(std::type_identity<jepa::Teacher>{}));
 }
 
@@ -58,7 +62,7 @@ struct SessionLatents {
 };
 
 struct TeacherResult {
-    std::vector<SessionLatents> latents;       // every session, in data order
+    std::vector<SessionLatents> latents;             // every session, in data order
     jepa::TrainHistory history;                      // the multi-session training
     std::vector<jepa::TrainHistory> readin_history;  // one per held-out session, in data order
     Json metrics;
@@ -115,10 +119,34 @@ inline Json summarize(const Json& sessions, bool any_heldout) {
 }
 }  // namespace detail
 
-/// The whole pipeline for one compiled model kind (see train_teacher for the runtime choice).
+namespace detail {
+/// The trainer continued from `checkpoint`, after checking that it was trained with `config`'s
+/// model and training settings (where checkpoints go, progress and threads may differ).
+template <class Model>
+jepa::Trainer<Model> resume_trainer(
+    const std::filesystem::path& checkpoint,
+    std::vector<jepa::SessionRecording<typename Model::Scalar>> training,
+    const TeacherConfig& config, const Model& fresh) {
+    auto trainer = jepa::Trainer<Model>::resume(checkpoint, std::move(training));
+    const auto settings = [](const jepa::TrainConfig& c) {
+        Json j = jepa::to_json(c);
+        for (const char* key : {"checkpoint", "progress", "threads"})
+            j.erase(key);
+        return j;
+    };
+    require(settings(trainer.config()) == settings(config.train) &&
+                trainer.model().describe() == fresh.describe(),
+            checkpoint.string(), "was trained with other settings than the configuration given");
+    return trainer;
+}
+}  // namespace detail
+
+/// The whole pipeline for one compiled model kind (see train_teacher for the runtime choice);
+/// the training continues from `resume` when it names a checkpoint of the same run.
 template <class Model>
 TeacherResult train_teacher_as(const TeacherConfig& config,
-                               const std::vector<BinnedSession>& sessions) {
+                               const std::vector<BinnedSession>& sessions,
+                               const std::filesystem::path& resume = {}) {
     using T = typename Model::Scalar;
     constexpr std::string_view where = "teacher::train_teacher";
     config.validate(where);
@@ -135,14 +163,17 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
             continue;
         }
         training_index.push_back(s);
-        training.push_back(jepa::prepare_session<T>(sessions[s].count_matrix(), config.train.transform,
-                                              config.train.split, sessions[s].name));
+        training.push_back(jepa::prepare_session<T>(sessions[s].count_matrix(),
+                                                    config.train.transform, config.train.split,
+                                                    sessions[s].name));
         mc.session_units.push_back(sessions[s].units());
     }
     require(!training.empty(), where, "every session is held out; at least one must train");
 
     Model model(mc, Model::RegularizerType::from_json(config.regularizer_config));
-    jepa::Trainer<Model> trainer(std::move(model), std::move(training), config.train);
+    jepa::Trainer<Model> trainer =
+        resume.empty() ? jepa::Trainer<Model>(std::move(model), std::move(training), config.train)
+                       : detail::resume_trainer<Model>(resume, std::move(training), config, model);
     TeacherResult result;
     result.history = trainer.run();
     Model& m = trainer.model();
@@ -155,7 +186,7 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     for (std::size_t i = 0; i < heldout_index.size(); ++i) {
         const BinnedSession& b = sessions[heldout_index[i]];
         heldout.push_back(jepa::prepare_session<T>(b.count_matrix(), config.train.transform,
-                                             config.train.split, b.name));
+                                                   config.train.split, b.name));
         jepa::ReadinFitConfig rc = config.readin;
         rc.seed = config.readin.seed + i;
         jepa::TrainHistory h;
@@ -223,11 +254,13 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     return result;
 }
 
-/// The pipeline with the encoder and regulariser named in the config.
+/// The pipeline with the encoder and regulariser named in the config; the training continues
+/// from `resume` when it names a checkpoint of the same run.
 inline TeacherResult train_teacher(const TeacherConfig& config,
-                                   const std::vector<BinnedSession>& sessions) {
+                                   const std::vector<BinnedSession>& sessions,
+                                   const std::filesystem::path& resume = {}) {
     return visit_teacher_model(config.encoder, config.regularizer, [&](auto tag) {
-        return train_teacher_as<typename decltype(tag)::type>(config, sessions);
+        return train_teacher_as<typename decltype(tag)::type>(config, sessions, resume);
     });
 }
 

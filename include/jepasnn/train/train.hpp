@@ -1,0 +1,5 @@
+// Module header for jepasnn/train: the one optimisation loop (objective → clipped AdamW step on a
+// schedule → callbacks), with atomic checkpoints that resume bitwise identically.
+#pragma once
+
+#include "loop.hpp"
