@@ -51,7 +51,7 @@ Json cohort_metrics(const Json& sessions, bool ground_truth) {
 
 Json simulated_cohort(const paper::DriverContext& ctx, const Json& section) {
     const data::SimulatorConfig config =
-        data::SimulatorConfig::from_json(section, "paper config: cohort");
+        read_settings<data::SimulatorConfig>(section, "paper config: cohort");
     data::CohortOptions options;
     options.progress = progress_style();
     options.git_revision = JEPASNN_GIT_REVISION;

@@ -39,25 +39,23 @@ struct CrossStateConfig {
     Index pca_dim_fallback = 6;      // PCA dimension when neither teacher latents nor ground truth
     double solver_tolerance = 1e-6;  // L-BFGS gradient tolerance of the logistic probes
 
-    static CrossStateConfig from_json(const Json& j, const std::string& where) {
-        CrossStateConfig c;
-        c.window_start_s = json_get_or<double>(j, "window_start_s", c.window_start_s, where);
-        c.window_stop_s = json_get_or<double>(j, "window_stop_s", c.window_stop_s, where);
-        c.bin_width_s = json_get_or<double>(j, "bin_width_s", c.bin_width_s, where);
-        c.cs = json_get_or<std::vector<double>>(j, "logistic_c", c.cs, where);
-        c.folds = json_get_or<Index>(j, "folds", c.folds, where);
-        c.pca_dim_fallback = json_get_or<Index>(j, "pca_dim", c.pca_dim_fallback, where);
-        c.solver_tolerance = json_get_or<double>(j, "solver_tolerance", c.solver_tolerance, where);
-        require(c.window_stop_s > c.window_start_s && c.bin_width_s > 0, where, "response window [",
-                c.window_start_s, ", ", c.window_stop_s,
-                ") s must be non-empty with bin_width_s > 0");
-        require(
-            !c.cs.empty() && std::all_of(c.cs.begin(), c.cs.end(), [](double v) { return v > 0; }),
-            where, "logistic_c must be a non-empty list of positive values");
-        require(c.folds >= 2 && c.pca_dim_fallback >= 1 && c.solver_tolerance > 0, where, "folds ",
-                c.folds, ", pca_dim ", c.pca_dim_fallback, ", solver_tolerance ",
-                c.solver_tolerance, ": expected folds >= 2, pca_dim >= 1, solver_tolerance > 0");
-        return c;
+    static void fields(auto& s, auto&& field) {
+        field("window_start_s", s.window_start_s);
+        field("window_stop_s", s.window_stop_s);
+        field("bin_width_s", s.bin_width_s);
+        field("logistic_c", s.cs);
+        field("folds", s.folds);
+        field("pca_dim", s.pca_dim_fallback);
+        field("solver_tolerance", s.solver_tolerance);
+    }
+    void validate(std::string_view where) const {
+        require(window_stop_s > window_start_s && bin_width_s > 0, where, "response window [",
+                window_start_s, ", ", window_stop_s, ") s must be non-empty with bin_width_s > 0");
+        require(!cs.empty() && std::all_of(cs.begin(), cs.end(), [](double v) { return v > 0; }),
+                where, "logistic_c must be a non-empty list of positive values");
+        require(folds >= 2 && pca_dim_fallback >= 1 && solver_tolerance > 0, where, "folds ", folds,
+                ", pca_dim ", pca_dim_fallback, ", solver_tolerance ", solver_tolerance,
+                ": expected folds >= 2, pca_dim >= 1, solver_tolerance > 0");
     }
     data::WindowSpec window() const { return {-window_start_s, window_stop_s, bin_width_s}; }
 };
@@ -235,10 +233,10 @@ FoldScores cross_validate(const RowMatrix<double>& x, const Task& t, std::int8_t
         // 1e-6 on the 1/n-scaled objective (the default here) leaves predictions unchanged.
         options.solver.gradient_tolerance = c.solver_tolerance;
         const eval::LogisticModel m =
-            eval::fit_logistic(eval::detail::take_rows(x, train), y_train, options);
+            eval::fit_logistic(eval::take_rows(x, train), y_train, options);
         auto score = [&](const std::vector<Index>& rows) {
             return eval::accuracy(eval::detail::take(t.y, rows),
-                                  m.predict(eval::detail::take_rows(x, rows)));
+                                  m.predict(eval::take_rows(x, rows)));
         };
         within[slot] = score(test_same);
         transfer[slot] = score(test_other);
@@ -267,7 +265,7 @@ FoldScores cross_validate(const RowMatrix<double>& x, const Task& t, std::int8_t
 /// chosen by the fitting state's within-state accuracy (the passive labels are never used for it).
 std::vector<Outcome> decode(const RowMatrix<double>& features, const Task& t,
                             const CrossStateConfig& c, const std::string& where) {
-    const RowMatrix<double> x = eval::detail::take_rows(features, t.rows);  // (events, p)
+    const RowMatrix<double> x = eval::take_rows(features, t.rows);  // (events, p)
     std::vector<std::int64_t> y_active, y_passive;
     for (std::size_t i = 0; i < t.y.size(); ++i)
         (t.active[i] ? y_active : y_passive).push_back(t.y[i]);
@@ -309,7 +307,7 @@ int main(int argc, char** argv) {
         const std::string where =
             ctx.config_path.string() + ": profiles." + ctx.profile_name + ".cross_state";
         const CrossStateConfig config =
-            CrossStateConfig::from_json(ctx.section("cross_state"), where);
+            read_settings<CrossStateConfig>(ctx.section("cross_state"), where);
         const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
         const std::optional<Json> teacher = teacher_description(ctx.paper_dir);
         const data::UnitFilter qc = data::vbn_default_filter();

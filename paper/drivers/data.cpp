@@ -35,20 +35,19 @@ struct DataConfig {
     double bin_width_s = 0.01;    // DESIGN.md binning: 10 ms
     double overview_bin_s = 1.0;  // whole-session counts
 
-    static DataConfig from_json(const Json& j, const std::string& where) {
-        DataConfig c;
-        c.session = json_get_or<std::string>(j, "session", c.session, where);
-        c.window_s = json_get_or<double>(j, "window_s", c.window_s, where);
-        c.window_lead_s = json_get_or<double>(j, "window_lead_s", c.window_lead_s, where);
-        c.bin_width_s = json_get_or<double>(j, "bin_width_s", c.bin_width_s, where);
-        c.overview_bin_s = json_get_or<double>(j, "overview_bin_s", c.overview_bin_s, where);
-        require(c.window_s > 0 && c.window_lead_s >= 0 && c.window_lead_s < c.window_s, where,
-                "window_s ", c.window_s, " and window_lead_s ", c.window_lead_s,
-                " must satisfy 0 <= lead < window");
-        require(c.bin_width_s > 0 && c.overview_bin_s >= c.bin_width_s, where, "bin_width_s ",
-                c.bin_width_s, " and overview_bin_s ", c.overview_bin_s,
+    static void fields(auto& s, auto&& field) {
+        field("session", s.session);
+        field("window_s", s.window_s);
+        field("window_lead_s", s.window_lead_s);
+        field("bin_width_s", s.bin_width_s);
+        field("overview_bin_s", s.overview_bin_s);
+    }
+    void validate(std::string_view where) const {
+        require(window_s > 0 && window_lead_s >= 0 && window_lead_s < window_s, where, "window_s ",
+                window_s, " and window_lead_s ", window_lead_s, " must satisfy 0 <= lead < window");
+        require(bin_width_s > 0 && overview_bin_s >= bin_width_s, where, "bin_width_s ",
+                bin_width_s, " and overview_bin_s ", overview_bin_s,
                 " must satisfy 0 < bin width <= overview bin");
-        return c;
     }
 };
 
@@ -171,9 +170,9 @@ Json display_session(const data::Session& s, const std::string& name,
 
 int main(int argc, char** argv) {
     return paper::run_driver(argc, argv, "data", [](const paper::DriverContext& ctx) {
-        const DataConfig config =
-            DataConfig::from_json(ctx.section("data"), ctx.config_path.string() + ": profiles." +
-                                                           ctx.profile_name + ".data");
+        const DataConfig config = read_settings<DataConfig>(
+            ctx.section("data"),
+            ctx.config_path.string() + ": profiles." + ctx.profile_name + ".data");
         const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
         std::size_t shown = 0;
         for (std::size_t k = 0; k < cohort.sessions.size(); ++k)

@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
             if (s.name == latents.session) nwb = s.nwb;
         require(!nwb.empty(), where, "the cohort has no session '", latents.session, "'");
 
-        distill::DistillConfig config = distill::distill_config_from_json(
+        distill::DistillConfig config = read_settings<distill::DistillConfig>(
             json_get_or(section, "distill", Json::object(), where), where + ".distill");
         config.seed = ctx.seed;
         const std::string qc = json_get_or<std::string>(section, "qc", "none", where);
@@ -164,10 +164,10 @@ int main(int argc, char** argv) {
                      json_get_or<Index>(section, "raster_bins", 200, where));
 
         // Ablations: the same data and seed, settings from "distill" overridden by "ablation".
-        Json ablation_settings = distill::to_json(config);
+        Json ablation_settings = settings_json(config);
         ablation_settings.update(json_get_or(section, "ablation", Json::object(), where));
         const distill::DistillConfig ablation_config =
-            distill::distill_config_from_json(ablation_settings, where + ".ablation");
+            read_settings<distill::DistillConfig>(ablation_settings, where + ".ablation");
         Json ablations = Json::array();
         for (const std::string& name :
              json_get_or(section, "ablations", distill::ablation_names(), where))

@@ -67,7 +67,8 @@ teacher::TeacherConfig teacher_config(const paper::DriverContext& ctx,
             data["nwb"].push_back(e.nwb.string());
     }
     doc["train"]["progress"] = progress_style() != ProgressStyle::quiet;
-    return with_seeds(teacher::teacher_config_from_json(doc, "paper config: teacher"), ctx.seed);
+    return with_seeds(read_settings<teacher::TeacherConfig>(doc, "paper config: teacher"),
+                      ctx.seed);
 }
 
 void write_text_file(const std::filesystem::path& path, const std::string& text) {

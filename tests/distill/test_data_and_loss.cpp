@@ -55,22 +55,23 @@ TEST_CASE("distill settings round trip through JSON and reject unknown keys", "[
     c.recurrent = false;
     c.rate_high_hz_inh = 30.0;
     c.bptt_truncate_bins = 3;
-    const Json j = distill::to_json(c);
-    CHECK(distill::to_json(distill::distill_config_from_json(j, "test")) == j);
+    const Json j = jepasnn::settings_json(c);
+    CHECK(jepasnn::settings_json(jepasnn::read_settings<distill::DistillConfig>(j, "test")) == j);
     Json typo = j;
     typo["learning_rte"] = 1.0;
-    CHECK_THROWS_WITH(distill::distill_config_from_json(typo, "cfg"),
+    CHECK_THROWS_WITH(jepasnn::read_settings<distill::DistillConfig>(typo, "cfg"),
                       Catch::Contains("unknown distillation setting 'learning_rte'"));
     Json wrong = j;
     wrong["batch"] = "many";
-    CHECK_THROWS_WITH(distill::distill_config_from_json(wrong, "cfg"), Catch::Contains("batch"));
+    CHECK_THROWS_WITH(jepasnn::read_settings<distill::DistillConfig>(wrong, "cfg"),
+                      Catch::Contains("batch"));
     Json bad = j;
     bad["heldout_fraction"] = 1.5;
-    CHECK_THROWS_WITH(distill::distill_config_from_json(bad, "cfg"),
+    CHECK_THROWS_WITH(jepasnn::read_settings<distill::DistillConfig>(bad, "cfg"),
                       Catch::Contains("heldout_fraction"));
     Json negative = j;
     negative["bptt_truncate_bins"] = -1;
-    CHECK_THROWS_WITH(distill::distill_config_from_json(negative, "cfg"),
+    CHECK_THROWS_WITH(jepasnn::read_settings<distill::DistillConfig>(negative, "cfg"),
                       Catch::Contains("bptt_truncate_bins is -1"));
 }
 

@@ -176,9 +176,9 @@ TEST_CASE("adding a held-out session keeps every trained parameter") {
 TEST_CASE("model configuration round-trips through JSON and rejects bad values") {
     auto c = jepasnn::test::tiny_model_config();
     c.dropout = 0.1;
-    const auto j = jepa::to_json(c);
+    const auto j = jepasnn::settings_json(c);
     const auto back = jepa::model_config_from_json(j);
-    CHECK(jepa::to_json(back) == j);
+    CHECK(jepasnn::settings_json(back) == j);
     CHECK(jepa::model_config_from_json(jepasnn::Json{{"session_units", {3}}}).hidden == 128);
     auto bad = j;
     bad["latent_dim"] = 3;

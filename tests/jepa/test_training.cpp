@@ -259,22 +259,24 @@ TEST_CASE("train configuration round-trips through JSON and rejects bad fields")
     c.split.block_bins = 77;
     c.optimizer.weight_decay = 0.2;
     c.checkpoint = "x.ckpt";
-    const auto j = jepa::to_json(c);
-    CHECK(jepa::to_json(jepa::train_config_from_json(j)) == j);
+    const auto j = jepasnn::settings_json(c);
+    CHECK(jepasnn::settings_json(jepasnn::read_settings<jepa::TrainConfig>(j, "train config")) ==
+          j);
     auto bad = j;
     bad["optimizer"]["momentum"] = 0.9;
-    CHECK_THROWS_WITH(jepa::train_config_from_json(bad),
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::TrainConfig>(bad, "train config"),
                       Catch::Contains("optimizer") && Catch::Contains("unknown field 'momentum'"));
     bad = j;
     bad["split"]["validation_fraction"] = 1.0;
-    CHECK_THROWS_WITH(jepa::train_config_from_json(bad),
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::TrainConfig>(bad, "train config"),
                       Catch::Contains("validation_fraction is 1"));
     bad = j;
     bad["transform"] = "anscombe";
-    CHECK_THROWS_WITH(jepa::train_config_from_json(bad), Catch::Contains("'anscombe'"));
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::TrainConfig>(bad, "train config"),
+                      Catch::Contains("'anscombe'"));
     bad = j;
     bad["warmup_steps"] = 500;
-    CHECK_THROWS_WITH(jepa::train_config_from_json(bad),
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::TrainConfig>(bad, "train config"),
                       Catch::Contains("warm-up of 500 steps exceeds"));
 }
 

@@ -15,7 +15,8 @@ TEST_CASE(
     jepasnn::test::TempDir tmp;
     jepasnn::test::simulate_small_cohort(tmp / "cohort");
     const Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
-    teacher::TeacherConfig config = teacher::teacher_config_from_json(doc, "test config");
+    teacher::TeacherConfig config =
+        jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
     const auto sessions = teacher::load_teacher_sessions(config.data);
     REQUIRE(sessions.size() == 3);
     for (const auto& s : sessions) {
@@ -75,9 +76,10 @@ TEST_CASE(
 TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     jepasnn::test::TempDir tmp;
     const Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
-    const teacher::TeacherConfig c = teacher::teacher_config_from_json(doc, "cfg");
-    const teacher::TeacherConfig back = teacher::teacher_config_from_json(teacher::to_json(c), "cfg");
-    CHECK(teacher::to_json(back) == teacher::to_json(c));
+    const teacher::TeacherConfig c = jepasnn::read_settings<teacher::TeacherConfig>(doc, "cfg");
+    const teacher::TeacherConfig back =
+        jepasnn::read_settings<teacher::TeacherConfig>(jepasnn::settings_json(c), "cfg");
+    CHECK(jepasnn::settings_json(back) == jepasnn::settings_json(c));
     CHECK(c.model.hidden == 32);
     CHECK(c.train.steps == 150);
     CHECK(c.readin.seed == 4);
@@ -85,7 +87,7 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     const auto bad = [&](const std::function<void(Json&)>& edit, const std::string& message) {
         Json j = doc;
         edit(j);
-        CHECK_THROWS_WITH(teacher::teacher_config_from_json(j, "cfg.json"),
+        CHECK_THROWS_WITH(jepasnn::read_settings<teacher::TeacherConfig>(j, "cfg.json"),
                           Catch::Contains("cfg.json") && Catch::Contains(message));
     };
     bad([](Json& j) { j["colour"] = 1; }, "unknown field 'colour'");
@@ -100,7 +102,7 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     bad([](Json& j) { j["train"]["steps"] = "many"; }, "steps");
     bad([](Json& j) { j["readin"]["window"] = 3; }, "readin batch_size/window");
     bad([](Json& j) { j["evaluation"]["ridge"] = -1; }, "evaluation.ridge is -1");
-    CHECK_THROWS_WITH(teacher::teacher_config_from_json(Json::object(), "cfg.json"),
+    CHECK_THROWS_WITH(jepasnn::read_settings<teacher::TeacherConfig>(Json::object(), "cfg.json"),
                       Catch::Contains("cfg.json") && Catch::Contains("data"));
 }
 
@@ -109,14 +111,17 @@ TEST_CASE("the teacher rejects data it cannot train on") {
     jepasnn::test::simulate_small_cohort(tmp / "cohort");
     Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
     doc["data"]["heldout"] = {"session_007"};
-    CHECK_THROWS_WITH(teacher::load_teacher_sessions(teacher::teacher_config_from_json(doc, "cfg").data),
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(
+                          jepasnn::read_settings<teacher::TeacherConfig>(doc, "cfg").data),
                       Catch::Contains("held-out session 'session_007'"));
     doc["data"]["heldout"] = {"session_000", "session_001", "session_002"};
-    CHECK_THROWS_WITH(teacher::load_teacher_sessions(teacher::teacher_config_from_json(doc, "cfg").data),
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(
+                          jepasnn::read_settings<teacher::TeacherConfig>(doc, "cfg").data),
                       Catch::Contains("every session is held out"));
     doc["data"]["heldout"] = Json::array();
     doc["data"]["bin_ms"] = 20.0;
-    CHECK_THROWS_WITH(teacher::load_teacher_sessions(teacher::teacher_config_from_json(doc, "cfg").data),
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(
+                          jepasnn::read_settings<teacher::TeacherConfig>(doc, "cfg").data),
                       Catch::Contains("session_000.nwb") && Catch::Contains("10 ms grid"));
     const jepasnn::test::TempDir empty;
     CHECK_THROWS_WITH(

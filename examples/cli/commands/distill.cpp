@@ -73,7 +73,7 @@ void run_distill(const DistillOptions& o) {
     const std::string qc = jepasnn::json_get_or<std::string>(doc, "qc", "none", where);
     jepasnn::require(qc == "none" || qc == "default", where, "qc is '", qc,
                      "', expected none or default");
-    const distill::DistillConfig config = distill::distill_config_from_json(
+    const distill::DistillConfig config = jepasnn::read_settings<distill::DistillConfig>(
         jepasnn::json_get_or(doc, "student", Json::object(), where), where + ": student");
     const auto ablations =
         jepasnn::json_get_or(doc, "ablations", std::vector<std::string>{}, where);
@@ -102,7 +102,7 @@ void run_distill(const DistillOptions& o) {
     metrics["latent_dim"] = data.latent_dim();
     metrics["steps"] = d.steps_done();
     metrics["policies"] = distill::Distiller<>::policy_names();
-    metrics["config"] = distill::to_json(config);
+    metrics["config"] = jepasnn::settings_json(config);
     metrics["run"] = jepasnn::run_record(config.seed, JEPASNN_GIT_REVISION);
     if (!ablations.empty()) {
         Json list = Json::array();

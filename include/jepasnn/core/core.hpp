@@ -13,6 +13,7 @@
 #include "progress.hpp"
 #include "rng.hpp"
 #include "run_info.hpp"
+#include "settings.hpp"
 #include "tensor.hpp"
 #include "threads.hpp"
 #include "timer.hpp"

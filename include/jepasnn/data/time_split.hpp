@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
-#include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 
 namespace jepasnn::data {
@@ -26,6 +26,10 @@ struct TimeSplitConfig {
     Index block_bins = 1000;           // contiguous block length (10 s at 10 ms bins)
     double validation_fraction = 0.2;  // of the blocks, spread evenly over the recording
 
+    static void fields(auto& s, auto&& field) {
+        field("block_bins", s.block_bins);
+        field("validation_fraction", s.validation_fraction);
+    }
     void validate(std::string_view where) const {
         require(block_bins >= 1, where, "split.block_bins is ", block_bins, ", expected >= 1");
         require(validation_fraction >= 0.0 && validation_fraction < 1.0, where,
@@ -60,19 +64,6 @@ inline TimeSplit split_time_blocks(Index bins, const TimeSplitConfig& config) {
             runs.push_back(r);
     }
     return s;
-}
-
-inline Json to_json(const TimeSplitConfig& c) {
-    return {{"block_bins", c.block_bins}, {"validation_fraction", c.validation_fraction}};
-}
-
-inline TimeSplitConfig time_split_config_from_json(const Json& j, std::string_view where) {
-    require_known_keys(j, {"block_bins", "validation_fraction"}, where);
-    TimeSplitConfig c;
-    c.block_bins = json_get_or(j, "block_bins", c.block_bins, where);
-    c.validation_fraction = json_get_or(j, "validation_fraction", c.validation_fraction, where);
-    c.validate(where);
-    return c;
 }
 
 }  // namespace jepasnn::data

@@ -5,13 +5,13 @@
 
 #include <cmath>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <string_view>
 
 #include "../constraints/homeostasis.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../lif/network.hpp"
 
 namespace jepasnn::distill {
@@ -44,7 +44,7 @@ struct DistillConfig {
     double learning_rate = 2e-3;
     double final_learning_rate = 2e-4;
     std::uint64_t warmup_steps = 20;
-    double clip_norm = 1.0;   // global gradient norm; 0: no clipping
+    double clip_norm = 1.0;  // global gradient norm; 0: no clipping
     /// > 0: truncated BPTT, no gradient crosses a boundary every this many bins (lif::BpttOptions;
     /// wide surrogates such as atan make the full-window gradient explode); 0: the whole window.
     Index bptt_truncate_bins = 0;
@@ -73,6 +73,49 @@ struct DistillConfig {
     // ---- bookkeeping -------------------------------------------------------------------------
     std::uint64_t seed = 0;
     std::uint64_t checkpoint_every = 100;  // 0: only at the end
+
+    static constexpr std::string_view setting_noun = "distillation setting";
+    static void fields(auto& s, auto&& field) {
+        field("neurons", s.neurons);
+        field("readout_dim", s.readout_dim);
+        field("tau_readout_ms", s.tau_readout_ms);
+        field("spectral_radius", s.spectral_radius);
+        field("ei_balance", s.ei_balance);
+        field("input_weight_total", s.input_weight_total);
+        field("refractory_steps", s.refractory_steps);
+        field("recurrent", s.recurrent);
+        field("input_rate_hz", s.input_rate_hz);
+        field("target_components", s.target_components);
+        field("steps", s.steps);
+        field("batch", s.batch);
+        field("window_bins", s.window_bins);
+        field("burn_in_bins", s.burn_in_bins);
+        field("learning_rate", s.learning_rate);
+        field("final_learning_rate", s.final_learning_rate);
+        field("warmup_steps", s.warmup_steps);
+        field("clip_norm", s.clip_norm);
+        field("bptt_truncate_bins", s.bptt_truncate_bins);
+        field("cca_ridge", s.cca_ridge);
+        field("cca_weight", s.cca_weight);
+        field("rate_low_hz", s.rate_low_hz);
+        field("rate_high_hz", s.rate_high_hz);
+        field("rate_low_hz_inh", s.rate_low_hz_inh);
+        field("rate_high_hz_inh", s.rate_high_hz_inh);
+        field("homeostasis_neuron_weight", s.homeostasis_neuron_weight);
+        field("homeostasis_population_weight", s.homeostasis_population_weight);
+        field("l2_strength", s.l2_strength);
+        field("block_bins", s.block_bins);
+        field("heldout_fraction", s.heldout_fraction);
+        field("eval_every", s.eval_every);
+        field("monitor_windows", s.monitor_windows);
+        field("eval_segments", s.eval_segments);
+        field("eval_chunk_bins", s.eval_chunk_bins);
+        field("eval_cca_ridge", s.eval_cca_ridge);
+        field("null_samples", s.null_samples);
+        field("fano_window_bins", s.fano_window_bins);
+        field("seed", s.seed);
+        field("checkpoint_every", s.checkpoint_every);
+    }
 
     void validate(std::string_view where) const {
         require(neurons >= 2, where, "neurons is ", neurons, ", expected >= 2");
@@ -137,75 +180,5 @@ struct DistillConfig {
         return c;
     }
 };
-
-// One list of (key, member) pairs drives both directions of the JSON round trip.
-namespace detail {
-template <class F>
-void for_each_field(DistillConfig& c, F&& f) {
-    f("neurons", c.neurons);
-    f("readout_dim", c.readout_dim);
-    f("tau_readout_ms", c.tau_readout_ms);
-    f("spectral_radius", c.spectral_radius);
-    f("ei_balance", c.ei_balance);
-    f("input_weight_total", c.input_weight_total);
-    f("refractory_steps", c.refractory_steps);
-    f("recurrent", c.recurrent);
-    f("input_rate_hz", c.input_rate_hz);
-    f("target_components", c.target_components);
-    f("steps", c.steps);
-    f("batch", c.batch);
-    f("window_bins", c.window_bins);
-    f("burn_in_bins", c.burn_in_bins);
-    f("learning_rate", c.learning_rate);
-    f("final_learning_rate", c.final_learning_rate);
-    f("warmup_steps", c.warmup_steps);
-    f("clip_norm", c.clip_norm);
-    f("bptt_truncate_bins", c.bptt_truncate_bins);
-    f("cca_ridge", c.cca_ridge);
-    f("cca_weight", c.cca_weight);
-    f("rate_low_hz", c.rate_low_hz);
-    f("rate_high_hz", c.rate_high_hz);
-    f("rate_low_hz_inh", c.rate_low_hz_inh);
-    f("rate_high_hz_inh", c.rate_high_hz_inh);
-    f("homeostasis_neuron_weight", c.homeostasis_neuron_weight);
-    f("homeostasis_population_weight", c.homeostasis_population_weight);
-    f("l2_strength", c.l2_strength);
-    f("block_bins", c.block_bins);
-    f("heldout_fraction", c.heldout_fraction);
-    f("eval_every", c.eval_every);
-    f("monitor_windows", c.monitor_windows);
-    f("eval_segments", c.eval_segments);
-    f("eval_chunk_bins", c.eval_chunk_bins);
-    f("eval_cca_ridge", c.eval_cca_ridge);
-    f("null_samples", c.null_samples);
-    f("fano_window_bins", c.fano_window_bins);
-    f("seed", c.seed);
-    f("checkpoint_every", c.checkpoint_every);
-}
-}  // namespace detail
-
-inline Json to_json(const DistillConfig& config) {
-    DistillConfig c = config;
-    Json j = Json::object();
-    detail::for_each_field(c, [&](const char* key, auto& value) { j[key] = value; });
-    return j;
-}
-
-/// Reads the keys present in `j` over the defaults; unknown keys and wrong types throw Error
-/// naming `where` and the key.
-inline DistillConfig distill_config_from_json(const Json& j, std::string_view where) {
-    require(j.is_object(), where, "distillation settings must be a JSON object, found ",
-            j.type_name());
-    DistillConfig c;
-    std::set<std::string> known;
-    detail::for_each_field(c, [&](const char* key, auto& value) {
-        known.insert(key);
-        value = json_get_or(j, key, value, where);
-    });
-    for (const auto& [key, value] : j.items())
-        require(known.count(key) == 1, where, "unknown distillation setting '", key, "'");
-    c.validate(where);
-    return c;
-}
 
 }  // namespace jepasnn::distill

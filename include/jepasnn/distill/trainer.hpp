@@ -137,7 +137,7 @@ class Distiller {
                 "', this student uses '", policy_names(), "'");
         require(json_get<std::uint64_t>(h, "data_fingerprint", file) == detail::fingerprint(data),
                 file, "was trained on different data (inputs, gains or targets differ)");
-        Json saved = json_get<Json>(h, "config", file), wanted = to_json(config);
+        Json saved = json_get<Json>(h, "config", file), wanted = settings_json(config);
         saved.erase("steps");
         wanted.erase("steps");
         require(saved == wanted, file, "was trained with other settings than the ones given");
@@ -202,7 +202,7 @@ class Distiller {
         Json header;
         header["kind"] = checkpoint_kind;
         header["policies"] = policy_names();
-        header["config"] = to_json(config_);
+        header["config"] = settings_json(config_);
         header["data_fingerprint"] = detail::fingerprint(*data_);
         header["inputs"] = data_->inputs();
         header["latent_dim"] = data_->latent_dim();

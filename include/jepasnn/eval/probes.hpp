@@ -50,9 +50,8 @@ inline RidgeCV ridge_cv(ConstMat x, ConstMat y, std::span<const double> alphas, 
     for (const double alpha : alphas) {
         double sum = 0.0;
         for (const Fold& f : split) {
-            const AffineMap m =
-                fit_affine(detail::take_rows(x, f.train), detail::take_rows(y, f.train), alpha);
-            sum += r2_score(detail::take_rows(y, f.test), m.predict(detail::take_rows(x, f.test)));
+            const AffineMap m = fit_affine(take_rows(x, f.train), take_rows(y, f.train), alpha);
+            sum += r2_score(take_rows(y, f.test), m.predict(take_rows(x, f.test)));
         }
         r.mean_r2.push_back(sum / static_cast<double>(split.size()));
     }
@@ -80,8 +79,8 @@ inline LogisticCV logistic_cv(ConstMat x, std::span<const std::int64_t> labels,
         double sum = 0.0;
         for (const Fold& f : split) {
             const LogisticModel m =
-                fit_logistic(detail::take_rows(x, f.train), detail::take(labels, f.train), {c});
-            sum += accuracy(detail::take(labels, f.test), m.predict(detail::take_rows(x, f.test)));
+                fit_logistic(take_rows(x, f.train), detail::take(labels, f.train), {c});
+            sum += accuracy(detail::take(labels, f.test), m.predict(take_rows(x, f.test)));
         }
         r.mean_accuracy.push_back(sum / static_cast<double>(split.size()));
     }
@@ -102,15 +101,15 @@ inline std::vector<Index> rows_in_group(std::span<const std::int64_t> groups, st
 inline double transfer_r2(ConstMat x, ConstMat y, std::span<const Index> fit,
                           std::span<const Index> test, double ridge) {
     detail::require_rows("eval::transfer_r2", x, y);
-    const AffineMap m = fit_affine(detail::take_rows(x, fit), detail::take_rows(y, fit), ridge);
-    return r2_score(detail::take_rows(y, test), m.predict(detail::take_rows(x, test)));
+    const AffineMap m = fit_affine(take_rows(x, fit), take_rows(y, fit), ridge);
+    return r2_score(take_rows(y, test), m.predict(take_rows(x, test)));
 }
 
 /// Accuracy on rows `test` of a logistic probe fitted on rows `fit`.
 inline double transfer_accuracy(ConstMat x, std::span<const std::int64_t> labels,
                                 std::span<const Index> fit, std::span<const Index> test, double c) {
-    const LogisticModel m = fit_logistic(detail::take_rows(x, fit), detail::take(labels, fit), {c});
-    return accuracy(detail::take(labels, test), m.predict(detail::take_rows(x, test)));
+    const LogisticModel m = fit_logistic(take_rows(x, fit), detail::take(labels, fit), {c});
+    return accuracy(detail::take(labels, test), m.predict(take_rows(x, test)));
 }
 
 }  // namespace jepasnn::eval

@@ -26,6 +26,7 @@ inline void require_rows(std::string_view where, ConstMat x, ConstMat y) {
     require_finite(where, "features", x);
     require_finite(where, "targets", y);
 }
+}  // namespace detail
 
 /// The rows of x listed in `rows`.
 inline Mat take_rows(ConstMat x, std::span<const Index> rows) {
@@ -37,7 +38,6 @@ inline Mat take_rows(ConstMat x, std::span<const Index> rows) {
     }
     return out;
 }
-}  // namespace detail
 
 /// y ≈ x·weight + bias.
 struct AffineMap {
@@ -127,8 +127,7 @@ inline GroupedR2 heldout_r2(const AffineMap& map, ConstMat x, ConstMat y,
     for (std::size_t i = 0; i < groups.size(); ++i)
         rows[groups[i]].push_back(static_cast<Index>(i));
     for (const auto& [g, idx] : rows)
-        if (idx.size() >= 2)
-            r.per_group[g] = r2_score(detail::take_rows(y, idx), detail::take_rows(yhat, idx));
+        if (idx.size() >= 2) r.per_group[g] = r2_score(take_rows(y, idx), take_rows(yhat, idx));
     return r;
 }
 

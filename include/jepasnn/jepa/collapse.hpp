@@ -35,7 +35,7 @@ inline CollapseDiagnostics collapse_diagnostics(eval::ConstMat z, const SigRegCo
     std::vector<Index> thinned;
     for (Index i = 0; i < z.rows(); i += sigreg_stride)
         thinned.push_back(i);
-    d.sigreg = sigreg<double>(eval::detail::take_rows(z, thinned), config, seed, 0);
+    d.sigreg = sigreg<double>(eval::take_rows(z, thinned), config, seed, 0);
     d.sigreg_samples = static_cast<Index>(thinned.size());
     return d;
 }

@@ -11,6 +11,7 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 
 namespace jepasnn::jepa {
@@ -31,18 +32,28 @@ struct ModelConfig {
     Index burn_in = 8;             // first steps of each window left out of both losses
     std::uint64_t init_seed = 0;   // parameter initialisation
 
+    static void fields(auto& s, auto&& field) {
+        field("session_units", s.session_units);
+        field("hidden", s.hidden);
+        field("latent", s.latent);
+        field("conv_layers", s.conv_layers);
+        field("conv_kernel", s.conv_kernel);
+        field("conv_dilation", s.conv_dilation);
+        field("predictor_hidden", s.predictor_hidden);
+        field("predictor_kernel", s.predictor_kernel);
+        field("horizon", s.horizon);
+        field("dropout", s.dropout);
+        field("lambda", s.lambda);
+        field("burn_in", s.burn_in);
+        field("init_seed", s.init_seed);
+    }
+
+    /// The sizes and the objective; session_units may be empty (a config file leaves it to the
+    /// data), but what it lists must be positive.
     void validate(std::string_view where = "jepa::ModelConfig") const {
-        require(!session_units.empty(), where,
-                "session_units is empty, expected one entry per "
-                "training session");
         for (std::size_t s = 0; s < session_units.size(); ++s)
             require(session_units[s] > 0, where, "session_units[", s, "] is ", session_units[s],
                     ", expected > 0");
-        validate_architecture(where);
-    }
-
-    /// Everything but session_units (which a pipeline takes from its data, not from a file).
-    void validate_architecture(std::string_view where = "jepa::ModelConfig") const {
         require(hidden > 0 && latent > 0 && predictor_hidden > 0, where,
                 "hidden, latent and predictor_hidden are ", hidden, ", ", latent, ", ",
                 predictor_hidden, ", expected > 0");
@@ -57,58 +68,21 @@ struct ModelConfig {
         require(burn_in >= 0, where, "burn_in is ", burn_in, ", expected >= 0");
     }
 
+    /// validate, and at least one session: what a model needs.
+    void validate_model(std::string_view where = "jepa::ModelConfig") const {
+        require(!session_units.empty(), where,
+                "session_units is empty, expected one entry per training session");
+        validate(where);
+    }
+
     /// Window length below which no prediction target exists.
     Index min_window() const { return burn_in + 2; }
 };
 
-inline Json to_json(const ModelConfig& c) {
-    return {{"session_units", c.session_units},
-            {"hidden", c.hidden},
-            {"latent", c.latent},
-            {"conv_layers", c.conv_layers},
-            {"conv_kernel", c.conv_kernel},
-            {"conv_dilation", c.conv_dilation},
-            {"predictor_hidden", c.predictor_hidden},
-            {"predictor_kernel", c.predictor_kernel},
-            {"horizon", c.horizon},
-            {"dropout", c.dropout},
-            {"lambda", c.lambda},
-            {"burn_in", c.burn_in},
-            {"init_seed", c.init_seed}};
-}
-
-/// Missing fields keep their defaults; unknown fields and invalid values are errors.
-/// The architecture keys of a model config (no session_units; validated without them).
-inline ModelConfig model_architecture_from_json(const Json& j,
-                                                std::string_view where = "model config") {
-    require_known_keys(
-        j,
-        {"hidden", "latent", "conv_layers", "conv_kernel", "conv_dilation", "predictor_hidden",
-         "predictor_kernel", "horizon", "dropout", "lambda", "burn_in", "init_seed"},
-        where);
-    ModelConfig c;
-    c.hidden = json_get_or(j, "hidden", c.hidden, where);
-    c.latent = json_get_or(j, "latent", c.latent, where);
-    c.conv_layers = json_get_or(j, "conv_layers", c.conv_layers, where);
-    c.conv_kernel = json_get_or(j, "conv_kernel", c.conv_kernel, where);
-    c.conv_dilation = json_get_or(j, "conv_dilation", c.conv_dilation, where);
-    c.predictor_hidden = json_get_or(j, "predictor_hidden", c.predictor_hidden, where);
-    c.predictor_kernel = json_get_or(j, "predictor_kernel", c.predictor_kernel, where);
-    c.horizon = json_get_or(j, "horizon", c.horizon, where);
-    c.dropout = json_get_or(j, "dropout", c.dropout, where);
-    c.lambda = json_get_or(j, "lambda", c.lambda, where);
-    c.burn_in = json_get_or(j, "burn_in", c.burn_in, where);
-    c.init_seed = json_get_or(j, "init_seed", c.init_seed, where);
-    c.validate_architecture(where);
-    return c;
-}
-
+/// A model's config as its checkpoints store it: the settings, with at least one session.
 inline ModelConfig model_config_from_json(const Json& j, std::string_view where = "model config") {
-    Json architecture = j;
-    if (architecture.is_object()) architecture.erase("session_units");
-    ModelConfig c = model_architecture_from_json(architecture, where);
-    c.session_units = json_get_or<std::vector<Index>>(j, "session_units", c.session_units, where);
-    c.validate(where);
+    const ModelConfig c = read_settings<ModelConfig>(j, where);
+    c.validate_model(where);
     return c;
 }
 

@@ -70,7 +70,7 @@ class LeJepa {
 
     explicit LeJepa(ModelConfig config, RegularizerType regularizer = RegularizerType{})
         : config_(std::move(config)), regularizer_(std::move(regularizer)) {
-        config_.validate();
+        config_.validate_model();
         build();
         params_.initialize(config_.init_seed, streams::init);
         if constexpr (uses_target_encoder) target_params_ = params_;
@@ -92,7 +92,7 @@ class LeJepa {
         return {{"encoder", EncoderType::name},
                 {"regularizer", RegularizerType::name},
                 {"scalar", scalar_name<T>()},
-                {"config", to_json(config_)},
+                {"config", settings_json(config_)},
                 {"regularizer_config", regularizer_.config_json()}};
     }
 

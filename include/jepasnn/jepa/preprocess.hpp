@@ -3,6 +3,7 @@
 // training rows only, so nothing about held-out bins leaks into the model's input.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <span>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "../data/time_split.hpp"
 #include "config.hpp"
@@ -19,23 +21,10 @@ namespace jepasnn::jepa {
 
 enum class CountTransform { sqrt, log1p, none };
 
-inline std::string_view to_string(CountTransform t) {
-    switch (t) {
-        case CountTransform::sqrt:
-            return "sqrt";
-        case CountTransform::log1p:
-            return "log1p";
-        case CountTransform::none:
-            return "none";
-    }
-    return "?";
-}
-
-inline CountTransform count_transform_from_string(std::string_view s, std::string_view where) {
-    if (s == "sqrt") return CountTransform::sqrt;
-    if (s == "log1p") return CountTransform::log1p;
-    if (s == "none") return CountTransform::none;
-    fail(where, "count transform is '", s, "', expected 'sqrt', 'log1p' or 'none'");
+constexpr std::array<std::pair<CountTransform, std::string_view>, 3> enum_names(CountTransform) {
+    return {{{CountTransform::sqrt, "sqrt"},
+             {CountTransform::log1p, "log1p"},
+             {CountTransform::none, "none"}}};
 }
 
 inline double apply_transform(CountTransform t, double x) {
@@ -114,15 +103,15 @@ struct UnitScaler {
     }
 
     Json to_json() const {
-        return {{"transform", to_string(transform)},
+        return {{"transform", enum_name(transform)},
                 {"mean", jepasnn::to_json(mean)},
                 {"scale", jepasnn::to_json(scale)}};
     }
     static UnitScaler from_json(const Json& j, std::string_view where) {
         require_known_keys(j, {"transform", "mean", "scale"}, where);
         UnitScaler s;
-        s.transform =
-            count_transform_from_string(json_get<std::string>(j, "transform", where), where);
+        s.transform = enum_from_name<CountTransform>(json_get<std::string>(j, "transform", where),
+                                                     std::string(where) + ": transform");
         s.mean = vector_from_json<double>(json_get<Json>(j, "mean", where), where);
         s.scale = vector_from_json<double>(json_get<Json>(j, "scale", where), where);
         require(s.mean.size() == s.scale.size(), where, "mean has ", s.mean.size(),

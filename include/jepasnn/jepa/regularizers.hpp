@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../nn/common.hpp"
 #include "config.hpp"
 #include "sigreg.hpp"
@@ -105,27 +106,9 @@ class SigRegRegularizer {
             });
     }
 
-    Json config_json() const {
-        return {{"directions", config_.directions},
-                {"knots", config_.knots},
-                {"t_max", config_.t_max},
-                {"knot_precision", config_.precision == KnotPrecision::official_float32
-                                       ? "official_float32"
-                                       : "exact_double"}};
-    }
+    Json config_json() const { return settings_json(config_); }
     static SigRegRegularizer from_json(const Json& j) {
-        constexpr std::string_view where = "sigreg config";
-        require_known_keys(j, {"directions", "knots", "t_max", "knot_precision"}, where);
-        SigRegConfig c;
-        c.directions = json_get_or(j, "directions", c.directions, where);
-        c.knots = json_get_or(j, "knots", c.knots, where);
-        c.t_max = json_get_or(j, "t_max", c.t_max, where);
-        const auto p = json_get_or<std::string>(j, "knot_precision", "official_float32", where);
-        require(p == "official_float32" || p == "exact_double", where, "knot_precision is '", p,
-                "', expected 'official_float32' or 'exact_double'");
-        c.precision =
-            p == "exact_double" ? KnotPrecision::exact_double : KnotPrecision::official_float32;
-        return SigRegRegularizer(c);
+        return SigRegRegularizer(read_settings<SigRegConfig>(j, "sigreg config"));
     }
 
   private:
@@ -155,21 +138,9 @@ class VicRegRegularizer {
         vicreg<T>(z_, config_, &ref, scale);
     }
 
-    Json config_json() const {
-        return {{"gamma", config_.gamma},
-                {"eps", config_.eps},
-                {"variance_weight", config_.variance_weight},
-                {"covariance_weight", config_.covariance_weight}};
-    }
+    Json config_json() const { return settings_json(config_); }
     static VicRegRegularizer from_json(const Json& j) {
-        constexpr std::string_view where = "vicreg config";
-        require_known_keys(j, {"gamma", "eps", "variance_weight", "covariance_weight"}, where);
-        VicRegConfig c;
-        c.gamma = json_get_or(j, "gamma", c.gamma, where);
-        c.eps = json_get_or(j, "eps", c.eps, where);
-        c.variance_weight = json_get_or(j, "variance_weight", c.variance_weight, where);
-        c.covariance_weight = json_get_or(j, "covariance_weight", c.covariance_weight, where);
-        return VicRegRegularizer(c);
+        return VicRegRegularizer(read_settings<VicRegConfig>(j, "vicreg config"));
     }
 
   private:

@@ -31,6 +31,12 @@ struct SigRegConfig {
     double t_max = 3.0;
     KnotPrecision precision = KnotPrecision::official_float32;
 
+    static void fields(auto& s, auto&& field) {
+        field("directions", s.directions);
+        field("knots", s.knots);
+        field("t_max", s.t_max);
+        field("knot_precision", s.precision);
+    }
     void validate(std::string_view where) const {
         require(directions >= 1, where, "sigreg.directions is ", directions, ", expected >= 1");
         require(knots >= 2, where, "sigreg.knots is ", knots, ", expected >= 2");

@@ -9,9 +9,11 @@
 // table uses double throughout. The two differ by about 1e-8 relative.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "../core/error.hpp"
@@ -80,6 +82,11 @@ enum class KnotPrecision {
     official_float32,  // as the official LeJEPA code (float32 buffers): parity with its outputs
     exact_double       // t, φ and w in double
 };
+
+constexpr std::array<std::pair<KnotPrecision, std::string_view>, 2> enum_names(KnotPrecision) {
+    return {{{KnotPrecision::official_float32, "official_float32"},
+             {KnotPrecision::exact_double, "exact_double"}}};
+}
 
 struct SigRegKnots {
     std::vector<double> t;       // (K) knots

@@ -16,6 +16,7 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../core/threads.hpp"
 #include "../nn/adamw.hpp"
 #include "../train/loop.hpp"
@@ -46,6 +47,25 @@ struct TrainConfig {
     int threads = 0;                       // 0: keep the current thread count
     bool progress = true;
 
+    static void fields(auto& s, auto&& field) {
+        field("seed", s.seed);
+        field("steps", s.steps);
+        field("batch_size", s.batch_size);
+        field("window", s.window);
+        field("learning_rate", s.learning_rate);
+        field("final_learning_rate", s.final_learning_rate);
+        field("warmup_steps", s.warmup_steps);
+        field("optimizer", s.optimizer);
+        field("clip_norm", s.clip_norm);
+        field("transform", s.transform);
+        field("split", s.split);
+        field("validate_every", s.validate_every);
+        field("validation_windows", s.validation_windows);
+        field("checkpoint_every", s.checkpoint_every);
+        field("checkpoint", s.checkpoint);
+        field("threads", s.threads);
+        field("progress", s.progress);
+    }
     void validate(std::string_view where = "jepa::TrainConfig") const {
         require(batch_size >= 1, where, "batch_size is ", batch_size, ", expected >= 1");
         require(window >= 2, where, "window is ", window, ", expected >= 2");
@@ -64,71 +84,6 @@ struct TrainConfig {
                 final_learning_rate};
     }
 };
-
-inline Json to_json(const TrainConfig& c) {
-    return {{"seed", c.seed},
-            {"steps", c.steps},
-            {"batch_size", c.batch_size},
-            {"window", c.window},
-            {"learning_rate", c.learning_rate},
-            {"final_learning_rate", c.final_learning_rate},
-            {"warmup_steps", c.warmup_steps},
-            {"optimizer",
-             {{"beta1", c.optimizer.beta1},
-              {"beta2", c.optimizer.beta2},
-              {"eps", c.optimizer.eps},
-              {"weight_decay", c.optimizer.weight_decay}}},
-            {"clip_norm", c.clip_norm},
-            {"transform", to_string(c.transform)},
-            {"split", to_json(c.split)},
-            {"validate_every", c.validate_every},
-            {"validation_windows", c.validation_windows},
-            {"checkpoint_every", c.checkpoint_every},
-            {"checkpoint", c.checkpoint},
-            {"threads", c.threads},
-            {"progress", c.progress}};
-}
-
-/// Missing fields keep their defaults; unknown fields and invalid values are errors.
-inline TrainConfig train_config_from_json(const Json& j, std::string_view where = "train config") {
-    require_known_keys(
-        j,
-        {"seed", "steps", "batch_size", "window", "learning_rate", "final_learning_rate",
-         "warmup_steps", "optimizer", "clip_norm", "transform", "split", "validate_every",
-         "validation_windows", "checkpoint_every", "checkpoint", "threads", "progress"},
-        where);
-    TrainConfig c;
-    c.seed = json_get_or(j, "seed", c.seed, where);
-    c.steps = json_get_or(j, "steps", c.steps, where);
-    c.batch_size = json_get_or(j, "batch_size", c.batch_size, where);
-    c.window = json_get_or(j, "window", c.window, where);
-    c.learning_rate = json_get_or(j, "learning_rate", c.learning_rate, where);
-    c.final_learning_rate = json_get_or(j, "final_learning_rate", c.final_learning_rate, where);
-    c.warmup_steps = json_get_or(j, "warmup_steps", c.warmup_steps, where);
-    if (j.contains("optimizer")) {
-        const Json& o = j["optimizer"];
-        const std::string w = std::string(where) + ": optimizer";
-        require_known_keys(o, {"beta1", "beta2", "eps", "weight_decay"}, w);
-        c.optimizer.beta1 = json_get_or(o, "beta1", c.optimizer.beta1, w);
-        c.optimizer.beta2 = json_get_or(o, "beta2", c.optimizer.beta2, w);
-        c.optimizer.eps = json_get_or(o, "eps", c.optimizer.eps, w);
-        c.optimizer.weight_decay = json_get_or(o, "weight_decay", c.optimizer.weight_decay, w);
-    }
-    c.clip_norm = json_get_or(j, "clip_norm", c.clip_norm, where);
-    if (j.contains("transform"))
-        c.transform =
-            count_transform_from_string(json_get<std::string>(j, "transform", where), where);
-    if (j.contains("split"))
-        c.split = data::time_split_config_from_json(j["split"], std::string(where) + ": split");
-    c.validate_every = json_get_or(j, "validate_every", c.validate_every, where);
-    c.validation_windows = json_get_or(j, "validation_windows", c.validation_windows, where);
-    c.checkpoint_every = json_get_or(j, "checkpoint_every", c.checkpoint_every, where);
-    c.checkpoint = json_get_or(j, "checkpoint", c.checkpoint, where);
-    c.threads = json_get_or(j, "threads", c.threads, where);
-    c.progress = json_get_or(j, "progress", c.progress, where);
-    c.validate(where);
-    return c;
-}
 
 struct StepRecord {
     std::uint64_t step = 0;
@@ -243,7 +198,8 @@ class Trainer {
         const Checkpoint<T> ck = train::Loop<T>::read(path, checkpoint_kind);
         const Json& h = ck.header;
         Model model = model_from_header(h, file);
-        TrainConfig config = train_config_from_json(json_get<Json>(h, "train_config", file), file);
+        TrainConfig config =
+            read_settings<TrainConfig>(json_get<Json>(h, "train_config", file), file);
         config.checkpoint = file;  // later checkpoints go where the run was resumed from
         Trainer tr(std::move(model), std::move(sessions), std::move(config));
         const Json saved = json_get<Json>(h, "sessions", file);
@@ -306,7 +262,7 @@ class Trainer {
         header["kind"] = checkpoint_kind;
         header["model"] = model_.describe();
         header["layout"] = model_.parameters().layout().to_json();
-        header["train_config"] = to_json(config_);
+        header["train_config"] = settings_json(config_);
         Json sessions = Json::array();
         for (const auto& s : sessions_)
             sessions.push_back({{"name", s.name},
@@ -389,6 +345,23 @@ struct ReadinFitConfig {
     double weight_decay = 0.0;
     double clip_norm = 1.0;
     bool progress = false;
+
+    static void fields(auto& s, auto&& field) {
+        field("seed", s.seed);
+        field("steps", s.steps);
+        field("batch_size", s.batch_size);
+        field("window", s.window);
+        field("learning_rate", s.learning_rate);
+        field("warmup_steps", s.warmup_steps);
+        field("weight_decay", s.weight_decay);
+        field("clip_norm", s.clip_norm);
+        field("progress", s.progress);
+    }
+    void validate(std::string_view where) const {
+        require(warmup_steps <= steps && weight_decay >= 0.0 && clip_norm >= 0.0, where,
+                "warmup_steps/weight_decay/clip_norm are ", warmup_steps, "/", weight_decay, "/",
+                clip_norm, ", expected <= steps/>= 0/>= 0");
+    }
 };
 
 namespace detail {

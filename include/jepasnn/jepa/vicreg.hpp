@@ -23,6 +23,12 @@ struct VicRegConfig {
     double variance_weight = 1.0;
     double covariance_weight = 0.04;
 
+    static void fields(auto& s, auto&& field) {
+        field("gamma", s.gamma);
+        field("eps", s.eps);
+        field("variance_weight", s.variance_weight);
+        field("covariance_weight", s.covariance_weight);
+    }
     void validate(std::string_view where) const {
         require(gamma > 0.0 && eps > 0.0, where, "vicreg gamma and eps are ", gamma, ", ", eps,
                 ", expected > 0");

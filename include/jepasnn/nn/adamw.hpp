@@ -23,6 +23,12 @@ struct AdamWConfig {
     double eps = 1e-8;
     double weight_decay = 0.01;
 
+    static void fields(auto& s, auto&& field) {
+        field("beta1", s.beta1);
+        field("beta2", s.beta2);
+        field("eps", s.eps);
+        field("weight_decay", s.weight_decay);
+    }
     void validate(std::string_view where) const {
         require(beta1 >= 0.0 && beta1 < 1.0, where, "beta1 is ", beta1, ", expected [0, 1)");
         require(beta2 >= 0.0 && beta2 < 1.0, where, "beta2 is ", beta2, ", expected [0, 1)");

@@ -9,10 +9,11 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../jepa/config.hpp"
+#include "../jepa/trainer.hpp"
 #include "data.hpp"
 #include "evaluation.hpp"
-#include "../jepa/trainer.hpp"
 
 namespace jepasnn::teacher {
 
@@ -33,7 +34,7 @@ inline void require_teacher_variant(std::string_view encoder, std::string_view r
 
 struct TeacherConfig {
     TeacherDataConfig data;
-    jepa::ModelConfig model;                         // session_units is filled in from the data
+    jepa::ModelConfig model;                   // session_units comes from the data
     std::string encoder = "gru";               // gru, conv_gru or conv
     std::string regularizer = "sigreg";        // sigreg, vicreg, ema or none
     Json regularizer_config = Json::object();  // the policy's own settings (its from_json)
@@ -42,106 +43,50 @@ struct TeacherConfig {
     TeacherEvalConfig evaluation;
     std::filesystem::path output = "teacher_run";  // train-teacher writes here (CLI --out wins)
 
+    static void fields(auto& s, auto&& field) {
+        field("data", s.data);
+        field("model", s.model);
+        field("encoder", s.encoder);
+        field("regularizer", s.regularizer);
+        field("regularizer_config", s.regularizer_config);
+        field("train", s.train);
+        field("readin", s.readin);
+        field("evaluation", s.evaluation);
+        field("output", s.output);
+    }
+
     void validate(std::string_view where) const {
         data.validate(where);
+        require(model.session_units.empty(), where,
+                "model: session_units comes from the data; do not set it");
+        model.validate(where);
         require_teacher_variant(encoder, regularizer, where);
         train.validate(where);
+        readin.validate(where);
         evaluation.validate(where);
         require(readin.batch_size >= 1 && readin.window >= model.min_window() &&
                     readin.learning_rate > 0.0,
                 where, "readin batch_size/window/learning_rate are ", readin.batch_size, "/",
                 readin.window, "/", readin.learning_rate, ", expected >= 1/", model.min_window(),
                 "/> 0");
+        require(!output.empty(), where, "output is empty, expected a directory");
+    }
+
+    /// Relative paths (data, output, training checkpoint) are taken relative to `base`.
+    void resolve_paths(const std::filesystem::path& base) {
+        data.resolve_paths(base);
+        if (output.is_relative()) output = base / output;
+        if (!train.checkpoint.empty() && std::filesystem::path(train.checkpoint).is_relative())
+            train.checkpoint = (base / train.checkpoint).string();
     }
 };
 
-inline Json to_json(const jepa::ReadinFitConfig& c) {
-    return {{"seed", c.seed},
-            {"steps", c.steps},
-            {"batch_size", c.batch_size},
-            {"window", c.window},
-            {"learning_rate", c.learning_rate},
-            {"warmup_steps", c.warmup_steps},
-            {"weight_decay", c.weight_decay},
-            {"clip_norm", c.clip_norm},
-            {"progress", c.progress}};
-}
-
-inline jepa::ReadinFitConfig readin_fit_config_from_json(const Json& j, std::string_view where) {
-    require_known_keys(j,
-                               {"seed", "steps", "batch_size", "window", "learning_rate",
-                                "warmup_steps", "weight_decay", "clip_norm", "progress"},
-                               where);
-    jepa::ReadinFitConfig c;
-    c.seed = json_get_or(j, "seed", c.seed, where);
-    c.steps = json_get_or(j, "steps", c.steps, where);
-    c.batch_size = json_get_or(j, "batch_size", c.batch_size, where);
-    c.window = json_get_or(j, "window", c.window, where);
-    c.learning_rate = json_get_or(j, "learning_rate", c.learning_rate, where);
-    c.warmup_steps = json_get_or(j, "warmup_steps", c.warmup_steps, where);
-    c.weight_decay = json_get_or(j, "weight_decay", c.weight_decay, where);
-    c.clip_norm = json_get_or(j, "clip_norm", c.clip_norm, where);
-    c.progress = json_get_or(j, "progress", c.progress, where);
-    require(c.warmup_steps <= c.steps && c.weight_decay >= 0.0 && c.clip_norm >= 0.0, where,
-            "warmup_steps/weight_decay/clip_norm are ", c.warmup_steps, "/", c.weight_decay, "/",
-            c.clip_norm, ", expected <= steps/>= 0/>= 0");
-    return c;
-}
-
-inline Json to_json(const TeacherConfig& c) {
-    Json model = to_json(c.model);
-    model.erase("session_units");
-    return {{"data", to_json(c.data)},
-            {"model", model},
-            {"encoder", c.encoder},
-            {"regularizer", c.regularizer},
-            {"regularizer_config", c.regularizer_config},
-            {"train", to_json(c.train)},
-            {"readin", to_json(c.readin)},
-            {"evaluation", to_json(c.evaluation)},
-            {"output", c.output.string()}};
-}
-
-/// Missing sections and fields keep their defaults; relative paths (data, output, training
-/// checkpoint) are resolved against `base` (the config file's directory) when it is given.
-inline TeacherConfig teacher_config_from_json(const Json& j, std::string_view where,
-                                              const std::filesystem::path& base = {}) {
-    require_known_keys(j,
-                               {"about", "data", "model", "encoder", "regularizer",
-                                "regularizer_config", "train", "readin", "evaluation", "output"},
-                               where);
-    const std::string w(where);
-    TeacherConfig c;
-    c.data = teacher_data_config_from_json(json_get<Json>(j, "data", where), w + ": data");
-    c.data.resolve_paths(base);
-    if (j.contains("model")) {
-        const Json& model = j["model"];
-        require(model.is_object() && !model.contains("session_units"), w + ": model",
-                "session_units comes from the data; do not set it");
-        c.model = jepa::model_architecture_from_json(model, w + ": model");
-    }
-    c.encoder = json_get_or(j, "encoder", c.encoder, where);
-    c.regularizer = json_get_or(j, "regularizer", c.regularizer, where);
-    c.regularizer_config = json_get_or(j, "regularizer_config", c.regularizer_config, where);
-    if (j.contains("train")) c.train = jepa::train_config_from_json(j["train"], w + ": train");
-    if (j.contains("readin")) c.readin = readin_fit_config_from_json(j["readin"], w + ": readin");
-    if (j.contains("evaluation"))
-        c.evaluation = teacher_eval_config_from_json(j["evaluation"], w + ": evaluation");
-    c.output = json_get_or<std::string>(j, "output", c.output.string(), where);
-    require(!c.output.empty(), where, "output is empty, expected a directory");
-    if (!base.empty()) {
-        if (c.output.is_relative()) c.output = base / c.output;
-        if (!c.train.checkpoint.empty() && std::filesystem::path(c.train.checkpoint).is_relative())
-            c.train.checkpoint = (base / c.train.checkpoint).string();
-    }
-    c.validate(where);
-    return c;
-}
-
-/// Reads and validates a teacher config file.
+/// Reads and validates a teacher config file; relative paths in it are taken relative to its
+/// directory.
 inline TeacherConfig read_teacher_config(const std::filesystem::path& path) {
-    return teacher_config_from_json(read_json(path), path.string(),
-                                    std::filesystem::absolute(path).parent_path());
+    TeacherConfig c = read_settings<TeacherConfig>(read_json(path), path.string());
+    c.resolve_paths(std::filesystem::absolute(path).parent_path());
+    return c;
 }
 
 }  // namespace jepasnn::teacher

@@ -14,6 +14,7 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "../data/binning.hpp"
 #include "../data/session.hpp"
@@ -31,6 +32,13 @@ struct TeacherDataConfig {
     double bin_ms = 10.0;
     std::vector<std::string> heldout;  // session names trained only through their read-in
 
+    static void fields(auto& s, auto&& field) {
+        field("qc", s.qc);
+        field("bin_ms", s.bin_ms);
+        field("heldout", s.heldout);
+        field("cohort", s.cohort);
+        field("nwb", s.nwb);
+    }
     void validate(std::string_view where) const {
         require(cohort.empty() != nwb.empty(), where,
                 "data needs exactly one of 'cohort' (a simulated cohort directory) and 'nwb' "
@@ -49,30 +57,6 @@ struct TeacherDataConfig {
             if (p.is_relative()) p = base / p;
     }
 };
-
-inline Json to_json(const TeacherDataConfig& c) {
-    Json files = Json::array();
-    for (const auto& p : c.nwb)
-        files.push_back(p.string());
-    Json j = {{"qc", c.qc}, {"bin_ms", c.bin_ms}, {"heldout", c.heldout}};
-    if (!c.cohort.empty()) j["cohort"] = c.cohort.string();
-    if (!c.nwb.empty()) j["nwb"] = std::move(files);
-    return j;
-}
-
-inline TeacherDataConfig teacher_data_config_from_json(const Json& j, std::string_view where) {
-    require_known_keys(j, {"cohort", "nwb", "qc", "bin_ms", "heldout"}, where);
-    TeacherDataConfig c;
-    if (j.contains("cohort")) c.cohort = json_get<std::string>(j, "cohort", where);
-    if (j.contains("nwb"))
-        for (const auto& p : json_get<std::vector<std::string>>(j, "nwb", where))
-            c.nwb.emplace_back(p);
-    c.qc = json_get_or(j, "qc", c.qc, where);
-    c.bin_ms = json_get_or(j, "bin_ms", c.bin_ms, where);
-    c.heldout = json_get_or(j, "heldout", c.heldout, where);
-    c.validate(where);
-    return c;
-}
 
 /// Brain-state label of a bin.
 enum class BinState : std::int8_t { other = -1, passive = 0, active = 1 };

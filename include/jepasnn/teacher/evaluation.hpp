@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "../core/json.hpp"
+#include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "../eval/lds.hpp"
 #include "../eval/pca.hpp"
 #include "../eval/regression.hpp"
+#include "../jepa/collapse.hpp"
 #include "../jepa/dataset.hpp"
 #include "../jepa/preprocess.hpp"
-#include "../jepa/collapse.hpp"
 #include "data.hpp"
 
 namespace jepasnn::teacher {
@@ -27,6 +28,12 @@ struct TeacherEvalConfig {
     Index sigreg_stride = 25;  // SIGReg on every stride-th held-out bin (≈ independent samples)
     Index sigreg_directions = 256;
 
+    static void fields(auto& s, auto&& field) {
+        field("ridge", s.ridge);
+        field("baselines", s.baselines);
+        field("sigreg_stride", s.sigreg_stride);
+        field("sigreg_directions", s.sigreg_directions);
+    }
     void validate(std::string_view where) const {
         require(ridge >= 0.0, where, "evaluation.ridge is ", ridge, ", expected >= 0");
         require(sigreg_stride >= 1 && sigreg_directions >= 1, where,
@@ -34,25 +41,6 @@ struct TeacherEvalConfig {
                 sigreg_directions, ", expected >= 1");
     }
 };
-
-inline Json to_json(const TeacherEvalConfig& c) {
-    return {{"ridge", c.ridge},
-            {"baselines", c.baselines},
-            {"sigreg_stride", c.sigreg_stride},
-            {"sigreg_directions", c.sigreg_directions}};
-}
-
-inline TeacherEvalConfig teacher_eval_config_from_json(const Json& j, std::string_view where) {
-    require_known_keys(j, {"ridge", "baselines", "sigreg_stride", "sigreg_directions"},
-                               where);
-    TeacherEvalConfig c;
-    c.ridge = json_get_or(j, "ridge", c.ridge, where);
-    c.baselines = json_get_or(j, "baselines", c.baselines, where);
-    c.sigreg_stride = json_get_or(j, "sigreg_stride", c.sigreg_stride, where);
-    c.sigreg_directions = json_get_or(j, "sigreg_directions", c.sigreg_directions, where);
-    c.validate(where);
-    return c;
-}
 
 /// Held-out R² of an affine map to the true latents: overall and within each brain state.
 struct RecoveryScore {
@@ -87,15 +75,15 @@ inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat trut
             state.size());
     require(train.size() >= 2 && test.size() >= 2, where,
             "needs >= 2 training and test rows, found ", train.size(), " and ", test.size());
-    const eval::Mat xtr = eval::detail::take_rows(features, train);
-    const eval::Mat ytr = eval::detail::take_rows(truth, train);
+    const eval::Mat xtr = eval::take_rows(features, train);
+    const eval::Mat ytr = eval::take_rows(truth, train);
     const eval::AffineMap map =
         eval::fit_affine(xtr, ytr, ridge * static_cast<double>(train.size()));
     std::vector<std::int64_t> groups;
     for (const Index t : test)
         groups.push_back(state[static_cast<std::size_t>(t)]);
-    const eval::GroupedR2 r = eval::heldout_r2(map, eval::detail::take_rows(features, test),
-                                               eval::detail::take_rows(truth, test), groups);
+    const eval::GroupedR2 r = eval::heldout_r2(map, eval::take_rows(features, test),
+                                               eval::take_rows(truth, test), groups);
     const auto group = [&](BinState s) {
         const auto it = r.per_group.find(static_cast<std::int64_t>(s));
         return it == r.per_group.end() ? std::nan("") : it->second;
@@ -109,8 +97,8 @@ inline Json collapse_json(eval::ConstMat z, std::span<const Index> test,
                           const TeacherEvalConfig& config, std::uint64_t seed) {
     jepa::SigRegConfig sc;
     sc.directions = config.sigreg_directions;
-    const jepa::CollapseDiagnostics d = jepa::collapse_diagnostics(
-        eval::detail::take_rows(z, test), sc, seed, config.sigreg_stride);
+    const jepa::CollapseDiagnostics d =
+        jepa::collapse_diagnostics(eval::take_rows(z, test), sc, seed, config.sigreg_stride);
     return {{"effective_rank", d.effective_rank},
             {"effective_rank_centred", d.effective_rank_centred},
             {"variance", jepasnn::to_json(d.variance)},
@@ -141,7 +129,7 @@ inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eva
     j["teacher"] = to_json(recovery_score(z, truth, state, train, test, config.ridge));
     if (config.baselines) {
         // Both baselines are fitted on the training blocks only, like the teacher.
-        const eval::Mat xtr = eval::detail::take_rows(x, train);
+        const eval::Mat xtr = eval::take_rows(x, train);
         const Index q = std::min<Index>(z.cols(), x.cols());
         const eval::Pca pca = eval::Pca::fit(xtr, q);
         j["pca"] =

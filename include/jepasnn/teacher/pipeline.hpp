@@ -117,9 +117,7 @@ inline Json summarize(const Json& sessions, bool any_heldout) {
             {"effective_rank", finite_or_null(mean_of(rank))},
             {"sigreg_heldout", finite_or_null(mean_of(sig))}};
 }
-}  // namespace detail
 
-namespace detail {
 /// The trainer continued from `checkpoint`, after checking that it was trained with `config`'s
 /// model and training settings (where checkpoints go, progress and threads may differ).
 template <class Model>
@@ -129,7 +127,7 @@ jepa::Trainer<Model> resume_trainer(
     const TeacherConfig& config, const Model& fresh) {
     auto trainer = jepa::Trainer<Model>::resume(checkpoint, std::move(training));
     const auto settings = [](const jepa::TrainConfig& c) {
-        Json j = jepa::to_json(c);
+        Json j = settings_json(c);
         for (const char* key : {"checkpoint", "progress", "threads"})
             j.erase(key);
         return j;
@@ -247,7 +245,7 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     // Everything embed_session needs; the model's config lists every read-in.
     result.checkpoint_header = {{"kind", teacher_checkpoint_kind},
                                 {"model", m.describe()},
-                                {"config", to_json(config)},
+                                {"config", settings_json(config)},
                                 {"sessions", std::move(checkpoint_sessions)}};
     const auto values = m.parameters().values();
     result.parameters.assign(values.begin(), values.end());
@@ -291,7 +289,8 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
             "not a teacher checkpoint (kind '", json_get<std::string>(h, "kind", file),
             "', expected '", teacher_checkpoint_kind, "'; write one with train-teacher)");
     const Json& model_doc = json_get<Json>(h, "model", file);
-    const TeacherConfig config = teacher_config_from_json(json_get<Json>(h, "config", file), file);
+    const TeacherConfig config =
+        read_settings<TeacherConfig>(json_get<Json>(h, "config", file), file);
     BinnedSession b = load_binned_session(nwb, config.data.qc, config.data.bin_ms);
     EmbedResult out;
     out.session = b.name;

@@ -11,6 +11,7 @@
 
 #include "../../core/error.hpp"
 #include "../../core/json.hpp"
+#include "../../core/settings.hpp"
 
 namespace jepasnn::data {
 
@@ -73,8 +74,34 @@ struct SimulatorConfig {
         return c;
     }
 
-    void validate() const {
-        constexpr std::string_view w = "SimulatorConfig";
+    static void fields(auto& s, auto&& field) {
+        field("sessions", s.sessions);
+        field("units", s.units);
+        field("minutes", s.minutes);
+        field("block_fractions", s.block_fractions);
+        field("images", s.images);
+        field("flash_on_s", s.flash_on_s);
+        field("flash_off_s", s.flash_off_s);
+        field("change_min_flashes", s.change_min_flashes);
+        field("change_max_flashes", s.change_max_flashes);
+        field("omission_probability", s.omission_probability);
+        field("latent_dim", s.latent_dim);
+        field("bin_width", s.bin_width);
+        field("median_rate_hz", s.median_rate_hz);
+        field("rate_log_sd", s.rate_log_sd);
+        field("max_rate_hz", s.max_rate_hz);
+        field("loading_scale", s.loading_scale);
+        field("state_gain_sd", s.state_gain_sd);
+        field("state_offset_sd", s.state_offset_sd);
+        field("refractory_s", s.refractory_s);
+        field("noise_fraction", s.noise_fraction);
+        field("contaminated_fraction", s.contaminated_fraction);
+        field("dropout_fraction", s.dropout_fraction);
+        field("low_amplitude_fraction", s.low_amplitude_fraction);
+        field("write_amplitudes", s.write_amplitudes);
+    }
+
+    void validate(std::string_view w = "SimulatorConfig") const {
         require(sessions >= 1 && sessions <= 4096, w, "sessions is ", sessions,
                 ", expected 1..4096");
         require(units >= 10 && units <= 200000, w, "units is ", units, ", expected 10..200000");
@@ -115,70 +142,6 @@ struct SimulatorConfig {
         require(
             active_s >= 2.0 * static_cast<double>(change_max_flashes) * (flash_on_s + flash_off_s),
             w, "the active block (", active_s, " s) is too short for its image changes");
-    }
-
-    Json to_json() const {
-        Json j;
-        j["sessions"] = sessions;
-        j["units"] = units;
-        j["minutes"] = minutes;
-        j["block_fractions"] = block_fractions;
-        j["images"] = images;
-        j["flash_on_s"] = flash_on_s;
-        j["flash_off_s"] = flash_off_s;
-        j["change_min_flashes"] = change_min_flashes;
-        j["change_max_flashes"] = change_max_flashes;
-        j["omission_probability"] = omission_probability;
-        j["latent_dim"] = latent_dim;
-        j["bin_width"] = bin_width;
-        j["median_rate_hz"] = median_rate_hz;
-        j["rate_log_sd"] = rate_log_sd;
-        j["max_rate_hz"] = max_rate_hz;
-        j["loading_scale"] = loading_scale;
-        j["state_gain_sd"] = state_gain_sd;
-        j["state_offset_sd"] = state_offset_sd;
-        j["refractory_s"] = refractory_s;
-        j["noise_fraction"] = noise_fraction;
-        j["contaminated_fraction"] = contaminated_fraction;
-        j["dropout_fraction"] = dropout_fraction;
-        j["low_amplitude_fraction"] = low_amplitude_fraction;
-        j["write_amplitudes"] = write_amplitudes;
-        return j;
-    }
-
-    /// Missing keys keep their defaults; present keys of the wrong type are errors.
-    static SimulatorConfig from_json(const Json& j, std::string_view where) {
-        SimulatorConfig c;
-        auto get = [&](const char* key, auto& field) {
-            using T = std::decay_t<decltype(field)>;
-            field = json_get_or<T>(j, key, field, where);
-        };
-        get("sessions", c.sessions);
-        get("units", c.units);
-        get("minutes", c.minutes);
-        get("block_fractions", c.block_fractions);
-        get("images", c.images);
-        get("flash_on_s", c.flash_on_s);
-        get("flash_off_s", c.flash_off_s);
-        get("change_min_flashes", c.change_min_flashes);
-        get("change_max_flashes", c.change_max_flashes);
-        get("omission_probability", c.omission_probability);
-        get("latent_dim", c.latent_dim);
-        get("bin_width", c.bin_width);
-        get("median_rate_hz", c.median_rate_hz);
-        get("rate_log_sd", c.rate_log_sd);
-        get("max_rate_hz", c.max_rate_hz);
-        get("loading_scale", c.loading_scale);
-        get("state_gain_sd", c.state_gain_sd);
-        get("state_offset_sd", c.state_offset_sd);
-        get("refractory_s", c.refractory_s);
-        get("noise_fraction", c.noise_fraction);
-        get("contaminated_fraction", c.contaminated_fraction);
-        get("dropout_fraction", c.dropout_fraction);
-        get("low_amplitude_fraction", c.low_amplitude_fraction);
-        get("write_amplitudes", c.write_amplitudes);
-        c.validate();
-        return c;
     }
 };
 

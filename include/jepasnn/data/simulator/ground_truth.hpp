@@ -161,7 +161,8 @@ struct Cohort {
         if (json_get<std::string>(c.manifest, "format", where) != "jepasnn-vbn-sim-cohort")
             fail(where, "not a jepasnn simulated cohort (format field)");
         c.seed = json_get<std::uint64_t>(c.manifest, "seed", where);
-        c.config = SimulatorConfig::from_json(json_get<Json>(c.manifest, "config", where), where);
+        c.config =
+            read_settings<SimulatorConfig>(json_get<Json>(c.manifest, "config", where), where);
         c.images = json_get<std::vector<std::string>>(c.manifest, "images", where);
         for (const Json& s : json_get<Json>(c.manifest, "sessions", where)) {
             CohortSession cs;

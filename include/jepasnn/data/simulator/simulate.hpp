@@ -363,7 +363,7 @@ inline Json simulate_cohort(const SimulatorConfig& c, std::uint64_t seed,
         manifest["format"] = "jepasnn-vbn-sim-cohort";
         manifest["version"] = 1;
         manifest["seed"] = seed;
-        manifest["config"] = c.to_json();
+        manifest["config"] = settings_json(c);
         manifest["run"] = run_record(seed, options.git_revision);
         manifest["images"] = cohort_image_names(c, seed);
         manifest["dynamics"] = dynamics.to_json();
