@@ -141,7 +141,8 @@ TEST_CASE("distillation keeps zero Dale violations and the ablation flips it", "
         CHECK(with.network().dale_violations() == 0);
     }
     CHECK(without.network().dale_violations() > 0);
-    CHECK_THROWS_WITH(distill::run_ablation("no_such", data, c), Catch::Contains("unknown"));
+    CHECK_THROWS_WITH(distill::run_ablation("no_such", data, c),
+                      Catch::Contains("ablation is 'no_such', expected 'full', 'no_dale'"));
 }
 
 TEST_CASE("a small distillation reaches a clear held-out CCA on a synthetic target", "[distill]") {

@@ -17,4 +17,5 @@
 #include "tensor.hpp"
 #include "threads.hpp"
 #include "timer.hpp"
+#include "type_list.hpp"
 #include "version.hpp"

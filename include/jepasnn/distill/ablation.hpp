@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../constraints/surrogate.hpp"
+#include "../core/type_list.hpp"
 #include "evaluation.hpp"
 #include "trainer.hpp"
 
@@ -88,36 +89,61 @@ AblationResult run_variant(std::string name, std::string group, const DistillDat
     return r;
 }
 
+/// An ablation: a name, the group it is reported in, the student's policies and, optionally, a
+/// change of settings. Adding one is a struct here and an entry in Ablations.
+struct Ablation {
+    using Policies = lif::DefaultPolicies;
+    static void configure(DistillConfig&) {}
+};
+struct Full : Ablation {
+    static constexpr std::string_view name = "full", group = "full";
+};
+struct NoDale : Ablation {
+    static constexpr std::string_view name = "no_dale", group = "dale";
+    using Policies = NoDalePolicies;
+};
+struct NoHomeostasis : Ablation {
+    static constexpr std::string_view name = "no_homeostasis", group = "homeostasis";
+    using Policies = NoHomeostasisPolicies;
+};
+struct SurrogateArcTan : Ablation {
+    static constexpr std::string_view name = "surrogate_atan", group = "surrogate";
+    using Policies = ArcTanPolicies;
+};
+struct SurrogateSigmoid : Ablation {
+    static constexpr std::string_view name = "surrogate_sigmoid", group = "surrogate";
+    using Policies = SigmoidPolicies;
+};
+struct SurrogateStraightThrough : Ablation {
+    static constexpr std::string_view name = "surrogate_straight_through", group = "surrogate";
+    using Policies = StraightThroughPolicies;
+};
+struct Feedforward : Ablation {
+    static constexpr std::string_view name = "feedforward", group = "recurrence";
+    static void configure(DistillConfig& c) { c.recurrent = false; }
+};
+
+/// Every ablation, in report order.
+using Ablations = TypeList<Full, NoDale, NoHomeostasis, SurrogateArcTan, SurrogateSigmoid,
+                           SurrogateStraightThrough, Feedforward>;
+
 /// Every ablation name, in report order.
-inline const std::vector<std::string>& ablation_names() {
-    static const std::vector<std::string> names = {
-        "full",           "no_dale",           "no_homeostasis",
-        "surrogate_atan", "surrogate_sigmoid", "surrogate_straight_through",
-        "feedforward"};
-    return names;
+inline std::vector<std::string> ablation_names() {
+    const std::vector<std::string_view> names = names_of(Ablations{});
+    return {names.begin(), names.end()};
 }
 
-/// Runs the named variant ("full" is the default student with fast-sigmoid surrogate).
+/// Trains and evaluates the named ablation ("full" is the default student with the fast-sigmoid
+/// surrogate).
 inline AblationResult run_ablation(std::string_view name, const DistillData& data,
                                    const DistillConfig& config) {
-    const std::string n(name);
-    if (name == "full") return run_variant<lif::DefaultPolicies>(n, "full", data, config);
-    if (name == "no_dale") return run_variant<NoDalePolicies>(n, "dale", data, config);
-    if (name == "no_homeostasis")
-        return run_variant<NoHomeostasisPolicies>(n, "homeostasis", data, config);
-    if (name == "surrogate_atan") return run_variant<ArcTanPolicies>(n, "surrogate", data, config);
-    if (name == "surrogate_sigmoid")
-        return run_variant<SigmoidPolicies>(n, "surrogate", data, config);
-    if (name == "surrogate_straight_through")
-        return run_variant<StraightThroughPolicies>(n, "surrogate", data, config);
-    if (name == "feedforward") {
+    return visit_by_name(Ablations{}, name, "ablation", "distill::run_ablation", [&](auto tag) {
+        using A = typename decltype(tag)::type;
         DistillConfig c = config;
-        c.recurrent = false;
-        return run_variant<lif::DefaultPolicies>(n, "recurrence", data, c);
-    }
-    fail("distill::run_ablation", "unknown ablation '", name,
-         "', expected full, no_dale, no_homeostasis, surrogate_atan, surrogate_sigmoid, ",
-         "surrogate_straight_through or feedforward");
+        A::configure(c);
+        return run_variant<typename A::Policies>(std::string(A::name), std::string(A::group), data,
+                                                 c);
+    });
 }
 
 }  // namespace jepasnn::distill

@@ -14,23 +14,28 @@
 
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "../constraints/surrogate.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/type_list.hpp"
 #include "population.hpp"
 
 namespace jepasnn::lif {
 
 namespace detail {
 
-/// A surrogate chosen at run time from its snntorch name, for parity documents. The derivative
-/// is the very function of the named policy.
+/// The surrogates a parity document may name (snntorch's names).
+using ParitySurrogates = TypeList<constraints::FastSigmoid, constraints::ArcTan,
+                                  constraints::Sigmoid, constraints::StraightThrough>;
+
+/// A surrogate of ParitySurrogates chosen at run time from its snntorch name. The derivative is
+/// the very function of the chosen policy.
 struct NamedSurrogate {
     static constexpr std::string_view name = "named";
     static constexpr bool binary = true;
-    enum class Kind { fast_sigmoid, atan, sigmoid, straight_through } kind = Kind::fast_sigmoid;
-    double parameter = 25.0;
+    decltype(variant_of(ParitySurrogates{})) chosen;
 
     template <class T>
     T spike(T x) const {
@@ -40,23 +45,15 @@ struct NamedSurrogate {
     /// float32 before the float64 factor; the other surrogates multiply in float64.
     template <class T>
     T backward(T x, T d_spike) const {
-        if (kind != Kind::sigmoid) return derivative(x) * d_spike;
+        const auto* sigmoid = std::get_if<constraints::Sigmoid>(&chosen);
+        if (sigmoid == nullptr) return derivative(x) * d_spike;
         const T scaled =
-            static_cast<T>(static_cast<float>(d_spike) * static_cast<float>(parameter));
-        return scaled * (derivative(x) / T(parameter));
+            static_cast<T>(static_cast<float>(d_spike) * static_cast<float>(sigmoid->slope));
+        return scaled * (derivative(x) / T(sigmoid->slope));
     }
     template <class T>
     T derivative(T x) const {
-        switch (kind) {
-            case Kind::fast_sigmoid:
-                return constraints::FastSigmoid{parameter}.derivative(x);
-            case Kind::atan:
-                return constraints::ArcTan{parameter}.derivative(x);
-            case Kind::sigmoid:
-                return constraints::Sigmoid{parameter}.derivative(x);
-            default:
-                return constraints::StraightThrough{}.derivative(x);
-        }
+        return std::visit([x](const auto& s) { return s.derivative(x); }, chosen);
     }
 };
 
@@ -126,20 +123,20 @@ inline ParityCase read_parity_case(const Json& c, const std::string& where) {
     require_finite(where, "beta", p.beta);
     require_finite(where, "threshold", p.threshold);
 
-    const auto surrogate = json_get<std::string>(c, "surrogate", where);
-    using Kind = NamedSurrogate::Kind;
-    if (surrogate == "fast_sigmoid")
-        p.surrogate = {Kind::fast_sigmoid, json_get_or<double>(c, "surrogate_param", 25.0, where)};
-    else if (surrogate == "atan")
-        p.surrogate = {Kind::atan, json_get_or<double>(c, "surrogate_param", 2.0, where)};
-    else if (surrogate == "sigmoid")
-        p.surrogate = {Kind::sigmoid, json_get_or<double>(c, "surrogate_param", 25.0, where)};
-    else if (surrogate == "straight_through")
-        p.surrogate = {Kind::straight_through, 0.0};
-    else
-        fail(where, "surrogate is '", surrogate,
-             "', expected fast_sigmoid, atan, sigmoid or straight_through");
-    require(std::isfinite(p.surrogate.parameter), where, "surrogate_param is not finite");
+    // A surrogate with a parameter (slope or alpha) is built as S{surrogate_param}; without
+    // surrogate_param it keeps its default, which is snntorch's.
+    const bool has_parameter = c.contains("surrogate_param");
+    const double parameter = has_parameter ? json_get<double>(c, "surrogate_param", where) : 0.0;
+    require(std::isfinite(parameter), where, "surrogate_param is not finite");
+    p.surrogate.chosen =
+        visit_by_name(ParitySurrogates{}, json_get<std::string>(c, "surrogate", where), "surrogate",
+                      where, [&](auto tag) -> decltype(NamedSurrogate::chosen) {
+                          using S = typename decltype(tag)::type;
+                          if constexpr (requires { S{parameter}; })
+                              return has_parameter ? S{parameter} : S{};
+                          else
+                              return S{};
+                      });
 
     p.input = time_by_neuron(c, "input", p.steps, p.neurons, where);
     p.weight_spk = time_by_neuron(c, "loss_weight_spk", p.steps, p.neurons, where);

@@ -3,33 +3,55 @@
 // every seed pinned in the file. Strict JSON: unknown keys and bad values name the field.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
 #include "../core/settings.hpp"
+#include "../core/type_list.hpp"
 #include "../jepa/config.hpp"
+#include "../jepa/model.hpp"
 #include "../jepa/trainer.hpp"
 #include "data.hpp"
 #include "evaluation.hpp"
 
 namespace jepasnn::teacher {
 
-/// Fails unless `encoder` and `regularizer` name a teacher variant the pipeline builds: every
-/// regulariser with the gru encoder, SIGReg only with conv_gru and conv.
+/// Every teacher the pipeline builds, by encoder and regulariser name: the gru encoder with each
+/// regulariser (the ablation), conv_gru and conv with SIGReg. Each entry instantiates the whole
+/// pipeline, so the other pairings are left out (train_teacher_as<LeJepa<...>> builds any).
+using TeacherModels = TypeList<jepa::LeJepa<float, jepa::GruEncoder, jepa::SigRegRegularizer>,
+                               jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>,
+                               jepa::LeJepa<float, jepa::GruEncoder, jepa::EmaTargetRegularizer>,
+                               jepa::LeJepa<float, jepa::GruEncoder, jepa::NoRegularizer>,
+                               jepa::LeJepa<float, jepa::ConvGruEncoder, jepa::SigRegRegularizer>,
+                               jepa::LeJepa<float, jepa::ConvEncoder, jepa::SigRegRegularizer>>;
+
+/// Fails unless `encoder` and `regularizer` name an entry of TeacherModels.
 inline void require_teacher_variant(std::string_view encoder, std::string_view regularizer,
                                     std::string_view where) {
-    require(encoder == "gru" || encoder == "conv_gru" || encoder == "conv", where, "encoder is '",
-            encoder, "', expected 'gru', 'conv_gru' or 'conv'");
-    require(regularizer == "sigreg" || regularizer == "vicreg" || regularizer == "ema" ||
-                regularizer == "none",
-            where, "regularizer is '", regularizer,
-            "', expected 'sigreg', 'vicreg', 'ema' or 'none'");
-    require(encoder == "gru" || regularizer == "sigreg", where, "the ", encoder,
-            " encoder is available with the sigreg regularizer only (found '", regularizer,
-            "'); the gru encoder takes every regularizer");
+    const auto variants = []<class... Ms>(TypeList<Ms...>) {
+        return std::pair<std::vector<std::string_view>, std::vector<std::string_view>>{
+            {Ms::EncoderType::name...}, {Ms::RegularizerType::name...}};
+    }(TeacherModels{});
+    const auto& [encoders, regularizers] = variants;
+    const auto known = [](const std::vector<std::string_view>& names, std::string_view n) {
+        return std::find(names.begin(), names.end(), n) != names.end();
+    };
+    require(known(encoders, encoder), where, "encoder is '", encoder, "', expected ",
+            quoted_choices(encoders));
+    require(known(regularizers, regularizer), where, "regularizer is '", regularizer,
+            "', expected ", quoted_choices(regularizers));
+    std::vector<std::string_view> with;
+    for (std::size_t i = 0; i < encoders.size(); ++i)
+        if (encoders[i] == encoder) with.push_back(regularizers[i]);
+    require(known(with, regularizer), where, "the ", encoder, " encoder takes the ",
+            quoted_choices(with), " regularizer (found '", regularizer, "')");
 }
 
 struct TeacherConfig {

@@ -28,30 +28,17 @@ namespace jepasnn::teacher {
 
 inline constexpr std::string_view teacher_checkpoint_kind = "jepasnn.lejepa.teacher";
 
-/// Calls f(std::type_identity<Model>{}) with the float LeJepa of the named encoder and regulariser
-/// kinds (the runtime names of TeacherConfig), so one pipeline serves every compiled variant: the
-/// default gru encoder with each regulariser (the ablation), and the conv_gru and conv encoders
-/// with SIGReg. (Each variant instantiates the whole pipeline; the other pairings are left out to
-/// keep compile times reasonable. Use train_teacher_as<LeJepa<...>> directly for them.)
+/// Calls f(std::type_identity<Model>{}) with the TeacherModels entry of the named encoder and
+/// regulariser (the runtime names of TeacherConfig), so one pipeline serves every variant.
 template <class F>
 decltype(auto) visit_teacher_model(std::string_view encoder, std::string_view regularizer, F&& f) {
-    using Result = std::invoke_result_t<F, std::type_identity<jepa::Teacher>>;
     constexpr std::string_view where = "teacher::visit_teacher_model";
     require_teacher_variant(encoder, regularizer, where);
-    if (encoder == "conv")
-        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvEncoder>>{}));
-    if (encoder == "conv_gru")
-        return Result(f(std::type_identity<jepa::LeJepa<float, jepa::ConvGruEncoder>>{}));
-    if (regularizer == "vicreg")
-        return Result(f(
-            std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>>{}));
-    if (regularizer == "ema")
-        return Result(f(std::type_identity<
-                        jepa::LeJepa<float, jepa::GruEncoder, jepa::EmaTargetRegularizer>>{}));
-    if (regularizer == "none")
-        return Result(
-            f(std::type_identity<jepa::LeJepa<float, jepa::GruEncoder, jepa::NoRegularizer>>{}));
-    return Result(f(std::type_identity<jepa::Teacher>{}));
+    const auto named = [&](auto tag) {
+        using Model = typename decltype(tag)::type;
+        return Model::EncoderType::name == encoder && Model::RegularizerType::name == regularizer;
+    };
+    return visit_first(TeacherModels{}, named, std::forward<F>(f), where, "no such teacher");
 }
 
 /// The latents of one session: bins × D on the session's grid from t = 0.
