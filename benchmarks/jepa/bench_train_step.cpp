@@ -52,10 +52,10 @@ void BM_teacher_train_step(benchmark::State& state) {
     std::uint64_t step = 0;
     for (auto _ : state) {
         auto& p = model.parameters();
-        p.zero_grad();
+        p.zero_gradients();
         const jepa::LossParts loss = model.forward_backward(batch, {1, step});
-        jepasnn::nn::clip_global_norm<float>(p.grads(), tc.clip_norm);
-        adam.step(p.values(), p.grads(), 1e-4);
+        jepasnn::nn::clip_global_norm<float>(p.gradients(), tc.clip_norm);
+        adam.step(p.values(), p.gradients(), 1e-4);
         benchmark::DoNotOptimize(loss.total);
         ++step;
     }
@@ -67,10 +67,6 @@ void BM_teacher_train_step(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_teacher_train_step)
-    ->Arg(32)
-    ->Arg(128)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_teacher_train_step)->Arg(32)->Arg(128)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -18,12 +18,13 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include <jepasnn/data/data.hpp>
 #include <jepasnn/eval/eval.hpp>
+#include "csv.hpp"
 #include "driver_common.hpp"
 #include "paper_cohort.hpp"
+#include "teacher_latents.hpp"
 
 namespace {
 
@@ -75,29 +76,16 @@ struct LatentTrack {
     }
 };
 
-/// The teacher's latent description (teacher.json), when the teacher experiment ran.
-std::optional<Json> teacher_description(const fs::path& paper_dir) {
-    const fs::path file = paper_dir / "teacher" / "teacher.json";
-    if (!fs::exists(file)) return std::nullopt;
-    return read_json(file);
-}
-
-std::optional<LatentTrack> teacher_latents(const fs::path& paper_dir,
-                                           const std::optional<Json>& teacher,
+/// Session `name`'s teacher latents, when the teacher experiment ran.
+std::optional<LatentTrack> teacher_latents(const std::optional<paper::TeacherLatents>& teacher,
                                            const std::string& session) {
-    const fs::path file = paper_dir / "teacher" / ("latents_" + session + ".npy");
     if (!teacher) return std::nullopt;
+    const fs::path file = teacher->latents_file(session);
     // The teacher writes latents for every session (paper contract): a missing file is an error,
     // not a silently shorter average.
     if (!fs::exists(file)) fail(file.string(), "teacher latents missing for session ", session);
-    LatentTrack t;
-    t.z = load_npy_matrix<double>(file);
-    const std::string where = (paper_dir / "teacher" / "teacher.json").string();
-    t.bin_width = teacher->contains("bin_width_s")
-                      ? json_get<double>(*teacher, "bin_width_s", where)
-                      : json_get_or<double>(*teacher, "bin_width", 0.01, where);
+    LatentTrack t{load_npy_matrix<double>(file), teacher->bin_width_s};
     require_finite(file.string(), "latents", t.z);
-    require(t.bin_width > 0.0, where, "latent bin width is ", t.bin_width, " s, expected > 0");
     return t;
 }
 
@@ -293,109 +281,68 @@ RowMatrix<double> latent_features(const LatentTrack& track, const StateEvents& e
     return x;
 }
 
-std::string number(double v) {
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
+/// One session's representations of its flashes, each (E_active + E_passive, p) and
+/// standardised on the active block: raw counts, their PCA, and the teacher's and the true
+/// latents when there are any.
+std::map<std::string, RowMatrix<double>> representations(const paper::CohortEntry& entry,
+                                                         const StateEvents& active,
+                                                         const StateEvents& passive,
+                                                         const std::optional<LatentTrack>& jepa,
+                                                         const CrossStateConfig& config) {
+    const std::string w = entry.nwb.string();
+    std::map<std::string, RowMatrix<double>> reps;
+    reps["raw"] = standardise(active.counts, passive.counts);
+    std::optional<LatentTrack> truth;
+    if (entry.ground_truth) {
+        const data::GroundTruth g = data::GroundTruth::load(*entry.ground_truth);
+        truth = LatentTrack{g.latents, g.bin_width};
+    }
+    const Index dim = jepa ? jepa->z.cols() : truth ? truth->z.cols() : config.pca_dim_fallback;
+    // PCA of the response-window counts of both states (unsupervised, like the teacher that sees
+    // the whole session), at the latent dimension.
+    RowMatrix<double> all_counts(active.counts.rows() + passive.counts.rows(),
+                                 active.counts.cols());
+    all_counts << active.counts, passive.counts;
+    const Index k = std::min<Index>(dim, std::min(all_counts.rows(), all_counts.cols()));
+    const eval::Pca pca = eval::Pca::fit(all_counts, k);
+    const RowMatrix<double> scores = pca.transform(all_counts);
+    reps["pca"] =
+        standardise(scores.topRows(active.counts.rows()), scores.bottomRows(passive.counts.rows()));
+    for (const auto& [name, track] :
+         {std::pair{std::string("jepa"), jepa}, std::pair{std::string("ground_truth"), truth}})
+        if (track)
+            reps[name] = standardise(latent_features(*track, active, config, w),
+                                     latent_features(*track, passive, config, w));
+    return reps;
 }
 
-}  // namespace
+/// Accuracies summed over sessions, for the means of the summary.
+struct Summary {
+    // sums[task][representation][condition]
+    std::map<std::string, std::map<std::string, std::map<std::string, std::pair<double, int>>>>
+        sums;
+    std::map<std::string, std::pair<double, int>> chance;  // per task, over raw transfers
+    std::map<std::string, Index> dims;                     // per representation
 
-int main(int argc, char** argv) {
-    return paper::run_driver(argc, argv, "cross_state", [](const paper::DriverContext& ctx) {
-        const std::string where =
-            ctx.config_path.string() + ": profiles." + ctx.profile_name + ".cross_state";
-        const CrossStateConfig config =
-            read_settings<CrossStateConfig>(ctx.section("cross_state"), where);
-        const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
-        const std::optional<Json> teacher = teacher_description(ctx.paper_dir);
-        const data::UnitFilter qc = data::vbn_default_filter();
-
-        std::string csv =
-            "session,task,representation,condition,accuracy,chance,C,n_fit,n_test,dim\n";
-        // sums[task][representation][condition] over sessions, for the means.
-        std::map<std::string, std::map<std::string, std::map<std::string, std::pair<double, int>>>>
-            sums;
-        std::map<std::string, std::pair<double, int>> chance;
-        std::map<std::string, Index> dims;
-        bool all_latents = true;
-        ProgressBar bar("cross_state: sessions", cohort.sessions.size(), progress_style());
-        for (const paper::CohortEntry& entry : cohort.sessions) {
-            const data::Session s = data::load_session(entry.nwb);
-            const std::vector<std::size_t> units = qc.select(s.units);
-            require(!units.empty(), entry.nwb.string(), "no unit passes QC");
-            const StateEvents active = state_events(s, data::BrainState::active, units, config);
-            const StateEvents passive = state_events(s, data::BrainState::passive, units, config);
-            const std::string w = entry.nwb.string();
-
-            std::map<std::string, RowMatrix<double>> reps;  // (E_active + E_passive, p)
-            reps["raw"] = standardise(active.counts, passive.counts);
-            std::optional<LatentTrack> truth;
-            if (entry.ground_truth) {
-                const data::GroundTruth g = data::GroundTruth::load(*entry.ground_truth);
-                truth = LatentTrack{g.latents, g.bin_width};
-            }
-            const std::optional<LatentTrack> jepa =
-                teacher_latents(ctx.paper_dir, teacher, entry.name);
-            all_latents = all_latents && jepa.has_value();
-            const Index dim = jepa    ? jepa->z.cols()
-                              : truth ? truth->z.cols()
-                                      : config.pca_dim_fallback;
-            // PCA of the response-window counts of both states (unsupervised, like the teacher
-            // that sees the whole session), at the latent dimension.
-            RowMatrix<double> all_counts(active.counts.rows() + passive.counts.rows(),
-                                         active.counts.cols());
-            all_counts << active.counts, passive.counts;
-            const Index k = std::min<Index>(dim, std::min(all_counts.rows(), all_counts.cols()));
-            const eval::Pca pca = eval::Pca::fit(all_counts, k);
-            const RowMatrix<double> scores = pca.transform(all_counts);
-            reps["pca"] = standardise(scores.topRows(active.counts.rows()),
-                                      scores.bottomRows(passive.counts.rows()));
-            for (const auto& [name, track] : {std::pair{std::string("jepa"), jepa},
-                                              std::pair{std::string("ground_truth"), truth}})
-                if (track)
-                    reps[name] = standardise(latent_features(*track, active, config, w),
-                                             latent_features(*track, passive, config, w));
-
-            for (const Task& t : tasks(active, passive)) {
-                require(t.rows.size() >= 4, w, "too few flashes for the ", t.name, " task (",
-                        t.rows.size(), ")");
-                for (const auto& [rep, x] : reps) {
-                    dims[rep] = x.cols();
-                    for (const Outcome& o : decode(x, t, config, w)) {
-                        csv += entry.name + "," + t.name + "," + rep + "," + o.condition + "," +
-                               number(o.accuracy) + "," + number(o.chance) + "," + number(o.c) +
-                               "," + std::to_string(o.n_fit) + "," + std::to_string(o.n_test) +
-                               "," + std::to_string(x.cols()) + "\n";
-                        auto& acc = sums[t.name][rep][o.condition];
-                        acc.first += o.accuracy;
-                        acc.second += 1;
-                        if (rep == "raw" && o.condition == "transfer") {
-                            chance[t.name].first += o.chance;
-                            chance[t.name].second += 1;
-                        }
-                    }
-                }
-            }
-            bar.advance();
+    void add(const std::string& task, const std::string& rep, const Outcome& o) {
+        auto& acc = sums[task][rep][o.condition];
+        acc.first += o.accuracy;
+        acc.second += 1;
+        if (rep == "raw" && o.condition == "transfer") {
+            chance[task].first += o.chance;
+            chance[task].second += 1;
         }
-        bar.finish();
-        write_atomically(ctx.out / "results.csv", [&](std::ostream& o) { o << csv; });
+    }
 
-        // Metric keys: <representation>_<condition>_accuracy for image identity (the primary
-        // task, as in the keys), change_<...> for change detection.
+    /// Keys <representation>_<condition>_accuracy for image identity (the primary task),
+    /// change_<...> for change detection, <task>_chance_accuracy and the dimensions.
+    void write_into(Json& metrics) const {
         auto key_condition = [](const std::string& c) {
             return c == "within_active"    ? std::string("within_state")
                    : c == "within_passive" ? std::string("within_passive")
                                            : std::string("transfer");
         };
         auto key_rep = [](const std::string& r) { return r == "jepa" ? std::string("latent") : r; };
-        Json metrics;
-        metrics["sessions"] = cohort.sessions.size();
-        metrics["latents_available"] = all_latents;
-        metrics["ground_truth_available"] = cohort.has_ground_truth();
-        metrics["response_window_s"] = {config.window_start_s, config.window_stop_s};
         for (const auto& [task, by_rep] : sums)
             for (const auto& [rep, by_condition] : by_rep)
                 for (const auto& [condition, acc] : by_condition) {
@@ -409,6 +356,60 @@ int main(int argc, char** argv) {
         for (const auto& [rep, d] : dims)
             dim_json[key_rep(rep)] = d;
         metrics["dimensions"] = dim_json;
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return paper::run_driver(argc, argv, "cross_state", [](const paper::DriverContext& ctx) {
+        const std::string where =
+            ctx.config_path.string() + ": profiles." + ctx.profile_name + ".cross_state";
+        const CrossStateConfig config =
+            read_settings<CrossStateConfig>(ctx.section("cross_state"), where);
+        const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
+        const std::optional<paper::TeacherLatents> teacher =
+            paper::TeacherLatents::read_if_present(ctx.paper_dir / "teacher");
+        const data::UnitFilter qc = data::vbn_default_filter();
+
+        paper::CsvTable csv({"session", "task", "representation", "condition", "accuracy", "chance",
+                             "C", "n_fit", "n_test", "dim"});
+        Summary summary;
+        bool all_latents = true;
+        ProgressBar bar("cross_state: sessions", cohort.sessions.size(), progress_style());
+        for (const paper::CohortEntry& entry : cohort.sessions) {
+            const data::Session s = data::load_session(entry.nwb);
+            const std::vector<std::size_t> units = qc.select(s.units);
+            require(!units.empty(), entry.nwb.string(), "no unit passes QC");
+            const StateEvents active = state_events(s, data::BrainState::active, units, config);
+            const StateEvents passive = state_events(s, data::BrainState::passive, units, config);
+            const std::optional<LatentTrack> jepa = teacher_latents(teacher, entry.name);
+            all_latents = all_latents && jepa.has_value();
+            const auto reps = representations(entry, active, passive, jepa, config);
+            const std::string w = entry.nwb.string();
+            for (const Task& t : tasks(active, passive)) {
+                require(t.rows.size() >= 4, w, "too few flashes for the ", t.name, " task (",
+                        t.rows.size(), ")");
+                for (const auto& [rep, x] : reps) {
+                    summary.dims[rep] = x.cols();
+                    for (const Outcome& o : decode(x, t, config, w)) {
+                        csv.row(entry.name, t.name, rep, o.condition, o.accuracy, o.chance, o.c,
+                                o.n_fit, o.n_test, x.cols());
+                        summary.add(t.name, rep, o);
+                    }
+                }
+            }
+            bar.advance();
+        }
+        bar.finish();
+        csv.write(ctx.out / "results.csv");
+
+        Json metrics;
+        metrics["sessions"] = cohort.sessions.size();
+        metrics["latents_available"] = all_latents;
+        metrics["ground_truth_available"] = cohort.has_ground_truth();
+        metrics["response_window_s"] = {config.window_start_s, config.window_stop_s};
+        summary.write_into(metrics);
         write_json(ctx.out / "summary.json", metrics);
         return metrics;
     });

@@ -17,9 +17,9 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
-#include <sstream>
 
 #include <jepasnn/data/data.hpp>
+#include "csv.hpp"
 #include "driver_common.hpp"
 #include "paper_cohort.hpp"
 
@@ -50,28 +50,6 @@ struct DataConfig {
                 " must satisfy 0 < bin width <= overview bin");
     }
 };
-
-/// A CSV field: quoted when it holds a comma or a quote (area names never do in VBN, but a real
-/// file's free text might).
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char ch : s)
-        q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return q + "\"";
-}
-
-std::string number(double v) {
-    if (!std::isfinite(v)) return "nan";
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-    write_atomically(path, [&](std::ostream& out) { out << text; });
-}
 
 std::string area_of(const data::UnitTable& units, std::size_t u) {
     return units.has_locations() ? units.locations()[u] : std::string("unknown");
@@ -126,7 +104,7 @@ Json display_session(const data::Session& s, const std::string& name,
     const data::BinGrid overview = data::BinGrid::covering({0.0, extent.stop}, c.overview_bin_s);
     save_npy(out / "overview_counts.npy", data::bin_spikes(s.units, overview, rows));  // (N, U)
 
-    std::string flashes = "start_s,stop_s,image_name,is_change,omitted\n";
+    paper::CsvTable flashes({"start_s", "stop_s", "image_name", "is_change", "omitted"});
     if (const data::Table* images = s.image_presentations()) {
         const data::Column& start = images->column("start_time");
         const data::Column& stop = images->column("stop_time");
@@ -135,13 +113,12 @@ Json display_session(const data::Session& s, const std::string& name,
         const data::Column* omitted = images->find("omitted");
         for (std::size_t r = 0; r < images->rows(); ++r) {
             if (stop.real(r) <= window.t_start || start.real(r) >= window.t_stop()) continue;
-            flashes += number(start.real(r)) + "," + number(stop.real(r)) + "," +
-                       csv_field(image.text(r)) + "," +
-                       (change && change->boolean(r).value_or(false) ? "1" : "0") + "," +
-                       (omitted && omitted->boolean(r).value_or(false) ? "1" : "0") + "\n";
+            flashes.row(start.real(r), stop.real(r), image.text(r),
+                        change && change->boolean(r).value_or(false),
+                        omitted && omitted->boolean(r).value_or(false));
         }
     }
-    write_text(out / "flashes.csv", flashes);
+    flashes.write(out / "flashes.csv");
 
     Json j;
     j["session"] = name;
@@ -166,6 +143,74 @@ Json display_session(const data::Session& s, const std::string& name,
     return j;
 }
 
+/// The QC funnel over every session: units before and after, and removed per criterion.
+struct QcTally {
+    std::vector<std::string> criteria;
+    std::vector<std::size_t> removed;
+    std::size_t before = 0, after = 0;
+    Json sessions = Json::array();
+
+    explicit QcTally(const data::UnitFilter& qc)
+        : criteria(qc.names()), removed(criteria.size(), 0) {}
+
+    void add(const std::string& session, const data::QcFunnel& funnel) {
+        Json f = funnel.to_json();
+        f["session"] = session;
+        sessions.push_back(f);
+        before += funnel.total;
+        after += funnel.kept.size();
+        for (std::size_t c = 0; c < funnel.steps.size(); ++c)
+            removed[c] += funnel.steps[c].removed;
+    }
+
+    Json funnel_json() const { return {{"criteria", criteria}, {"sessions", sessions}}; }
+
+    void write_into(Json& metrics) const {
+        metrics["units_before_qc"] = before;
+        metrics["units_after_qc"] = after;
+        metrics["qc_kept_fraction"] =
+            before ? static_cast<double>(after) / static_cast<double>(before) : 0.0;
+        // Keyed by the criterion's column ("isi_violations"), not its text ("isi_violations <
+        // 0.5"), whose dots would break dotted metric paths.
+        Json funnel_removed;
+        for (std::size_t c = 0; c < criteria.size(); ++c)
+            funnel_removed[criteria[c].substr(0, criteria[c].find(' '))] = removed[c];
+        metrics["qc_removed"] = funnel_removed;
+    }
+};
+
+/// Agreement of stored and recomputed quality metrics over every session: per metric, units
+/// compared / agreeing and the largest difference; the correlation is reported for the display
+/// session (pooled sessions would mix recording lengths).
+struct MetricAgreement {
+    std::map<std::string, Json> by_metric;
+
+    void add(const data::MetricComparison& c, bool display_session) {
+        Json& a = by_metric[c.metric];
+        a["tolerance"] = c.tolerance;
+        a["compared"] = a.value("compared", std::size_t{0}) + c.compared;
+        a["agreeing"] = a.value("agreeing", std::size_t{0}) + c.agreeing;
+        a["max_abs_difference"] =
+            std::max(a.value("max_abs_difference", 0.0), c.max_abs_difference);
+        if (display_session)
+            a["correlation_display_session"] =
+                std::isfinite(c.correlation) ? Json(c.correlation) : Json(nullptr);
+    }
+
+    Json to_json() const {
+        Json quality;
+        for (auto [metric, a] : by_metric) {
+            const auto compared = a["compared"].get<std::size_t>();
+            a["agreeing_fraction"] = compared
+                                         ? static_cast<double>(a["agreeing"].get<std::size_t>()) /
+                                               static_cast<double>(compared)
+                                         : 0.0;
+            quality[metric] = a;
+        }
+        return quality;
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,16 +224,10 @@ int main(int argc, char** argv) {
             if (cohort.sessions[k].name == config.session) shown = k;
         const data::UnitFilter qc = data::vbn_default_filter();
 
-        Json funnels = Json::array();
-        std::string units_csv = "session,unit_id,area,firing_rate_hz,passes_qc\n";
-        std::string metrics_csv = "session,unit_id,metric,stored,recomputed\n";
-        std::vector<std::string> criteria = qc.names();
-        std::vector<std::size_t> removed(criteria.size(), 0);
-        // Agreement over every session: per metric, units compared / agreeing and the largest
-        // difference; the correlation is reported for the display session (pooled sessions would
-        // mix recording lengths).
-        std::map<std::string, Json> agreement;
-        std::size_t before = 0, after = 0;
+        QcTally tally(qc);
+        MetricAgreement agreement;
+        paper::CsvTable units_csv({"session", "unit_id", "area", "firing_rate_hz", "passes_qc"});
+        paper::CsvTable metrics_csv({"session", "unit_id", "metric", "stored", "recomputed"});
         std::vector<double> kept_rates;
         Json shown_json;
         ProgressBar bar("data: sessions", cohort.sessions.size(), progress_style());
@@ -196,13 +235,7 @@ int main(int argc, char** argv) {
             const paper::CohortEntry& entry = cohort.sessions[k];
             const data::Session s = data::load_session(entry.nwb);
             const data::QcFunnel funnel = qc.funnel(s.units);
-            Json f = funnel.to_json();
-            f["session"] = entry.name;
-            funnels.push_back(f);
-            before += funnel.total;
-            after += funnel.kept.size();
-            for (std::size_t c = 0; c < funnel.steps.size(); ++c)
-                removed[c] += funnel.steps[c].removed;
+            tally.add(entry.name, funnel);
 
             const data::UnitMetrics m = data::compute_quality_metrics(s.units);
             std::vector<char> passes(s.units.size(), 0);
@@ -211,61 +244,33 @@ int main(int argc, char** argv) {
                 kept_rates.push_back(m.firing_rate[u]);
             }
             for (std::size_t u = 0; u < s.units.size(); ++u)
-                units_csv += entry.name + "," + std::to_string(s.units.id(u)) + "," +
-                             csv_field(area_of(s.units, u)) + "," + number(m.firing_rate[u]) + "," +
-                             (passes[u] ? "1" : "0") + "\n";
+                units_csv.row(entry.name, s.units.id(u), area_of(s.units, u), m.firing_rate[u],
+                              passes[u] != 0);
             for (const data::MetricComparison& c : data::compare_quality_metrics(s.units, m)) {
                 for (std::size_t u = 0; u < s.units.size(); ++u)
                     if (std::isfinite(c.stored[u]) && std::isfinite(c.recomputed[u]))
-                        metrics_csv += entry.name + "," + std::to_string(s.units.id(u)) + "," +
-                                       c.metric + "," + number(c.stored[u]) + "," +
-                                       number(c.recomputed[u]) + "\n";
-                Json& a = agreement[c.metric];
-                a["tolerance"] = c.tolerance;
-                a["compared"] = a.value("compared", std::size_t{0}) + c.compared;
-                a["agreeing"] = a.value("agreeing", std::size_t{0}) + c.agreeing;
-                a["max_abs_difference"] =
-                    std::max(a.value("max_abs_difference", 0.0), c.max_abs_difference);
-                if (k == shown)
-                    a["correlation_display_session"] =
-                        std::isfinite(c.correlation) ? Json(c.correlation) : Json(nullptr);
+                        metrics_csv.row(entry.name, s.units.id(u), c.metric, c.stored[u],
+                                        c.recomputed[u]);
+                agreement.add(c, k == shown);
             }
             if (k == shown)
                 shown_json = display_session(s, entry.name, funnel.kept, config, ctx.out);
             bar.advance();
         }
         bar.finish();
-        write_json(ctx.out / "funnel.json", {{"criteria", criteria}, {"sessions", funnels}});
-        write_text(ctx.out / "units.csv", units_csv);
-        write_text(ctx.out / "quality_metrics.csv", metrics_csv);
+        write_json(ctx.out / "funnel.json", tally.funnel_json());
+        units_csv.write(ctx.out / "units.csv");
+        metrics_csv.write(ctx.out / "quality_metrics.csv");
 
         Json metrics;
         metrics["sessions"] = cohort.sessions.size();
         metrics["display_session"] = shown_json["session"];
-        metrics["units_before_qc"] = before;
-        metrics["units_after_qc"] = after;
-        metrics["qc_kept_fraction"] =
-            before ? static_cast<double>(after) / static_cast<double>(before) : 0.0;
-        // Keyed by the criterion's column ("isi_violations"), not its text ("isi_violations <
-        // 0.5"), whose dots would break dotted metric paths.
-        Json funnel_removed;
-        for (std::size_t c = 0; c < criteria.size(); ++c)
-            funnel_removed[criteria[c].substr(0, criteria[c].find(' '))] = removed[c];
-        metrics["qc_removed"] = funnel_removed;
+        tally.write_into(metrics);
         if (!kept_rates.empty()) {
             std::sort(kept_rates.begin(), kept_rates.end());
             metrics["median_firing_rate_hz"] = kept_rates[kept_rates.size() / 2];
         }
-        Json quality;
-        for (auto& [metric, a] : agreement) {
-            const auto compared = a["compared"].get<std::size_t>();
-            a["agreeing_fraction"] = compared
-                                         ? static_cast<double>(a["agreeing"].get<std::size_t>()) /
-                                               static_cast<double>(compared)
-                                         : 0.0;
-            quality[metric] = a;
-        }
-        metrics["quality_metric_agreement"] = quality;
+        metrics["quality_metric_agreement"] = agreement.to_json();
         metrics["spikes_in_window"] = shown_json["spikes_in_window"];
         return metrics;
     });

@@ -11,6 +11,8 @@
 
 #include <jepasnn_build_info.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -38,37 +40,35 @@ struct DriverContext {
 
 inline int run_driver(int argc, char** argv, const std::string& name,
                       const std::function<Json(const DriverContext&)>& body) {
+    DriverContext ctx;
+    CLI::App app{"Paper experiment '" + name + "' (run by paper/run_paper.py).", "paper_" + name};
+    app.add_option("--config", ctx.config_path, "the pinned paper configuration (JSON)")
+        ->required();
+    app.add_option("--profile", ctx.profile_name, "profile of the configuration (full, quick)")
+        ->required();
+    app.add_option("--out", ctx.out, "this experiment's output folder")->required();
+    app.add_option("--paper-dir", ctx.paper_dir,
+                   "the run's root folder, where the other experiments write (default: the "
+                   "parent of --out)");
+    app.add_option("--nwb", ctx.nwb_files, "real NWB session file (repeatable)");
     try {
-        DriverContext ctx;
-        std::filesystem::path& config_path = ctx.config_path;
-        if (argc % 2 == 0) fail(name, "flag ", argv[argc - 1], " has no value");
-        for (int i = 1; i + 1 < argc; i += 2) {
-            const std::string flag = argv[i], value = argv[i + 1];
-            if (flag == "--config")
-                config_path = value;
-            else if (flag == "--profile")
-                ctx.profile_name = value;
-            else if (flag == "--out")
-                ctx.out = value;
-            else if (flag == "--paper-dir")
-                ctx.paper_dir = value;
-            else if (flag == "--nwb")
-                ctx.nwb_files.emplace_back(value);
-            else
-                fail(name, "unknown flag ", flag);
-        }
-        if (config_path.empty() || ctx.profile_name.empty() || ctx.out.empty())
-            fail(name, "usage: ", name,
-                 " --config FILE --profile NAME --out DIR [--paper-dir DIR] [--nwb FILE]...");
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << name << ": error: " << e.what() << std::endl;
+        return 1;
+    }
+    try {
         if (ctx.paper_dir.empty()) ctx.paper_dir = ctx.out.parent_path();
-        ctx.config = read_json(config_path);
-        const Json profiles = json_get<Json>(ctx.config, "profiles", config_path.string());
+        const std::string where = ctx.config_path.string();
+        ctx.config = read_json(ctx.config_path);
+        const Json profiles = json_get<Json>(ctx.config, "profiles", where);
         if (!profiles.contains(ctx.profile_name))
-            fail(config_path.string(), "no profile '", ctx.profile_name, "'");
+            fail(where, "no profile '", ctx.profile_name, "'");
         ctx.profile = profiles[ctx.profile_name];
-        ctx.seed = json_get<std::uint64_t>(ctx.config, "seed", config_path.string());
-        set_thread_count(
-            json_get_or<int>(ctx.config, "threads", thread_count(), config_path.string()));
+        ctx.seed = json_get<std::uint64_t>(ctx.config, "seed", where);
+        set_thread_count(json_get_or<int>(ctx.config, "threads", thread_count(), where));
         std::filesystem::create_directories(ctx.out);
         const Json metrics = body(ctx);
         write_json(ctx.out / "metrics.json", metrics);

@@ -17,75 +17,49 @@
 #include <jepasnn/distill/distill.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "csv.hpp"
 #include "driver_common.hpp"
 #include "paper_cohort.hpp"
+#include "teacher_latents.hpp"
 
 namespace {
 
 using namespace jepasnn;
 namespace fs = std::filesystem;
 
-/// The teacher's description of its latents and the chosen session's entry in it.
-struct TeacherLatents {
-    fs::path file;
-    std::string session;
-    double bin_s = 0.01;
-};
-
-TeacherLatents find_latents(const fs::path& teacher_dir, const Json& section) {
-    const fs::path described = teacher_dir / "teacher.json";
-    const std::string where = described.string();
-    require(fs::exists(described), where,
-            "is missing: the student experiment needs the teacher experiment's latents");
-    const Json t = read_json(described);
-    TeacherLatents out;
-    out.bin_s = json_get_or(t, "bin_width_s", 0.01, where);
-    const Json sessions = json_get<Json>(t, "sessions", where);
-    require(sessions.is_array() && !sessions.empty(), where, "lists no session");
+/// The session to distil: the section's "session", else the teacher's first held-out session,
+/// else its first.
+const paper::TeacherLatents::Session& chosen_session(const paper::TeacherLatents& t,
+                                                     const Json& section) {
+    const std::string where = paper::TeacherLatents::file_in(t.dir).string();
     std::string wanted = json_get_or<std::string>(section, "session", "", "paper config: student");
     if (wanted.empty()) {
-        wanted = json_get<std::string>(sessions[0], "name", where);
-        for (const Json& s : sessions)
-            if (json_get_or(s, "heldout", false, where)) {
-                wanted = json_get<std::string>(s, "name", where);
+        wanted = t.sessions.front().name;
+        for (const auto& s : t.sessions)
+            if (s.heldout) {
+                wanted = s.name;
                 break;
             }
     }
-    for (const Json& s : sessions)
-        if (json_get<std::string>(s, "name", where) == wanted) {
-            out.session = wanted;
-            out.file = teacher_dir /
-                       json_get_or<std::string>(s, "file", "latents_" + wanted + ".npy", where);
-        }
-    require(!out.session.empty(), where, "has no session '", wanted, "'");
-    return out;
-}
-
-std::string num(double v) {
-    std::ostringstream os;
-    os.precision(9);
-    os << v;
-    return std::isfinite(v) ? os.str() : "";
+    const paper::TeacherLatents::Session* s = t.find(wanted);
+    require(s != nullptr, where, "has no session '", wanted, "'");
+    return *s;
 }
 
 void write_neurons(const fs::path& file, const distill::SessionRun& run, Index excitatory) {
     const Vector<double> me = run.currents.mean_excitatory(), mi = run.currents.mean_inhibitory();
     const Vector<double> corr = run.currents.correlation();
-    std::ostringstream csv;
-    csv << "neuron,population,rate_hz,isi_cv,fano_factor,mean_exc_current,mean_inh_current,"
-           "ei_current_correlation\n";
+    paper::CsvTable csv({"neuron", "population", "rate_hz", "isi_cv", "fano_factor",
+                         "mean_exc_current", "mean_inh_current", "ei_current_correlation"});
     for (Index i = 0; i < run.rates_hz.size(); ++i)
-        csv << i << ',' << (i < excitatory ? "E" : "I") << ',' << num(run.rates_hz(i)) << ','
-            << num(run.isi_cv(i)) << ',' << num(run.fano_factor(i)) << ',' << num(me(i)) << ','
-            << num(mi(i)) << ',' << num(corr(i)) << '\n';
-    write_atomically(file, [&](std::ostream& out) { out << csv.str(); });
+        csv.row(i, i < excitatory ? "E" : "I", run.rates_hz(i), run.isi_cv(i), run.fano_factor(i),
+                me(i), mi(i), corr(i));
+    csv.write(file);
 }
 
 /// Spikes of the trained student over `bins` bins from the start of the first held-out run.
@@ -98,14 +72,12 @@ void write_raster(const fs::path& file, Net& net, const distill::DistillData& da
     Eigen::Map<RowMatrix<float>>(input.data(), len, data.inputs()) =
         (data.counts.middleRows(run.begin, len) * data.input_gain.asDiagonal()).cast<float>();
     net.forward(input, lif::InputKind::binned_counts);
-    std::ostringstream csv;
-    csv << "time_ms,neuron\n";
+    paper::CsvTable csv({"time_ms", "neuron"});
     const double dt_ms = net.config().dt_ms, t0_ms = double(run.begin) * data.bin_s * 1e3;
     for (Index t = 0; t < net.steps(); ++t)
-        net.spikes().for_each_active(0, t, [&](Index i, auto) {
-            csv << num(t0_ms + double(t) * dt_ms) << ',' << i << '\n';
-        });
-    write_atomically(file, [&](std::ostream& out) { out << csv.str(); });
+        net.spikes().for_each_active(0, t,
+                                     [&](Index i, auto) { csv.row(t0_ms + double(t) * dt_ms, i); });
+    csv.write(file);
 }
 
 Json score_json(const distill::HeldoutScore& s) {
@@ -124,19 +96,24 @@ int main(int argc, char** argv) {
     return paper::run_driver(argc, argv, "student", [](const paper::DriverContext& ctx) {
         const Json section = ctx.section("student");
         const std::string where = "paper config: student";
-        const TeacherLatents latents = find_latents(ctx.paper_dir / "teacher", section);
+        const std::optional<paper::TeacherLatents> teacher =
+            paper::TeacherLatents::read_if_present(ctx.paper_dir / "teacher");
+        require(teacher.has_value(),
+                paper::TeacherLatents::file_in(ctx.paper_dir / "teacher").string(),
+                "is missing: the student experiment needs the teacher experiment's latents");
+        const paper::TeacherLatents::Session& latents = chosen_session(*teacher, section);
         const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
         fs::path nwb;
         for (const paper::CohortEntry& s : cohort.sessions)
-            if (s.name == latents.session) nwb = s.nwb;
-        require(!nwb.empty(), where, "the cohort has no session '", latents.session, "'");
+            if (s.name == latents.name) nwb = s.nwb;
+        require(!nwb.empty(), where, "the cohort has no session '", latents.name, "'");
 
         distill::DistillConfig config = read_settings<distill::DistillConfig>(
             json_get_or(section, "distill", Json::object(), where), where + ".distill");
         config.seed = ctx.seed;
         const std::string qc = json_get_or<std::string>(section, "qc", "none", where);
-        const distill::DistillData data =
-            distill::load_session(nwb, latents.file, qc, config, latents.bin_s);
+        const distill::DistillData data = distill::load_session(nwb, teacher->dir / latents.file,
+                                                                qc, config, teacher->bin_width_s);
 
         // A previous run's checkpoint is never resumed: the config or the teacher may differ.
         const fs::path checkpoint = ctx.out / "student.ckpt";
@@ -146,14 +123,9 @@ int main(int argc, char** argv) {
         const distill::StudentEvaluation e =
             distill::evaluate_student(student.network(), data, config);
 
-        Json history = {{"steps", Json::array()}, {"monitor", Json::array()}};
-        for (const auto& r : student.history())
-            history["steps"].push_back(distill::to_json(r));
-        for (const auto& r : student.monitor_history())
-            history["monitor"].push_back(distill::to_json(r));
-        write_json(ctx.out / "history.json", history);
+        write_json(ctx.out / "history.json", student.history_json());
         write_json(ctx.out / "evaluation.json",
-                   {{"session", latents.session},
+                   {{"session", latents.name},
                     {"readout", score_json(e.readout)},
                     {"filtered_exc", score_json(e.filtered)},
                     {"band",
@@ -177,7 +149,7 @@ int main(int argc, char** argv) {
 
         Json metrics = distill::to_json(e);
         metrics.erase("canonical_correlations_train");
-        metrics["session"] = latents.session;
+        metrics["session"] = latents.name;
         metrics["targets"] = "teacher latents";
         metrics["target_dims"] = data.latent_dim();
         metrics["bin_s"] = data.bin_s;

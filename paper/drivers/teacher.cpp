@@ -13,19 +13,19 @@
 // paper seed), "ablation" = {"steps": N, "regularizers": [...]}, "replicates" = N (extra seeds).
 // On real files the held-out sessions are those of the config whose names are files of the
 // cohort, else the last file (none when the cohort has one file).
-#include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/eval/pca.hpp>
 #include <jepasnn/teacher/pipeline.hpp>
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "csv.hpp"
 #include "driver_common.hpp"
 #include "paper_cohort.hpp"
+#include "teacher_latents.hpp"
 
 namespace {
 
@@ -71,47 +71,27 @@ teacher::TeacherConfig teacher_config(const paper::DriverContext& ctx,
                       ctx.seed);
 }
 
-void write_text_file(const std::filesystem::path& path, const std::string& text) {
-    write_atomically(path, [&](std::ostream& out) { out << text; });
-}
-
-std::string curves_csv(const jepa::TrainHistory& h) {
-    std::ostringstream os;
-    os.precision(9);
-    os << "step,loss,prediction,regularizer,learning_rate,grad_norm\n";
+void write_curves(const std::filesystem::path& out, const jepa::TrainHistory& h) {
+    paper::CsvTable steps(
+        {"step", "loss", "prediction", "regularizer", "learning_rate", "grad_norm"});
     for (const auto& r : h.steps)
-        os << r.step << ',' << r.loss << ',' << r.prediction << ',' << r.regularizer << ','
-           << r.learning_rate << ',' << r.grad_norm << '\n';
-    return os.str();
-}
-
-std::string validation_csv(const jepa::TrainHistory& h) {
-    std::ostringstream os;
-    os.precision(9);
-    os << "step,loss,prediction,regularizer\n";
+        steps.row(r.step, r.loss, r.prediction, r.regularizer, r.learning_rate, r.grad_norm);
+    steps.write(out / "training_curve.csv");
+    paper::CsvTable validation({"step", "loss", "prediction", "regularizer"});
     for (const auto& r : h.validation)
-        os << r.step << ',' << r.loss << ',' << r.prediction << ',' << r.regularizer << '\n';
-    return os.str();
-}
-
-/// A CSV cell: empty for null (e.g. R² on real files, which have no ground truth).
-std::string csv_cell(const Json& v) {
-    return v.is_null() ? std::string() : v.dump();
+        validation.row(r.step, r.loss, r.prediction, r.regularizer);
+    validation.write(out / "validation_curve.csv");
 }
 
 /// One row per session and method (teacher, pca, lds): held-out R² overall and per state.
-std::string recovery_csv(const Json& sessions) {
-    std::ostringstream os;
-    os.precision(9);
-    os << "session,heldout,method,r2,r2_active,r2_passive\n";
+void write_recovery(const std::filesystem::path& file, const Json& sessions) {
+    paper::CsvTable csv({"session", "heldout", "method", "r2", "r2_active", "r2_passive"});
     for (const Json& s : sessions)
         for (const char* method : {"teacher", "pca", "lds"})
             if (s.contains(method))
-                os << s["name"].get<std::string>() << ',' << (s["heldout"].get<bool>() ? 1 : 0)
-                   << ',' << method << ',' << csv_cell(s[method]["r2"]) << ','
-                   << csv_cell(s[method]["r2_active"]) << ',' << csv_cell(s[method]["r2_passive"])
-                   << '\n';
-    return os.str();
+                csv.row(s["name"], s["heldout"], method, s[method]["r2"], s[method]["r2_active"],
+                        s[method]["r2_passive"]);
+    csv.write(file);
 }
 
 /// The first three principal components of a session's latents (fitted on all its bins) and the
@@ -138,9 +118,8 @@ Json seed_replicates(const paper::DriverContext& ctx, const teacher::TeacherConf
                      const std::vector<teacher::BinnedSession>& sessions) {
     const auto count = json_get_or<std::uint64_t>(ctx.section("teacher"), "replicates", 0,
                                                   "paper config: teacher");
-    std::ostringstream csv;
-    csv.precision(9);
-    csv << "init_seed,train_seed,readin_seed,r2,effective_rank,sigreg_heldout\n";
+    paper::CsvTable csv(
+        {"init_seed", "train_seed", "readin_seed", "r2", "effective_rank", "sigreg_heldout"});
     Json rows = Json::array();
     for (std::uint64_t k = 1; k <= count; ++k) {
         teacher::TeacherConfig c = with_seeds(config, ctx.seed + 1000 * k);
@@ -152,12 +131,10 @@ Json seed_replicates(const paper::DriverContext& ctx, const teacher::TeacherConf
                         {"gt_recovery_r2", m["gt_recovery_r2"]},
                         {"effective_rank", m["effective_rank"]},
                         {"sigreg_heldout", m["sigreg_heldout"]}});
-        csv << c.model.init_seed << ',' << c.train.seed << ',' << c.readin.seed;
-        for (const char* k : {"gt_recovery_r2", "effective_rank", "sigreg_heldout"})
-            csv << ',' << csv_cell(m[k]);
-        csv << '\n';
+        csv.row(c.model.init_seed, c.train.seed, c.readin.seed, m["gt_recovery_r2"],
+                m["effective_rank"], m["sigreg_heldout"]);
     }
-    write_text_file(ctx.out / "replicates.csv", csv.str());
+    csv.write(ctx.out / "replicates.csv");
     return rows;
 }
 
@@ -170,11 +147,82 @@ Json min_over(const Json& rows, const char* key) {
     return best;
 }
 
+/// latents_<session>.npy for every session, the trajectory PCs of the first held-out session
+/// (else the last), and teacher.json describing them.
+void write_latents(const std::filesystem::path& out, const teacher::TeacherConfig& config,
+                   const std::vector<teacher::BinnedSession>& sessions,
+                   const teacher::TeacherResult& r) {
+    paper::TeacherLatents described;
+    described.dir = out;
+    described.bin_width_s = config.data.bin_ms / 1000.0;
+    std::string trajectory_session;
+    for (std::size_t s = 0; s < sessions.size(); ++s) {
+        const auto& lat = r.latents[s];
+        const std::string file = paper::TeacherLatents::default_file(lat.name);
+        save_npy(out / file, lat.z);
+        described.sessions.push_back({lat.name,
+                                      file,
+                                      lat.heldout,
+                                      {{"nwb", sessions[s].nwb.filename().string()},
+                                       {"bins", lat.z.rows()},
+                                       {"dims", lat.z.cols()},
+                                       {"units", sessions[s].units()}}});
+        if (trajectory_session.empty() && (lat.heldout || s + 1 == sessions.size())) {
+            write_trajectories(out, sessions[s], lat.z);
+            trajectory_session = lat.name;
+        }
+    }
+    described.details = {{"t_start_s", 0.0},
+                         {"grid",
+                          "row k covers [k*dt, (k+1)*dt) of the session's clock (the ground "
+                          "truth's grid for simulated sessions)"},
+                         {"latent_dim", config.model.latent},
+                         {"heldout", config.data.heldout},
+                         {"trajectory_session", trajectory_session},
+                         {"checkpoint", "teacher.ckpt"}};
+    described.write();
+}
+
+/// Regulariser ablation: same data, architecture and seeds, shorter runs, no baselines; one
+/// entry per regulariser into metrics["ablation"], and ablation.csv.
+void regularizer_ablation(const paper::DriverContext& ctx, const teacher::TeacherConfig& config,
+                          const std::vector<teacher::BinnedSession>& sessions, Json& metrics) {
+    const Json section = ctx.section("teacher");
+    const Json ab = section.contains("ablation") ? section["ablation"] : Json::object();
+    const auto steps = json_get_or<std::uint64_t>(ab, "steps", config.train.steps / 2,
+                                                  "paper config: teacher.ablation");
+    const auto kinds = json_get_or<std::vector<std::string>>(
+        ab, "regularizers", {"sigreg", "vicreg", "ema", "none"}, "paper config: teacher.ablation");
+    paper::CsvTable csv({"regularizer", "steps", "r2", "r2_active", "r2_passive", "effective_rank",
+                         "sigreg_heldout"});
+    Json ablation = Json::object();
+    for (const std::string& kind : kinds) {
+        teacher::TeacherConfig c = config;
+        c.regularizer = kind;
+        c.regularizer_config =
+            kind == config.regularizer ? config.regularizer_config : Json::object();
+        c.train.steps = steps;
+        c.train.warmup_steps = std::min(c.train.warmup_steps, steps);
+        c.evaluation.baselines = false;
+        const Json m = teacher::train_teacher(c, sessions).metrics;
+        ablation[kind] = {{"gt_recovery_r2", m["gt_recovery_r2"]},
+                          {"gt_recovery_r2_active", m["gt_recovery_r2_active"]},
+                          {"gt_recovery_r2_passive", m["gt_recovery_r2_passive"]},
+                          {"effective_rank", m["effective_rank"]},
+                          {"sigreg_heldout", m["sigreg_heldout"]},
+                          {"final_prediction_loss", m["training"]["final_prediction_loss"]}};
+        csv.row(kind, steps, m["gt_recovery_r2"], m["gt_recovery_r2_active"],
+                m["gt_recovery_r2_passive"], m["effective_rank"], m["sigreg_heldout"]);
+    }
+    csv.write(ctx.out / "ablation.csv");
+    metrics["ablation"] = std::move(ablation);
+    metrics["ablation_steps"] = steps;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     return paper::run_driver(argc, argv, "teacher", [](const paper::DriverContext& ctx) {
-        const Json section = ctx.section("teacher");
         const paper::PaperCohort cohort = paper::PaperCohort::read(ctx.paper_dir);
         const teacher::TeacherConfig config = teacher_config(ctx, cohort);
         const std::vector<teacher::BinnedSession> sessions =
@@ -183,79 +231,14 @@ int main(int argc, char** argv) {
         // The teacher itself.
         const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
         teacher::write_teacher_checkpoint(ctx.out / "teacher.ckpt", r);
-        Json described = Json::array();
-        std::string trajectory_session;
-        for (std::size_t s = 0; s < sessions.size(); ++s) {
-            const auto& lat = r.latents[s];
-            const std::string file = "latents_" + lat.name + ".npy";
-            save_npy(ctx.out / file, lat.z);
-            described.push_back({{"name", lat.name},
-                                 {"file", file},
-                                 {"nwb", sessions[s].nwb.filename().string()},
-                                 {"bins", lat.z.rows()},
-                                 {"dims", lat.z.cols()},
-                                 {"units", sessions[s].units()},
-                                 {"heldout", lat.heldout}});
-            if (trajectory_session.empty() && (lat.heldout || s + 1 == sessions.size())) {
-                write_trajectories(ctx.out, sessions[s], lat.z);
-                trajectory_session = lat.name;
-            }
-        }
-        write_json(ctx.out / "teacher.json",
-                   {{"format", "jepasnn-teacher-latents"},
-                    {"bin_width_s", config.data.bin_ms / 1000.0},
-                    {"t_start_s", 0.0},
-                    {"grid",
-                     "row k covers [k*dt, (k+1)*dt) of the session's clock (the ground "
-                     "truth's grid for simulated sessions)"},
-                    {"latent_dim", config.model.latent},
-                    {"heldout", config.data.heldout},
-                    {"trajectory_session", trajectory_session},
-                    {"checkpoint", "teacher.ckpt"},
-                    {"sessions", described}});
-        write_text_file(ctx.out / "training_curve.csv", curves_csv(r.history));
-        write_text_file(ctx.out / "validation_curve.csv", validation_csv(r.history));
-        write_text_file(ctx.out / "recovery.csv", recovery_csv(r.metrics["sessions"]));
+        write_latents(ctx.out, config, sessions, r);
+        write_curves(ctx.out, r.history);
+        write_recovery(ctx.out / "recovery.csv", r.metrics["sessions"]);
 
         Json metrics = r.metrics;
         metrics["steps"] = config.train.steps;
         metrics["heldout_sessions"] = config.data.heldout;
-
-        // Regulariser ablation: same data, architecture and seeds, shorter runs, no baselines.
-        const Json ab = section.contains("ablation") ? section["ablation"] : Json::object();
-        const auto steps = json_get_or<std::uint64_t>(ab, "steps", config.train.steps / 2,
-                                                      "paper config: teacher.ablation");
-        const auto kinds = json_get_or<std::vector<std::string>>(
-            ab, "regularizers", {"sigreg", "vicreg", "ema", "none"},
-            "paper config: teacher.ablation");
-        std::ostringstream csv;
-        csv.precision(9);
-        csv << "regularizer,steps,r2,r2_active,r2_passive,effective_rank,sigreg_heldout\n";
-        Json ablation = Json::object();
-        for (const std::string& kind : kinds) {
-            teacher::TeacherConfig c = config;
-            c.regularizer = kind;
-            c.regularizer_config =
-                kind == config.regularizer ? config.regularizer_config : Json::object();
-            c.train.steps = steps;
-            c.train.warmup_steps = std::min(c.train.warmup_steps, steps);
-            c.evaluation.baselines = false;
-            const Json m = teacher::train_teacher(c, sessions).metrics;
-            ablation[kind] = {{"gt_recovery_r2", m["gt_recovery_r2"]},
-                              {"gt_recovery_r2_active", m["gt_recovery_r2_active"]},
-                              {"gt_recovery_r2_passive", m["gt_recovery_r2_passive"]},
-                              {"effective_rank", m["effective_rank"]},
-                              {"sigreg_heldout", m["sigreg_heldout"]},
-                              {"final_prediction_loss", m["training"]["final_prediction_loss"]}};
-            csv << kind << ',' << steps;
-            for (const char* k : {"gt_recovery_r2", "gt_recovery_r2_active",
-                                  "gt_recovery_r2_passive", "effective_rank", "sigreg_heldout"})
-                csv << ',' << csv_cell(m[k]);
-            csv << '\n';
-        }
-        write_text_file(ctx.out / "ablation.csv", csv.str());
-        metrics["ablation"] = std::move(ablation);
-        metrics["ablation_steps"] = steps;
+        regularizer_ablation(ctx, config, sessions, metrics);
 
         // Seed replicates: the paper run again with other seeds (everything else equal), so that
         // recovery and the absence of collapse are shown for more than one seed.

@@ -189,7 +189,8 @@ def drivers_report_bad_input_in_one_line_and_write_nothing(tmp, args):
         one_line_error(driver(args, name, paper_dir), f"{name}: error:",
                        "run the cohort experiment first")
         check(not os.path.exists(os.path.join(paper_dir, name, "metrics.json")), "no metrics")
-    one_line_error(driver(args, "data", paper_dir, "--profile"), "has no value")
+    one_line_error(driver(args, "data", paper_dir, "--profile"), "data: error:", "--profile",
+                   "missing")
 
 
 @test

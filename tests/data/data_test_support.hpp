@@ -26,10 +26,10 @@ inline Json golden(const std::string& name) {
 
 /// A copy of the fixture in `dir`, modified by `patch` through the HDF5 API.
 inline fs::path patched_fixture(const TempDir& dir, const std::string& name,
-                                const std::function<void(data::detail::H5Writer&)>& patch) {
+                                const std::function<void(data::hdf5::Writer&)>& patch) {
     const fs::path out = dir / name;
     fs::copy_file(fixture_nwb(), out, fs::copy_options::overwrite_existing);
-    data::detail::H5Writer w(out, data::detail::H5Writer::Mode::modify);
+    data::hdf5::Writer w(out, data::hdf5::Writer::Mode::modify);
     patch(w);
     w.close();
     return out;

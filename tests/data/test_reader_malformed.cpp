@@ -12,7 +12,7 @@ using namespace jepasnn::data;
 using jepasnn::test::captured_stderr;
 using jepasnn::test::patched_fixture;
 using jepasnn::test::TempDir;
-using W = jepasnn::data::detail::H5Writer;
+using W = jepasnn::data::hdf5::Writer;
 
 namespace {
 

@@ -38,7 +38,7 @@ TEST_CASE("streaming validates spikes across chunk boundaries") {
     jepasnn::test::TempDir dir;
     const std::vector<std::uint64_t> ends = NwbFile(fixture_nwb()).read_unit_index().ends;
     auto with_times = [&](const std::string& name, auto&& edit) {
-        return jepasnn::test::patched_fixture(dir, name, [&](detail::H5Writer& w) {
+        return jepasnn::test::patched_fixture(dir, name, [&](hdf5::Writer& w) {
             std::vector<double> t(ends.back());
             NwbFile(fixture_nwb()).read_spike_times(0, std::span<double>(t));
             edit(t);

@@ -33,13 +33,13 @@ jepasnn::test::CentralDifferenceCheck model_gradient_check(
     jepasnn::jepa::Gradients mode = jepasnn::jepa::Gradients::all) {
     const jepa::RegularizerContext ctx{7, 3};
     auto& p = model.parameters();
-    p.zero_grad();
+    p.zero_gradients();
     const double scale = model.forward_backward(batch, ctx, mode).total;
     // readin_only: only the read-ins (the first blocks of the layout) have gradients.
     const auto [offset, size] = model.readin_range(model.sessions() - 1);
     const std::size_t checked = mode == jepasnn::jepa::Gradients::all ? p.size() : offset + size;
-    const std::vector<double> analytic(p.grads().begin(),
-                                       p.grads().begin() + static_cast<std::ptrdiff_t>(checked));
+    const std::vector<double> analytic(
+        p.gradients().begin(), p.gradients().begin() + static_cast<std::ptrdiff_t>(checked));
     auto loss = [&] { return model.forward_backward(batch, ctx, mode).total; };
     return jepasnn::test::check_central_differences(loss, p.values().subspan(0, checked), analytic,
                                                     scale);
@@ -111,7 +111,7 @@ TEST_CASE("whole-model gradients match central differences for every encoder and
                 auto& p = m.parameters();
                 for (const auto& b : p.layout().blocks())
                     if (b.name.rfind("readin.session", 0) != 0)
-                        RC_ASSERT(p.grad(b).cwiseAbs().maxCoeff() == 0.0);
+                        RC_ASSERT(p.gradient(b).cwiseAbs().maxCoeff() == 0.0);
             }
         }
         jepasnn::test::rc_assert_central_differences("kind " + std::to_string(kind), check);
@@ -202,6 +202,36 @@ TEST_CASE("model configuration round-trips through JSON and rejects bad values")
     CHECK_THROWS_WITH(jepa::SigRegRegularizer<float>::from_json({{"knot_precision", "half"}}),
                       Catch::Contains("'half'"));
     CHECK(jepa::LeJepa<float>(c).describe()["encoder"] == "gru");
+    // The EMA and "none" settings are read as strictly.
+    CHECK(jepa::EmaTargetRegularizer<float>::from_json({{"decay", 0.9}}).target_decay() == 0.9);
+    CHECK_THROWS_WITH(jepa::EmaTargetRegularizer<float>::from_json({{"decay", 1.0}}),
+                      Catch::Contains("ema config: decay is 1, expected [0, 1)"));
+    CHECK_THROWS_WITH(jepa::NoRegularizer<float>::from_json({{"decay", 0.9}}),
+                      Catch::Contains("none config: unknown field 'decay'"));
+}
+
+TEST_CASE("a fitted scaler round-trips through JSON and a corrupted one is rejected") {
+    Mat counts(6, 3);
+    counts << 0, 1, 4, 2, 1, 0, 5, 1, 3, 1, 1, 9, 0, 1, 2, 7, 1, 1;
+    const std::vector<jepasnn::data::RowRange> train{{0, 6}};
+    const auto scaler = jepa::UnitScaler::fit(counts, train, jepa::CountTransform::log1p);
+    const jepasnn::Json j = jepasnn::settings_json(scaler);
+    const auto back = jepasnn::read_settings<jepa::UnitScaler>(j, "f.json");
+    CHECK(jepasnn::settings_json(back) == j);
+    CHECK(back.apply<double>(counts) == scaler.apply<double>(counts));  // bit for bit
+    CHECK(scaler.scale(1) == 1.0);  // a unit constant on the training rows keeps its scale
+    jepasnn::Json bad = j;
+    bad["scale"][2] = 0.0;
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::UnitScaler>(bad, "f.json"),
+                      Catch::Contains("f.json: unit 2 has mean") && Catch::Contains("scale > 0"));
+    bad = j;
+    bad["mean"].erase(0);
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::UnitScaler>(bad, "f.json"),
+                      Catch::Contains("mean has 2 units and scale 3"));
+    bad = j;
+    bad["transform"] = "cube";
+    CHECK_THROWS_WITH(jepasnn::read_settings<jepa::UnitScaler>(bad, "f.json"),
+                      Catch::Contains("'cube' is not one of 'sqrt', 'log1p', 'none'"));
 }
 
 TEST_CASE("the model rejects batches that do not fit it") {

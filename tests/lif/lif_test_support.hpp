@@ -83,7 +83,7 @@ inline lif::NetworkConfig small_config(Index neurons = 30, Index inputs = 12, In
 
 /// SGD, the update the tests use on both sides of every comparison.
 template <class T>
-void sgd_step(lif::ParameterSet<T>& params, double learning_rate) {
+void sgd_step(nn::Parameters<T>& params, double learning_rate) {
     std::span<T> w = params.values();
     std::span<const T> g = params.gradients();
     for (std::size_t i = 0; i < w.size(); ++i)

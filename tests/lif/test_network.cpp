@@ -268,7 +268,7 @@ TEST_CASE("SGD through the spikes reduces a readout regression loss") {
         loss();
         net.backward(d);
         for (const char* frozen : {"w_out", "b_out"})
-            net.parameters().gradient(*net.parameters().find(frozen)).setZero();
+            net.parameters().gradient(net.parameters().layout().find(frozen)).setZero();
         test::sgd_step(net.parameters(), 1e-3);
         net.project();
     }
@@ -282,7 +282,7 @@ TEST_CASE("feed-forward ablation runs without recurrent weights") {
     lif::NetworkConfig c = test::small_config();
     c.recurrent = false;
     lif::Network<float> net(c, 4);
-    CHECK_FALSE(net.parameters().find("w_rec").has_value());
+    CHECK_FALSE(net.parameters().layout().contains("w_rec"));
     CHECK(net.spectral_radius() == 0.0);
     CHECK_THROWS_WITH(net.recurrent_weights(), Catch::Contains("no recurrent weights"));
     const Tensor<float, 3> x = test::input_spikes<float>(2, 30, c.inputs, 40.0, 4);

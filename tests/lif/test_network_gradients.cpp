@@ -147,10 +147,10 @@ void check_gradients(const Shape& s) {
     const auto r = test::check_central_differences(loss, theta, analytic, magnitude,
                                                    s.seed % stride, stride, 1e-6);
     std::size_t block = 0;
-    while (block + 1 < net.parameters().blocks().size() &&
-           net.parameters().block(block + 1).offset <= r.worst)
+    while (block + 1 < net.parameters().layout().blocks().size() &&
+           net.parameters().layout().blocks()[block + 1].offset <= r.worst)
         ++block;
-    test::rc_assert_central_differences(net.parameters().block(block).name, r);
+    test::rc_assert_central_differences(net.parameters().layout().blocks()[block].name, r);
 }
 
 }  // namespace

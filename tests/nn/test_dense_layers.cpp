@@ -44,12 +44,12 @@ TEST_CASE("linear backward and gradient match central differences", "[tolerance]
         lin.backward(dx, w, p);
         lin.gradient(p, w, x);
         jepasnn::test::rc_check_gradient("dx", loss, span_of(x), span_of(dx), scale);
-        const std::vector<double> grads(p.grads().begin(), p.grads().end());
+        const std::vector<double> grads(p.gradients().begin(), p.gradients().end());
         jepasnn::test::rc_check_gradient("dparams", loss, p.values(), grads, scale);
         // Gradients accumulate: a second call adds the same amount again.
         lin.gradient(p, w, x);
         for (std::size_t i = 0; i < grads.size(); ++i)
-            RC_ASSERT(std::abs(p.grads()[i] - 2.0 * grads[i]) <=
+            RC_ASSERT(std::abs(p.gradients()[i] - 2.0 * grads[i]) <=
                       1e-12 * (1.0 + std::abs(grads[i])));
     });
 }
@@ -155,7 +155,7 @@ TEST_CASE("layer norm backward and gradient match central differences", "[tolera
         Mat dx = Mat::Zero(rows, cols);
         ln.backward(dx, w, x, p);
         ln.gradient(p, w, x);
-        const std::vector<double> grads(p.grads().begin(), p.grads().end());
+        const std::vector<double> grads(p.gradients().begin(), p.gradients().end());
         jepasnn::test::rc_check_gradient("dx", loss, span_of(x), span_of(dx), scale);
         jepasnn::test::rc_check_gradient("dparams", loss, p.values(), grads, scale);
     });
@@ -178,10 +178,10 @@ TEST_CASE("layer norm matches PyTorch values and gradients") {
     ln.backward(dx, up, x, p);
     ln.gradient(p, up, x);
     CHECK(jepasnn::test::max_abs_diff(dx, jepasnn::test::json_matrix(g["dx"])) < 1e-13);
-    CHECK(jepasnn::test::max_abs_diff(p.grad(ln.gain()), jepasnn::test::json_row(g["dgain"])) <
+    CHECK(jepasnn::test::max_abs_diff(p.gradient(ln.gain()), jepasnn::test::json_row(g["dgain"])) <
           1e-13);
-    CHECK(jepasnn::test::max_abs_diff(p.grad(ln.shift()), jepasnn::test::json_row(g["dshift"])) <
-          1e-13);
+    CHECK(jepasnn::test::max_abs_diff(p.gradient(ln.shift()),
+                                      jepasnn::test::json_row(g["dshift"])) < 1e-13);
 }
 
 TEST_CASE("dropout is a seeded counter-based mask with an exact backward", "[tolerance]") {
@@ -287,7 +287,7 @@ TEST_CASE("session read-in backward and gradient match central differences", "[t
             dinputs.push_back(Mat::Zero(x.rows(), x.cols()));
         readin.backward(dinputs, w, slices, batch, p);
         readin.gradient(p, w, inputs, slices, batch);
-        const std::vector<double> grads(p.grads().begin(), p.grads().end());
+        const std::vector<double> grads(p.gradients().begin(), p.gradients().end());
         const double scale = weighted_magnitude(y, w);
         for (std::size_t g = 0; g < inputs.size(); ++g)
             jepasnn::test::rc_check_gradient("dinput", loss, span_of(inputs[g]),

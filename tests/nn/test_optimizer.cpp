@@ -123,9 +123,9 @@ TEST_CASE("parameters live in one buffer with typed views and a seeded init") {
     p.value(b.weight())(1, 3) = 42.0;
     CHECK(p.values()[8 + 1 * 4 + 3] == 42.0);
     CHECK(p.value(a.weight()).cwiseAbs().maxCoeff() <= 1.0 / std::sqrt(3.0));
-    p.grad(a.bias())(0, 1) = 1.5;
-    p.zero_grad();
-    CHECK(p.grad(a.bias())(0, 1) == 0.0);
+    p.gradient(a.bias())(0, 1) = 1.5;
+    p.zero_gradients();
+    CHECK(p.gradient(a.bias())(0, 1) == 0.0);
     CHECK_THROWS_WITH(layout.add("a.weight", 1, 1, true, nn::Init::zeros),
                       Catch::Contains("twice"));
     CHECK_THROWS_WITH(layout.find("nope"), Catch::Contains("no block named 'nope'"));

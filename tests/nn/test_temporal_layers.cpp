@@ -62,7 +62,7 @@ TEST_CASE("causal convolution matches its definition and central differences", "
         Mat dx = Mat::Zero(x.rows(), in);
         conv.backward(dx, w, batch, p);
         conv.gradient(p, w, x, batch);
-        const std::vector<double> grads(p.grads().begin(), p.grads().end());
+        const std::vector<double> grads(p.gradients().begin(), p.gradients().end());
         const double scale = weighted_magnitude(y, w);
         jepasnn::test::rc_check_gradient("dx", loss, span_of(x), span_of(dx), scale);
         jepasnn::test::rc_check_gradient("dparams", loss, p.values(), grads, scale);
@@ -115,7 +115,7 @@ TEST_CASE("GRU backpropagation through time matches central differences", "[tole
         gru.backward(dx, w, y, batch, p);
         gru.gradient(p, x, y, batch);
         const Mat dh0 = gru.initial_state_gradient();
-        const std::vector<double> grads(p.grads().begin(), p.grads().end());
+        const std::vector<double> grads(p.gradients().begin(), p.gradients().end());
         // Each output (1 − z)·n + z·h_prev mixes terms of size up to max(1, |h0|) (n = tanh(·),
         // the state a convex combination of them and h0) that may cancel: S = Σ|w|·max(1, |h0|).
         const double scale = w.cwiseAbs().sum() * std::max(1.0, h0.cwiseAbs().maxCoeff());
@@ -144,10 +144,10 @@ TEST_CASE("causal convolution matches a left-padded PyTorch Conv1d") {
     conv.backward(dx, up, batch, p);
     conv.gradient(p, up, x, batch);
     CHECK(jepasnn::test::max_abs_diff(dx, jepasnn::test::time_major(g["dx"])) < 1e-13);
-    CHECK(jepasnn::test::max_abs_diff(p.grad(conv.weight()),
+    CHECK(jepasnn::test::max_abs_diff(p.gradient(conv.weight()),
                                       jepasnn::test::json_matrix(g["dweight"])) < 1e-13);
-    CHECK(jepasnn::test::max_abs_diff(p.grad(conv.bias()), jepasnn::test::json_row(g["dbias"])) <
-          1e-13);
+    CHECK(jepasnn::test::max_abs_diff(p.gradient(conv.bias()),
+                                      jepasnn::test::json_row(g["dbias"])) < 1e-13);
 }
 
 TEST_CASE("GRU matches PyTorch nn.GRU values and gradients") {
@@ -173,11 +173,11 @@ TEST_CASE("GRU matches PyTorch nn.GRU values and gradients") {
     CHECK(jepasnn::test::max_abs_diff(gru.initial_state_gradient(),
                                       jepasnn::test::json_matrix(g["dh0"])) < 1e-13);
     for (const char* name : {"w_x", "w_h"})
-        CHECK(jepasnn::test::max_abs_diff(p.grad(layout.find(std::string("gru.") + name)),
+        CHECK(jepasnn::test::max_abs_diff(p.gradient(layout.find(std::string("gru.") + name)),
                                           jepasnn::test::json_matrix(g[std::string("d") + name])) <
               1e-13);
     for (const char* name : {"b_x", "b_h"})
-        CHECK(jepasnn::test::max_abs_diff(p.grad(layout.find(std::string("gru.") + name)),
+        CHECK(jepasnn::test::max_abs_diff(p.gradient(layout.find(std::string("gru.") + name)),
                                           jepasnn::test::json_row(g[std::string("d") + name])) <
               1e-13);
 }

@@ -110,12 +110,7 @@ void run_distill(const DistillOptions& o) {
             list.push_back(distill::to_json(distill::run_ablation(a, data, config)));
         metrics["ablations"] = std::move(list);
     }
-    Json history = {{"steps", Json::array()}, {"monitor", Json::array()}};
-    for (const auto& r : d.history())
-        history["steps"].push_back(distill::to_json(r));
-    for (const auto& r : d.monitor_history())
-        history["monitor"].push_back(distill::to_json(r));
-    jepasnn::write_json(out / "history.json", history);
+    jepasnn::write_json(out / "history.json", d.history_json());
     jepasnn::write_json(out / "metrics.json", metrics);
     if (!o.quiet)
         std::printf(

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "../core/threads.hpp"
 #include "similarity_measure.hpp"
 
@@ -66,14 +67,11 @@ struct NullDistribution {
 
 namespace detail {
 
-/// Stream tag of the null draws ("CCAN").
-inline constexpr std::uint32_t null_stream_tag = 0x4343414eu;
-
 /// The order of Y's rows for null sample s: row t of the reordered Y is Y[order[t]].
 inline void null_order(std::vector<Index>& order, NullKind kind, std::uint64_t seed,
                        std::uint64_t sample, Index min_shift) {
     const auto n = static_cast<Index>(order.size());
-    RandomStream rng(seed, stream_id(null_stream_tag, static_cast<std::uint32_t>(sample)));
+    RandomStream rng(seed, stream_id(streams::cca_null, static_cast<std::uint32_t>(sample)));
     if (kind == NullKind::permutation) {
         for (Index t = 0; t < n; ++t)
             order[static_cast<std::size_t>(t)] = t;

@@ -14,6 +14,7 @@
 #include "rng.hpp"
 #include "run_info.hpp"
 #include "settings.hpp"
+#include "streams.hpp"
 #include "tensor.hpp"
 #include "threads.hpp"
 #include "timer.hpp"

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -105,20 +104,6 @@ Vector<T> vector_from_json(const Json& values, std::string_view where) {
         v(static_cast<Index>(i)) = values[i].get<T>();
     }
     return v;
-}
-
-/// Fails naming the first key of `doc` that is not in `allowed`.
-inline void require_known_keys(const Json& doc, std::initializer_list<std::string_view> allowed,
-                               std::string_view where) {
-    if (!doc.is_object()) fail(where, "expected a JSON object, found ", doc.type_name());
-    for (const auto& item : doc.items()) {
-        if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-            std::string list;
-            for (std::string_view a : allowed)
-                list.append(list.empty() ? "" : ", ").append(a);
-            fail(where, "unknown field '", item.key(), "' (known: ", list, ")");
-        }
-    }
 }
 
 }  // namespace jepasnn

@@ -14,6 +14,7 @@
 
 #include "error.hpp"
 #include "json.hpp"
+#include "tensor.hpp"
 
 namespace jepasnn {
 
@@ -30,8 +31,8 @@ namespace jepasnn {
 ///         static constexpr std::string_view setting_noun = "example setting";  // optional
 ///     };
 ///
-/// Fields may be numbers, bools, strings, lists of these, Json, paths, enums with enum_names,
-/// and settings structs (a nested JSON object).
+/// Fields may be numbers, bools, strings, lists of these, Eigen vectors (Vector<T>), Json, paths,
+/// enums with enum_names, and settings structs (a nested JSON object).
 template <class S>
 concept Settings = std::is_class_v<S> && requires(S& s) {
     S::fields(s, [](std::string_view, auto&) {});
@@ -87,6 +88,10 @@ inline constexpr bool is_list_v = false;
 template <class T, class A>
 inline constexpr bool is_list_v<std::vector<T, A>> = true;
 template <class T>
+inline constexpr bool is_vector_v = false;
+template <class T>
+inline constexpr bool is_vector_v<Vector<T>> = true;
+template <class T>
 inline constexpr bool is_path_list_v = false;
 template <class A>
 inline constexpr bool is_path_list_v<std::vector<std::filesystem::path, A>> = true;
@@ -108,6 +113,8 @@ Json setting_json(const T& value) {
         return std::string(enum_name(value));
     else if constexpr (is_path_v<T>)
         return value.string();
+    else if constexpr (is_vector_v<T>)
+        return to_json(value);
     else if constexpr (is_path_list_v<T>) {
         Json out = Json::array();
         for (const auto& p : value)
@@ -127,6 +134,9 @@ T read_setting(const Json& doc, std::string_view key, std::string_view where) {
                                  std::string(where).append(": ").append(key));
     } else if constexpr (is_path_v<T>) {
         return T(json_get<std::string>(doc, key, where));
+    } else if constexpr (is_vector_v<T>) {
+        return vector_from_json<typename T::Scalar>(doc.at(std::string(key)),
+                                                    std::string(where).append(": ").append(key));
     } else if constexpr (is_path_list_v<T>) {
         const auto names = json_get<std::vector<std::string>>(doc, key, where);
         return T(names.begin(), names.end());

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <utility>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -57,6 +58,37 @@ void parallel_for(std::int64_t begin, std::int64_t end, Body&& body) {
     for (std::int64_t i = begin; i < end; ++i)
         body(i);
 #endif
+}
+
+/// True inside an OpenMP parallel region: nested loops then run serially on their thread.
+inline bool in_parallel_region() {
+#if defined(_OPENMP)
+    return omp_in_parallel() != 0;
+#else
+    return false;
+#endif
+}
+
+/// Below this many scalar operations a parallel region costs more than it saves (and, on a busy
+/// machine, a barrier can wait for a descheduled thread): such loops run on the calling thread.
+inline constexpr std::int64_t min_parallel_work = std::int64_t{1} << 16;
+
+/// Whether a loop of `work` scalar operations over `count` items is worth the thread team.
+inline bool worth_parallel(std::int64_t work, std::int64_t count) {
+    return count >= 2 && work >= min_parallel_work && thread_count() > 1 && !in_parallel_region();
+}
+
+/// parallel_for over [begin, end) when worth_parallel(work, end − begin), a plain loop on the
+/// calling thread otherwise. Each body(i) must write only its own outputs: results are then the
+/// same either way.
+template <class Body>
+void parallel_for_if_large(std::int64_t work, std::int64_t begin, std::int64_t end, Body&& body) {
+    if (worth_parallel(work, end - begin)) {
+        parallel_for(begin, end, std::forward<Body>(body));
+        return;
+    }
+    for (std::int64_t i = begin; i < end; ++i)
+        body(i);
 }
 
 }  // namespace jepasnn

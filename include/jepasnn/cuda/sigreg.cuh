@@ -12,7 +12,7 @@
 
 #include "../core/rng.hpp"
 #include "../jepa/sigreg_knots.hpp"
-#include "../jepa/streams.hpp"
+#include "../core/streams.hpp"
 #include "blas.cuh"
 #include "runtime.cuh"
 
@@ -137,7 +137,7 @@ void sigreg_directions(T* out, Index dim, Index count, std::uint64_t seed, std::
     require(step < (std::uint64_t{1} << 32), "cuda::sigreg_directions", "step ", step,
             " exceeds the 2^32 steps a stream index holds");
     const std::uint64_t id =
-        stream_id(jepa::streams::sigreg_directions, static_cast<std::uint32_t>(step));
+        stream_id(streams::jepa_sigreg_directions, static_cast<std::uint32_t>(step));
     detail::sigreg_directions_kernel<T>
         <<<blocks_for(static_cast<std::size_t>(count), 128), 128, 0, stream>>>(out, dim, count,
                                                                                seed, id);

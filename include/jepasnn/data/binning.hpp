@@ -182,6 +182,122 @@ inline std::size_t chunk_bins(SpikeTrains trains, const BinGrid& grid,
 /// Rows are assembled a block of about this many bytes at a time, then streamed out.
 inline constexpr std::size_t bin_block_bytes = 128 * 1024;
 
+/// One thread's binning of consecutive chunks of bins. Per chunk: each unit's run of spikes in
+/// it is binned by the rule (a vectorised loop), the spikes are grouped by row with a counting
+/// sort, and the rows are assembled a block at a time in cache and streamed out.
+class ChunkCounter {
+  public:
+    ChunkCounter(SpikeTrains trains, const BinGrid& grid, std::span<const std::size_t> units,
+                 std::size_t chunk, std::size_t block_rows, std::int32_t* counts)
+        : trains_(trains),
+          grid_(grid),
+          units_(units),
+          counts_(counts),
+          block_rows_(block_rows),
+          cursor_(units.size()),
+          run_end_(units.size()),
+          row_start_(chunk + 1),
+          row_fill_(chunk),
+          block_(block_rows * units.size()) {}
+
+    /// Every unit's cursor to its first spike at or after the start of bin `first_bin`.
+    void start_at(std::size_t first_bin) {
+        const double start = first_time_of_bin(grid_, static_cast<std::int64_t>(first_bin));
+        for (std::size_t j = 0; j < units_.size(); ++j)
+            cursor_[j] = trains_.begin_of(units_[j]) + gallop_to(trains_.unit(units_[j]), 0, start);
+    }
+
+    /// Counts of bins [k0, k1) into rows k0… of the output (chunks in increasing order).
+    void count_chunk(std::size_t k0, std::size_t k1) {
+        const std::size_t spikes = find_runs(k1);
+        if (local_.size() < spikes) {
+            local_.resize(spikes);
+            entries_.resize(spikes);
+        }
+        bin_runs(k0, k1 - k0);
+        sort_by_row(k1 - k0);
+        write_rows(k0, k1 - k0);
+    }
+
+  private:
+    /// Each unit's run: its spikes before the first time of bin k1. Returns their total.
+    std::size_t find_runs(std::size_t k1) {
+        const double limit = first_time_of_bin(grid_, static_cast<std::int64_t>(k1));
+        std::size_t total = 0;
+        for (std::size_t j = 0; j < units_.size(); ++j) {
+            const std::uint64_t first = trains_.begin_of(units_[j]);
+            run_end_[j] = first + gallop_to(trains_.unit(units_[j]), cursor_[j] - first, limit);
+            total += run_end_[j] - cursor_[j];
+        }
+        return total;
+    }
+
+    /// The rule itself, spike by spike: each spike's bin within the chunk, and spikes per row.
+    void bin_runs(std::size_t k0, std::size_t rows) {
+        const double k0_bins = static_cast<double>(k0);
+        const double* const times = trains_.times.data();
+        std::fill(row_start_.begin(), row_start_.begin() + static_cast<std::ptrdiff_t>(rows + 1),
+                  0u);
+        std::size_t at = 0;
+        for (std::size_t j = 0; j < units_.size(); ++j) {
+            const std::size_t n = run_end_[j] - cursor_[j];
+            const double* t = times + cursor_[j];
+            std::int32_t* lb = local_.data() + at;
+            for (std::size_t s = 0; s < n; ++s)
+                lb[s] = static_cast<std::int32_t>(
+                    std::floor((t[s] - grid_.t_start + bin_edge_tolerance) / grid_.bin_width) -
+                    k0_bins);
+            for (std::size_t s = 0; s < n; ++s)
+                ++row_start_[static_cast<std::size_t>(lb[s]) + 1];
+            at += n;
+        }
+    }
+
+    /// Counting sort: each spike's output column, grouped by row; the cursors move past the runs.
+    void sort_by_row(std::size_t rows) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            row_start_[r + 1] += row_start_[r];
+            row_fill_[r] = row_start_[r];
+        }
+        std::size_t at = 0;
+        for (std::size_t j = 0; j < units_.size(); ++j) {
+            const std::size_t n = run_end_[j] - cursor_[j];
+            for (std::size_t s = 0; s < n; ++s)
+                entries_[row_fill_[static_cast<std::size_t>(local_[at + s])]++] =
+                    static_cast<std::uint32_t>(j);
+            at += n;
+            cursor_[j] = run_end_[j];
+        }
+    }
+
+    /// Rows a block at a time: zero in cache, add each row's spikes, stream out.
+    void write_rows(std::size_t k0, std::size_t rows) {
+        const std::size_t n_units = units_.size();
+        for (std::size_t r0 = 0; r0 < rows; r0 += block_rows_) {
+            const std::size_t r1 = std::min(rows, r0 + block_rows_);
+            std::fill(block_.begin(),
+                      block_.begin() + static_cast<std::ptrdiff_t>((r1 - r0) * n_units), 0);
+            for (std::size_t r = r0; r < r1; ++r) {
+                std::int32_t* row = block_.data() + (r - r0) * n_units;  // (n_units,)
+                for (std::uint32_t e = row_start_[r]; e < row_start_[r + 1]; ++e)
+                    ++row[entries_[e]];
+            }
+            stream_store(counts_ + (k0 + r0) * n_units, block_.data(), (r1 - r0) * n_units);
+        }
+    }
+
+    SpikeTrains trains_;
+    const BinGrid& grid_;
+    std::span<const std::size_t> units_;
+    std::int32_t* counts_;  // (n_bins, n_units)
+    std::size_t block_rows_;
+    std::vector<std::uint64_t> cursor_, run_end_;      // per unit: next spike, end of its run
+    std::vector<std::int32_t> local_;                  // (chunk spikes,) bin within the chunk
+    std::vector<std::uint32_t> entries_;               // (chunk spikes,) output column, by row
+    std::vector<std::uint32_t> row_start_, row_fill_;  // (chunk rows,)
+    std::vector<std::int32_t> block_;                  // (block rows, units)
+};
+
 }  // namespace detail
 
 /// Counts of the selected units' spikes on `grid` into `out` (n_bins × units.size()), reusing
@@ -203,86 +319,14 @@ inline void bin_spikes_into(Tensor<std::int32_t, 2>& out, SpikeTrains trains, co
         std::max<std::size_t>(1, detail::bin_block_bytes / (n_units * sizeof(std::int32_t)));
     const auto n_groups =
         static_cast<std::int64_t>(std::min<std::size_t>(n_chunks, std::max(1, thread_count())));
-    std::int32_t* const counts = out.data();  // (n_bins, n_units)
-    const double* const times = trains.times.data();
-
     parallel_for(0, n_groups, [&](std::int64_t g) {
         const auto group = static_cast<std::size_t>(g), groups = static_cast<std::size_t>(n_groups);
         const std::size_t chunk_begin = n_chunks * group / groups;
         const std::size_t chunk_end = n_chunks * (group + 1) / groups;
-        // Per selected unit: its next spike and the end of its run in the current chunk.
-        std::vector<std::uint64_t> cursor(n_units), run_end(n_units);  // (n_units,)
-        const double group_start =
-            detail::first_time_of_bin(grid, static_cast<std::int64_t>(chunk_begin * chunk));
-        for (std::size_t j = 0; j < n_units; ++j)
-            cursor[j] = trains.begin_of(units[j]) +
-                        detail::gallop_to(trains.unit(units[j]), 0, group_start);
-        std::vector<std::int32_t> local;     // (chunk spikes,) bin within the chunk
-        std::vector<std::uint32_t> entries;  // (chunk spikes,) output column, grouped by row
-        std::vector<std::uint32_t> row_start(chunk + 1), row_fill(chunk);  // (chunk rows,)
-        std::vector<std::int32_t> block(block_rows * n_units);             // (block rows, units)
-        for (std::size_t c = chunk_begin; c < chunk_end; ++c) {
-            const std::size_t k0 = c * chunk;
-            const std::size_t k1 = std::min(n_bins, k0 + chunk);
-            const std::size_t rows = k1 - k0;
-            // Each unit's run: its spikes before the first time of bin k1.
-            const double limit = detail::first_time_of_bin(grid, static_cast<std::int64_t>(k1));
-            std::size_t total = 0;
-            for (std::size_t j = 0; j < n_units; ++j) {
-                const std::uint64_t first = trains.begin_of(units[j]);
-                run_end[j] =
-                    first + detail::gallop_to(trains.unit(units[j]), cursor[j] - first, limit);
-                total += run_end[j] - cursor[j];
-            }
-            if (local.size() < total) {
-                local.resize(total);
-                entries.resize(total);
-            }
-            // The rule itself, spike by spike (a vectorised loop), then spikes per row.
-            const double k0_bins = static_cast<double>(k0);
-            std::fill(row_start.begin(), row_start.begin() + static_cast<std::ptrdiff_t>(rows + 1),
-                      0u);
-            std::size_t at = 0;
-            for (std::size_t j = 0; j < n_units; ++j) {
-                const std::size_t n = run_end[j] - cursor[j];
-                const double* t = times + cursor[j];
-                std::int32_t* lb = local.data() + at;
-                for (std::size_t s = 0; s < n; ++s)
-                    lb[s] = static_cast<std::int32_t>(
-                        std::floor((t[s] - grid.t_start + bin_edge_tolerance) / grid.bin_width) -
-                        k0_bins);
-                for (std::size_t s = 0; s < n; ++s)
-                    ++row_start[static_cast<std::size_t>(lb[s]) + 1];
-                at += n;
-            }
-            for (std::size_t r = 0; r < rows; ++r) {
-                row_start[r + 1] += row_start[r];
-                row_fill[r] = row_start[r];
-            }
-            // Counting sort: each spike's output column, grouped by row.
-            at = 0;
-            for (std::size_t j = 0; j < n_units; ++j) {
-                const std::size_t n = run_end[j] - cursor[j];
-                for (std::size_t s = 0; s < n; ++s)
-                    entries[row_fill[static_cast<std::size_t>(local[at + s])]++] =
-                        static_cast<std::uint32_t>(j);
-                at += n;
-                cursor[j] = run_end[j];
-            }
-            // Rows a block at a time: zero in cache, add each row's spikes, stream out.
-            for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
-                const std::size_t r1 = std::min(rows, r0 + block_rows);
-                std::fill(block.begin(),
-                          block.begin() + static_cast<std::ptrdiff_t>((r1 - r0) * n_units), 0);
-                for (std::size_t r = r0; r < r1; ++r) {
-                    std::int32_t* row = block.data() + (r - r0) * n_units;  // (n_units,)
-                    for (std::uint32_t e = row_start[r]; e < row_start[r + 1]; ++e)
-                        ++row[entries[e]];
-                }
-                detail::stream_store(counts + (k0 + r0) * n_units, block.data(),
-                                     (r1 - r0) * n_units);
-            }
-        }
+        detail::ChunkCounter counter(trains, grid, units, chunk, block_rows, out.data());
+        counter.start_at(chunk_begin * chunk);
+        for (std::size_t c = chunk_begin; c < chunk_end; ++c)
+            counter.count_chunk(c * chunk, std::min(n_bins, (c + 1) * chunk));
         detail::stream_fence();
     });
 }

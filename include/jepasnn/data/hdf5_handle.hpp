@@ -11,7 +11,7 @@
 
 #include "../core/error.hpp"
 
-namespace jepasnn::data::detail {
+namespace jepasnn::data::hdf5 {
 
 /// Switches off HDF5's automatic error-stack printing (per thread in thread-safe builds, global
 /// otherwise); every entry point into HDF5 calls it first.
@@ -104,4 +104,4 @@ inline Handle object_handle(hid_t id) {
     return {id, H5Oclose};
 }
 
-}  // namespace jepasnn::data::detail
+}  // namespace jepasnn::data::hdf5

@@ -22,7 +22,7 @@
 #include "../core/error.hpp"
 #include "hdf5_handle.hpp"
 
-namespace jepasnn::data::detail {
+namespace jepasnn::data::hdf5 {
 
 /// What the elements of a dataset are, as far as a table column cares.
 enum class ElementClass { integer, floating, boolean, text, reference, other };
@@ -65,9 +65,9 @@ hid_t native_type_of() {
 }
 
 /// An open HDF5 file (read-only).
-class H5Reader {
+class Reader {
   public:
-    explicit H5Reader(const std::filesystem::path& path) : file_(path.string()) {
+    explicit Reader(const std::filesystem::path& path) : file_(path.string()) {
         silence_hdf5_errors();
         std::error_code ec;
         const auto status = std::filesystem::status(path, ec);
@@ -563,4 +563,4 @@ class H5Reader {
     Handle handle_;
 };
 
-}  // namespace jepasnn::data::detail
+}  // namespace jepasnn::data::hdf5

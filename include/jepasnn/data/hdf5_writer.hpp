@@ -16,14 +16,14 @@
 #include "hdf5_handle.hpp"
 #include "hdf5_reader.hpp"
 
-namespace jepasnn::data::detail {
+namespace jepasnn::data::hdf5 {
 
-class H5Writer {
+class Writer {
   public:
     /// Creates (truncates) `path`, or opens an existing file for modification.
     enum class Mode { create, modify };
 
-    explicit H5Writer(const std::filesystem::path& path, Mode mode = Mode::create)
+    explicit Writer(const std::filesystem::path& path, Mode mode = Mode::create)
         : file_(path.string()) {
         silence_hdf5_errors();
         if (mode == Mode::create)
@@ -202,4 +202,4 @@ class H5Writer {
     Handle group_plist_, dataset_plist_;
 };
 
-}  // namespace jepasnn::data::detail
+}  // namespace jepasnn::data::hdf5

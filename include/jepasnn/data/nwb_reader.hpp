@@ -64,10 +64,10 @@ inline std::string join_path(std::string_view group, std::string_view name) {
 
 /// An integer dataset of any width and signedness as int64 (uint64 values above INT64_MAX are
 /// an error).
-inline std::vector<std::int64_t> read_integers(const H5Reader& r, std::string_view path) {
-    const DatasetInfo in = r.info(path);
-    if (in.element == ElementClass::integer && in.enumerated) return r.read_enum(path);
-    if (in.element != ElementClass::integer)
+inline std::vector<std::int64_t> read_integers(const hdf5::Reader& r, std::string_view path) {
+    const hdf5::DatasetInfo in = r.info(path);
+    if (in.element == hdf5::ElementClass::integer && in.enumerated) return r.read_enum(path);
+    if (in.element != hdf5::ElementClass::integer)
         fail(r.file(), path, ": holds ", in.type_name, ", expected integers");
     if (in.is_signed || in.element_size < 8) return r.read_all<std::int64_t>(path);
     const std::vector<std::uint64_t> raw = r.read_all<std::uint64_t>(path);
@@ -81,12 +81,12 @@ inline std::vector<std::int64_t> read_integers(const H5Reader& r, std::string_vi
 }
 
 /// A VectorIndex dataset, widened and validated against the length of its data.
-inline std::vector<std::uint64_t> read_index(const H5Reader& r, std::string_view path,
+inline std::vector<std::uint64_t> read_index(const hdf5::Reader& r, std::string_view path,
                                              std::uint64_t n_values,
                                              std::span<const std::int64_t> ids) {
-    const DatasetInfo in = r.info(path);
+    const hdf5::DatasetInfo in = r.info(path);
     const std::string where = r.file() + ": " + std::string(path);
-    if (in.element != ElementClass::integer || in.enumerated)
+    if (in.element != hdf5::ElementClass::integer || in.enumerated)
         fail(where, "index holds ", in.type_name, ", expected integers");
     if (in.dims.size() != 1) fail(where, "index has rank ", in.dims.size(), ", expected 1");
     std::vector<std::uint64_t> ends;
@@ -100,25 +100,25 @@ inline std::vector<std::uint64_t> read_index(const H5Reader& r, std::string_view
 
 /// One column dataset as a Column of the matching kind; nullopt (with the reason) when its element
 /// type has no column kind.
-inline std::optional<Column> read_column_values(const H5Reader& r, const std::string& path,
+inline std::optional<Column> read_column_values(const hdf5::Reader& r, const std::string& path,
                                                 const std::string& name, std::string& why_not) {
-    const DatasetInfo in = r.info(path);
+    const hdf5::DatasetInfo in = r.info(path);
     const std::string where = r.file() + ": " + path;
     std::optional<Column> c;
     switch (in.element) {
-        case ElementClass::floating:
+        case hdf5::ElementClass::floating:
             c = Column::reals(name, r.read_all<double>(path), where);
             break;
-        case ElementClass::integer:
+        case hdf5::ElementClass::integer:
             c = Column::integers(name, read_integers(r, path), where);
             break;
-        case ElementClass::boolean:
+        case hdf5::ElementClass::boolean:
             c = Column::booleans(name, r.read_bool_enum(path), where);
             break;
-        case ElementClass::text:
+        case hdf5::ElementClass::text:
             c = Column::texts(name, r.read_strings(path), where);
             break;
-        case ElementClass::reference:
+        case hdf5::ElementClass::reference:
             c = Column(name, ColumnKind::reference, r.read_references(path), where);
             break;
         default:
@@ -137,7 +137,7 @@ inline std::optional<Column> read_column_values(const H5Reader& r, const std::st
 
 /// A DynamicTable group: ids, then the columns in `colnames` order (datasets missing from
 /// colnames follow in name order). Columns named in `skip` are left out entirely.
-inline Table read_table(const H5Reader& r, std::string_view path, const ReadOptions& options,
+inline Table read_table(const hdf5::Reader& r, std::string_view path, const ReadOptions& options,
                         std::span<const std::string> skip = {}) {
     const std::string where = r.file() + ": " + std::string(path);
     if (!r.exists(path) || !r.is_group(path)) fail(where, "table group not found");
@@ -193,7 +193,7 @@ inline Table read_table(const H5Reader& r, std::string_view path, const ReadOpti
 /// Areas per unit: /units/location when present, else the electrodes table's `location` joined
 /// on peak_channel_id (electrode ids) or on units/electrodes (electrode rows, the first one when
 /// a unit lists several). Returns the source's name, or "" when the file gives no areas.
-inline std::string unit_locations(const H5Reader& r, const Table& units,
+inline std::string unit_locations(const hdf5::Reader& r, const Table& units,
                                   std::vector<std::string>& out) {
     out.clear();
     if (const Column* loc = units.find("location");
@@ -255,7 +255,9 @@ class NwbFile {
     explicit NwbFile(const std::filesystem::path& path) : reader_(path) {}
 
     const std::string& path() const { return reader_.file(); }
-    const detail::H5Reader& hdf5() const { return reader_; }
+    /// The file's HDF5 reader, for what the NWB accessors leave out: chunked reads of large
+    /// datasets (streaming_binning.hpp) and checks of the raw layout.
+    const hdf5::Reader& hdf5() const { return reader_; }
 
     SessionInfo info() const {
         SessionInfo s;
@@ -273,7 +275,7 @@ class NwbFile {
         require_units();
         UnitIndex index;
         index.ids = detail::read_integers(reader_, "/units/id");
-        const detail::DatasetInfo times = spike_times_info();
+        const hdf5::DatasetInfo times = spike_times_info();
         require_size(path() + ": /units/spike_times_index", "index", index_length(),
                      index.ids.size(), "entries (one per unit id)");
         index.ends =
@@ -386,21 +388,21 @@ class NwbFile {
     void require_units() const {
         if (!has_units()) fail(path(), "/units: group not found (the file has no units table)");
     }
-    detail::DatasetInfo spike_times_info() const {
-        const detail::DatasetInfo times = reader_.info("/units/spike_times");
-        if (times.element != detail::ElementClass::floating &&
-            times.element != detail::ElementClass::integer)
+    hdf5::DatasetInfo spike_times_info() const {
+        const hdf5::DatasetInfo times = reader_.info("/units/spike_times");
+        if (times.element != hdf5::ElementClass::floating &&
+            times.element != hdf5::ElementClass::integer)
             fail(path(), "/units/spike_times: holds ", times.type_name, ", expected float64 times");
         if (times.dims.size() != 1)
             fail(path(), "/units/spike_times: has rank ", times.dims.size(), ", expected 1");
         return times;
     }
     std::size_t index_length() const {
-        const detail::DatasetInfo in = reader_.info("/units/spike_times_index");
+        const hdf5::DatasetInfo in = reader_.info("/units/spike_times_index");
         return in.dims.empty() ? 1 : static_cast<std::size_t>(in.rows());
     }
 
-    detail::H5Reader reader_;
+    hdf5::Reader reader_;
 };
 
 }  // namespace jepasnn::data

@@ -19,6 +19,7 @@
 #include "../core/atomic_file.hpp"
 #include "../core/error.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "hdf5_writer.hpp"
 #include "nwb_reader.hpp"
 #include "table.hpp"
@@ -40,7 +41,7 @@ class NwbWriter {
         : target_(path),
           temporary_(jepasnn::detail::temporary_sibling(path)),
           writer_(temporary_),
-          ids_(id_seed, stream_id(0x4e574249u /* "NWBI" */, id_stream)) {
+          ids_(id_seed, stream_id(streams::nwb_ids, id_stream)) {
         try {
             write_root(info);
         } catch (...) {
@@ -157,7 +158,7 @@ class NwbWriter {
     }
 
     /// Direct HDF5 access for additions the NWB helpers do not cover (tests use it).
-    detail::H5Writer& hdf5() { return writer_; }
+    hdf5::Writer& hdf5() { return writer_; }
 
   private:
     void discard() {
@@ -306,7 +307,7 @@ class NwbWriter {
 
     std::filesystem::path target_;
     std::filesystem::path temporary_;
-    detail::H5Writer writer_;
+    hdf5::Writer writer_;
     RandomStream ids_;
     std::vector<std::string> groups_;
     bool running_module_ = false;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../core/error.hpp"
@@ -21,135 +22,163 @@
 
 namespace jepasnn::data {
 
-namespace detail {
-/// Chunks smaller than this are binned on the calling thread.
-inline constexpr std::uint64_t parallel_chunk_spikes = 1 << 16;
-}  // namespace detail
-
 struct StreamingOptions {
     /// Spike times read per hyperslab (8 bytes each): the bound on the input buffer.
     std::size_t chunk_spikes = std::size_t{1} << 22;
 };
 
-/// (n_bins × units.size()) counts of the selected units, read from `file` chunk by chunk.
-inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid,
-                                        std::span<const std::size_t> units,
-                                        const StreamingOptions& options = {}) {
-    const std::string where = file.path() + ": /units/spike_times";
-    grid.validate("bin_file");
-    require(options.chunk_spikes >= 1, "bin_file", "chunk size must be >= 1 spike");
-    const UnitIndex index = file.read_unit_index();
-    detail::check_selection(units, index.size(), "bin_file");
-    const std::size_t n_out = units.size();
-    Tensor<std::int32_t, 2> out = Tensor<std::int32_t, 2>::from_shape({grid.n_bins, n_out});
-    std::fill(out.begin(), out.end(), 0);
-    if (n_out == 0 || grid.n_bins == 0) return out;
-
-    // Output columns of each unit (a unit may be selected more than once), in file order.
-    std::vector<std::vector<std::size_t>> columns_of(index.size());
-    for (std::size_t j = 0; j < n_out; ++j)
-        columns_of[units[j]].push_back(j);
-    std::vector<std::size_t> wanted;  // selected units in file order
-    for (std::size_t u = 0; u < index.size(); ++u)
-        if (!columns_of[u].empty()) wanted.push_back(u);
-
+namespace detail {
+/// What to read for a selection of units: each file unit's output columns (a unit may be
+/// selected more than once), the selected units in file order, and the contiguous runs of
+/// spike offsets that cover them (adjacent units merge into one run).
+struct StreamPlan {
+    struct Run {
+        std::uint64_t first, last;
+    };
+    std::vector<std::vector<std::size_t>> columns_of;
+    std::vector<std::size_t> wanted;
+    std::vector<Run> runs;
     std::uint64_t selected_spikes = 0;
-    for (std::size_t u : wanted)
-        selected_spikes += index.ends[u] - index.begin_of(u);
-    std::vector<double> buffer(std::min<std::uint64_t>(options.chunk_spikes, selected_spikes));
-    // One open dataset for every chunk: a hyperslab read is then one H5Dread.
-    const detail::Handle dataset = file.hdf5().open_dataset("/units/spike_times");
-    std::vector<double> last_time(index.size(), -std::numeric_limits<double>::infinity());
-    const auto n_bins = static_cast<std::int64_t>(grid.n_bins);
-    std::int32_t* const counts = out.data();  // (n_bins, n_out)
 
+    StreamPlan(const UnitIndex& index, std::span<const std::size_t> units)
+        : columns_of(index.size()) {
+        for (std::size_t j = 0; j < units.size(); ++j)
+            columns_of[units[j]].push_back(j);
+        for (std::size_t u = 0; u < index.size(); ++u)
+            if (!columns_of[u].empty()) wanted.push_back(u);
+        for (std::size_t u : wanted) {
+            const std::uint64_t first = index.begin_of(u), last = index.ends[u];
+            selected_spikes += last - first;
+            if (first == last) continue;
+            if (!runs.empty() && runs.back().last == first)
+                runs.back().last = last;
+            else
+                runs.push_back({first, last});
+        }
+    }
+};
+
+/// Validates and counts chunks of spike times in offset order: each chunk is split into the
+/// selected units' segments, which are checked (finite, sorted, also across chunks) and
+/// scattered into the counts independently (in parallel for a large chunk).
+class ChunkBinner {
+  public:
+    ChunkBinner(const UnitIndex& index, const StreamPlan& plan, const BinGrid& grid,
+                std::int32_t* counts, std::size_t n_out, std::string where)
+        : index_(index),
+          plan_(plan),
+          grid_(grid),
+          counts_(counts),
+          n_out_(n_out),
+          where_(std::move(where)),
+          last_time_(index.size(), -std::numeric_limits<double>::infinity()) {}
+
+    /// The spike times `t` of offsets [first, first + t.size()), chunks in increasing order.
+    void add(std::span<const double> t, std::uint64_t first) {
+        find_segments(first, first + t.size());
+        bad_.assign(segments_.size(), ok);
+        parallel_for_if_large(
+            static_cast<std::int64_t>(t.size()), 0, static_cast<std::int64_t>(segments_.size()),
+            [&](std::int64_t i) { count_segment(static_cast<std::size_t>(i), t, first); });
+        for (std::size_t i = 0; i < segments_.size(); ++i)
+            if (bad_[i] != ok)
+                report_bad_spike(segments_[i], bad_[i], t[segments_[i].first - first + bad_[i]]);
+    }
+
+  private:
     struct Segment {
         std::size_t unit;
         std::uint64_t first, last;  // absolute spike offsets [first, last)
     };
-    constexpr std::size_t ok = std::numeric_limits<std::size_t>::max();
-    std::vector<Segment> segments;
-    std::vector<std::size_t> bad;  // per segment: offset of the first invalid spike, or ok
+    static constexpr std::size_t ok = std::numeric_limits<std::size_t>::max();
 
-    // The same messages as the in-memory validation (units.hpp).
-    auto report_bad_spike = [&](std::size_t unit, std::uint64_t segment_first, std::size_t k,
-                                double value) {
-        const std::uint64_t spike = segment_first + k - index.begin_of(unit);
-        const std::string label = detail::row_label(unit, index.ids);
-        if (!std::isfinite(value))
-            fail(where, label, ": spike ", spike, " is ", value, ", expected finite spike times");
-        fail(where, label, ": spike times are not sorted (spike ", spike, " at ", value,
-             " s is earlier than the spike before it)");
-    };
-
-    // Contiguous runs of offsets covering the selected units (adjacent units merge into one run).
-    struct Run {
-        std::uint64_t first, last;
-    };
-    std::vector<Run> runs;
-    for (std::size_t u : wanted) {
-        const std::uint64_t first = index.begin_of(u), last = index.ends[u];
-        if (first == last) continue;
-        if (!runs.empty() && runs.back().last == first)
-            runs.back().last = last;
-        else
-            runs.push_back({first, last});
-    }
-
-    std::size_t next_unit = 0;  // into `wanted`: the first unit whose spikes are not all done
-    for (const Run& run : runs) {
-        for (std::uint64_t read_first = run.first; read_first < run.last;
-             read_first += options.chunk_spikes) {
-            const std::uint64_t read_last =
-                std::min<std::uint64_t>(run.last, read_first + options.chunk_spikes);
-            file.hdf5().read_from(dataset.get(), "/units/spike_times",
-                                  std::span<double>(buffer.data(), read_last - read_first),
-                                  read_first);
-            // The selected units overlapping [read_first, read_last).
-            segments.clear();
-            while (next_unit < wanted.size() && index.ends[wanted[next_unit]] <= read_first)
-                ++next_unit;
-            for (std::size_t i = next_unit; i < wanted.size(); ++i) {
-                const std::size_t u = wanted[i];
-                if (index.begin_of(u) >= read_last) break;
-                const std::uint64_t first = std::max(index.begin_of(u), read_first);
-                const std::uint64_t last = std::min(index.ends[u], read_last);
-                if (first < last) segments.push_back({u, first, last});
-            }
-            bad.assign(segments.size(), ok);
-            auto validate_and_count = [&](std::int64_t i) {
-                const Segment& seg = segments[static_cast<std::size_t>(i)];
-                const double* t = buffer.data() + (seg.first - read_first);
-                const std::size_t n = seg.last - seg.first;
-                double previous = last_time[seg.unit];
-                for (std::size_t k = 0; k < n; ++k) {
-                    if (!std::isfinite(t[k]) || t[k] < previous) {
-                        bad[static_cast<std::size_t>(i)] = k;
-                        return;
-                    }
-                    previous = t[k];
-                }
-                last_time[seg.unit] = previous;
-                for (std::size_t k = 0; k < n; ++k) {
-                    const std::int64_t b = grid.bin_of(t[k]);
-                    if (b < 0) continue;
-                    if (b >= n_bins) break;
-                    for (std::size_t col : columns_of[seg.unit])
-                        ++counts[static_cast<std::size_t>(b) * n_out + col];
-                }
-            };
-            // A parallel region costs a barrier: worth it only for a large chunk.
-            if (read_last - read_first >= detail::parallel_chunk_spikes)
-                parallel_for(0, static_cast<std::int64_t>(segments.size()), validate_and_count);
-            else
-                for (std::size_t i = 0; i < segments.size(); ++i)
-                    validate_and_count(static_cast<std::int64_t>(i));
-            for (std::size_t i = 0; i < segments.size(); ++i)
-                if (bad[i] != ok)
-                    report_bad_spike(segments[i].unit, segments[i].first, bad[i],
-                                     buffer[segments[i].first - read_first + bad[i]]);
+    /// The selected units overlapping [first, last).
+    void find_segments(std::uint64_t first, std::uint64_t last) {
+        segments_.clear();
+        const std::vector<std::size_t>& wanted = plan_.wanted;
+        while (next_unit_ < wanted.size() && index_.ends[wanted[next_unit_]] <= first)
+            ++next_unit_;
+        for (std::size_t i = next_unit_; i < wanted.size(); ++i) {
+            const std::size_t u = wanted[i];
+            if (index_.begin_of(u) >= last) break;
+            const std::uint64_t a = std::max(index_.begin_of(u), first);
+            const std::uint64_t b = std::min(index_.ends[u], last);
+            if (a < b) segments_.push_back({u, a, b});
         }
     }
+
+    void count_segment(std::size_t i, std::span<const double> chunk, std::uint64_t chunk_first) {
+        const Segment& seg = segments_[i];
+        const double* t = chunk.data() + (seg.first - chunk_first);
+        const std::size_t n = seg.last - seg.first;
+        double previous = last_time_[seg.unit];
+        for (std::size_t k = 0; k < n; ++k) {
+            if (!std::isfinite(t[k]) || t[k] < previous) {
+                bad_[i] = k;
+                return;
+            }
+            previous = t[k];
+        }
+        last_time_[seg.unit] = previous;
+        const auto n_bins = static_cast<std::int64_t>(grid_.n_bins);
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::int64_t b = grid_.bin_of(t[k]);
+            if (b < 0) continue;
+            if (b >= n_bins) break;
+            for (std::size_t col : plan_.columns_of[seg.unit])
+                ++counts_[static_cast<std::size_t>(b) * n_out_ + col];
+        }
+    }
+
+    /// The same messages as the in-memory validation (units.hpp).
+    [[noreturn]] void report_bad_spike(const Segment& seg, std::size_t k, double value) const {
+        const std::uint64_t spike = seg.first + k - index_.begin_of(seg.unit);
+        const std::string label = row_label(seg.unit, index_.ids);
+        if (!std::isfinite(value))
+            fail(where_, label, ": spike ", spike, " is ", value, ", expected finite spike times");
+        fail(where_, label, ": spike times are not sorted (spike ", spike, " at ", value,
+             " s is earlier than the spike before it)");
+    }
+
+    const UnitIndex& index_;
+    const StreamPlan& plan_;
+    const BinGrid& grid_;
+    std::int32_t* counts_;  // (n_bins, n_out)
+    std::size_t n_out_;
+    std::string where_;
+    std::vector<double> last_time_;  // per file unit: the last valid spike time seen
+    std::size_t next_unit_ = 0;      // into plan_.wanted: the first unit not all done
+    std::vector<Segment> segments_;
+    std::vector<std::size_t> bad_;  // per segment: offset of the first invalid spike, or ok
+};
+}  // namespace detail
+
+/// (n_bins × units.size()) counts of the selected units, read from `file` chunk by chunk.
+inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid,
+                                        std::span<const std::size_t> units,
+                                        const StreamingOptions& options = {}) {
+    grid.validate("bin_file");
+    require(options.chunk_spikes >= 1, "bin_file", "chunk size must be >= 1 spike");
+    const UnitIndex index = file.read_unit_index();
+    detail::check_selection(units, index.size(), "bin_file");
+    Tensor<std::int32_t, 2> out = Tensor<std::int32_t, 2>::from_shape({grid.n_bins, units.size()});
+    std::fill(out.begin(), out.end(), 0);
+    if (units.empty() || grid.n_bins == 0) return out;
+
+    const detail::StreamPlan plan(index, units);
+    detail::ChunkBinner binner(index, plan, grid, out.data(), units.size(),
+                               file.path() + ": /units/spike_times");
+    std::vector<double> buffer(std::min<std::uint64_t>(options.chunk_spikes, plan.selected_spikes));
+    // One open dataset for every chunk: a hyperslab read is then one H5Dread.
+    const hdf5::Handle dataset = file.hdf5().open_dataset("/units/spike_times");
+    for (const auto& run : plan.runs)
+        for (std::uint64_t first = run.first; first < run.last; first += options.chunk_spikes) {
+            const std::span<double> chunk(
+                buffer.data(),
+                std::min<std::uint64_t>(run.last, first + options.chunk_spikes) - first);
+            file.hdf5().read_from(dataset.get(), "/units/spike_times", chunk, first);
+            binner.add(chunk, first);
+        }
     return out;
 }
 

@@ -16,18 +16,16 @@
 #include "../core/error.hpp"
 #include "../core/npy.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "../core/tensor.hpp"
 #include "../data/binning.hpp"
 #include "../data/nwb_reader.hpp"
 #include "../data/time_split.hpp"
 #include "../data/unit_qc.hpp"
+#include "../data/window_starts.hpp"
 #include "config.hpp"
 
 namespace jepasnn::distill {
-
-/// Stream tag of the distill module ("DSTL"): every stochastic call site uses
-/// stream_id(distill_stream_tag, site) with its own site.
-inline constexpr std::uint32_t distill_stream_tag = 0x4453544Cu;
 
 /// A session ready for distillation.
 struct DistillData {
@@ -112,32 +110,22 @@ inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double>
 }
 
 /// Start bins of `count` windows of `length` bins drawn uniformly among every window that fits
-/// inside one of the runs, from stream (seed, stream_id(distill_stream_tag, site)) at counters
+/// inside one of the runs, from stream (seed, stream_id(streams::distill, site)) at counters
 /// [first, first + count): draw i depends on (seed, site, first + i) alone, so a resumed run draws
 /// the same windows as an uninterrupted one.
 inline std::vector<Index> sample_windows(const std::vector<data::RowRange>& runs, Index length,
                                          Index count, std::uint64_t seed, std::uint32_t site,
                                          std::uint64_t first) {
-    std::vector<Index> starts_per_run;
-    Index total = 0;
-    for (const data::RowRange& r : runs) {
-        const Index n = std::max<Index>(0, r.size() - length + 1);
-        starts_per_run.push_back(n);
-        total += n;
-    }
+    const data::WindowStarts windows({runs}, length);
+    const Index total = windows.available();
     require(total > 0, "distill::sample_windows", "no run holds a window of ", length, " bins");
     std::vector<Index> starts(static_cast<std::size_t>(count));
     for (Index i = 0; i < count; ++i) {
-        const double u = uniform_at(seed, stream_id(distill_stream_tag, site),
+        const double u = uniform_at(seed, stream_id(streams::distill, site),
                                     first + static_cast<std::uint64_t>(i));
-        Index k = std::min<Index>(total - 1, static_cast<Index>(u * static_cast<double>(total)));
-        for (std::size_t r = 0; r < runs.size(); ++r) {
-            if (k < starts_per_run[r]) {
-                starts[static_cast<std::size_t>(i)] = runs[r].begin + k;
-                break;
-            }
-            k -= starts_per_run[r];
-        }
+        const Index k =
+            std::min<Index>(total - 1, static_cast<Index>(u * static_cast<double>(total)));
+        starts[static_cast<std::size_t>(i)] = windows.at(k).start;
     }
     return starts;
 }

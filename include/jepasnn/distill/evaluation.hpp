@@ -13,6 +13,7 @@
 
 #include "../cca/cross_validation.hpp"
 #include "../core/json.hpp"
+#include "../core/streams.hpp"
 #include "../lif/network.hpp"
 #include "config.hpp"
 #include "data.hpp"
@@ -116,7 +117,7 @@ inline HeldoutScore heldout_score(const RowMatrix<double>& x, const DistillData&
     cca::NullOptions null;
     null.kind = cca::NullKind::circular_shift;
     null.samples = config.null_samples;
-    null.seed = config.seed ^ stream_id(distill_stream_tag, site);
+    null.seed = config.seed ^ stream_id(streams::distill, site);
     const cca::HeldoutReport r =
         cca::heldout_cca_with_null(x_train, z_train, x_test, z_test, null, {config.eval_cca_ridge});
     HeldoutScore s;

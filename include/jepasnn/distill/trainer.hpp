@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../cca/cross_validation.hpp"
+#include "../core/streams.hpp"
 #include "../lif/network.hpp"
 #include "../nn/adamw.hpp"
 #include "../train/loop.hpp"
@@ -62,12 +63,6 @@ inline Json to_json(const MonitorRecord& r) {
 }
 
 namespace detail {
-// Stream sites of the distill module.
-inline constexpr std::uint32_t site_train_windows = 1;
-inline constexpr std::uint32_t site_monitor_train = 2;
-inline constexpr std::uint32_t site_monitor_heldout = 3;
-inline constexpr std::uint32_t site_null = 4;
-
 /// FNV-1a over the data's shape, gains and targets: a checkpoint resumes only on the same data.
 inline std::uint64_t fingerprint(const DistillData& d) {
     std::uint64_t h = 1469598103934665603ull;
@@ -183,8 +178,9 @@ class Distiller {
             return std::pair{detail::loss_rows(y, config_.burn_in_bins),
                              detail::loss_rows(targets_, config_.burn_in_bins)};
         };
-        const auto [x_train, z_train] = run(d.split.train, detail::site_monitor_train);
-        const auto [x_test, z_test] = run(d.split.validation, detail::site_monitor_heldout);
+        const auto [x_train, z_train] = run(d.split.train, streams::distill_sites::monitor_train);
+        const auto [x_test, z_test] =
+            run(d.split.validation, streams::distill_sites::monitor_heldout);
         MonitorRecord m;
         m.step = loop_.steps_done();
         if (x_train.allFinite() && x_test.allFinite() &&
@@ -206,18 +202,11 @@ class Distiller {
         header["data_fingerprint"] = detail::fingerprint(*data_);
         header["inputs"] = data_->inputs();
         header["latent_dim"] = data_->latent_dim();
-        Json blocks = Json::array();
-        for (const auto& b : net_.parameters().blocks())
-            blocks.push_back({{"name", b.name}, {"rows", b.rows}, {"cols", b.cols}});
-        header["blocks"] = std::move(blocks);
+        header["blocks"] = net_.parameters().layout().to_json();
         header["input_gain"] = jepasnn::to_json(data_->input_gain);
-        Json hist = Json::array(), mon = Json::array();
-        for (const StepRecord& r : history_)
-            hist.push_back(to_json(r));
-        for (const MonitorRecord& r : monitor_)
-            mon.push_back(to_json(r));
-        header["history"] = std::move(hist);
-        header["monitor"] = std::move(mon);
+        Json history = history_json();
+        header["history"] = std::move(history["steps"]);
+        header["monitor"] = std::move(history["monitor"]);
         loop_.save_checkpoint(path, std::move(header),
                               {{"parameters", net_.parameters().values()}});
     }
@@ -229,6 +218,15 @@ class Distiller {
     std::uint64_t steps_done() const { return loop_.steps_done(); }
     const std::vector<StepRecord>& history() const { return history_; }
     const std::vector<MonitorRecord>& monitor_history() const { return monitor_; }
+    /// history.json: {"steps": [StepRecord...], "monitor": [MonitorRecord...]}.
+    Json history_json() const {
+        Json h = {{"steps", Json::array()}, {"monitor", Json::array()}};
+        for (const StepRecord& r : history_)
+            h["steps"].push_back(to_json(r));
+        for (const MonitorRecord& r : monitor_)
+            h["monitor"].push_back(to_json(r));
+        return h;
+    }
 
     /// "scalar/surrogate/sign/rate/regularizer/synapse/reset": what a checkpoint must match.
     static std::string policy_names() {
@@ -247,7 +245,7 @@ class Distiller {
         const DistillData& d = *data_;
         const std::vector<Index> starts =
             sample_windows(d.split.train, config_.window_bins, config_.batch, config_.seed,
-                           detail::site_train_windows, s * std::uint64_t(config_.batch));
+                           streams::distill_sites::train_windows, s * std::uint64_t(config_.batch));
         assemble_batch(inputs_, targets_, d, starts, config_.window_bins);
         net_.parameters().zero_gradients();
         lif::ForwardOptions<T> options;

@@ -14,9 +14,10 @@
 #include "../core/error.hpp"
 #include "../core/json.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
+#include "../data/window_starts.hpp"
 #include "batch.hpp"
 #include "preprocess.hpp"
-#include "streams.hpp"
 
 namespace jepasnn::jepa {
 
@@ -45,78 +46,26 @@ SessionRecording<T> prepare_session(const Eigen::MatrixBase<Derived>& counts,
     return s;
 }
 
-/// A window of `length` bins starting at `start` in session `session`.
-struct WindowRef {
-    std::size_t session = 0;
-    Index start = 0;
-    friend bool operator==(const WindowRef&, const WindowRef&) = default;
-};
+using data::WindowRef;
 
-/// Windows that lie entirely inside one run (training or validation) of one session.
-class WindowSampler {
+/// Windows that lie entirely inside one run (training or validation) of one session, drawn
+/// uniformly with replacement from the teacher's window stream.
+class WindowSampler : public data::WindowStarts {
   public:
-    /// runs[s] = the runs of session s that windows may use.
-    WindowSampler(std::vector<std::vector<data::RowRange>> runs, Index length) : length_(length) {
-        require(length >= 1, "jepa::WindowSampler", "window length is ", length, ", expected >= 1");
-        for (std::size_t s = 0; s < runs.size(); ++s)
-            for (const data::RowRange& r : runs[s])
-                if (r.size() >= length) {
-                    pieces_.push_back({s, r});
-                    total_ += r.size() - length + 1;
-                    cumulative_.push_back(total_);
-                }
-    }
+    using data::WindowStarts::WindowStarts;
 
-    Index length() const { return length_; }
-    /// Number of distinct window starts.
-    Index available() const { return total_; }
-
-    /// `count` windows drawn uniformly (with replacement) from all starts, keyed by (seed, step):
-    /// the same step always gives the same windows.
+    /// `count` windows keyed by (seed, step): the same step always gives the same windows.
     std::vector<WindowRef> sample(Index count, std::uint64_t seed, std::uint64_t step) const {
-        require(total_ > 0, "jepa::WindowSampler::sample", "no run holds a window of ", length_,
-                " bins");
-        RandomStream rng(seed, stream_id(streams::windows, static_cast<std::uint32_t>(step)));
+        require(available() > 0, "jepa::WindowSampler::sample", "no run holds a window of ",
+                length(), " bins");
+        RandomStream rng(seed, stream_id(streams::jepa_windows, static_cast<std::uint32_t>(step)));
         std::vector<WindowRef> out;
         out.reserve(static_cast<std::size_t>(count));
         for (Index i = 0; i < count; ++i)
             out.push_back(
-                at(static_cast<Index>(rng.uniform_index(static_cast<std::uint64_t>(total_)))));
+                at(static_cast<Index>(rng.uniform_index(static_cast<std::uint64_t>(available())))));
         return out;
     }
-
-    /// Non-overlapping windows tiling every run from its start, in order; when there are more
-    /// than max_windows, an evenly spaced subset of them (deterministic).
-    std::vector<WindowRef> tile(Index max_windows) const {
-        std::vector<WindowRef> all;
-        for (const auto& p : pieces_)
-            for (Index start = p.run.begin; start + length_ <= p.run.end; start += length_)
-                all.push_back({p.session, start});
-        if (max_windows <= 0 || static_cast<Index>(all.size()) <= max_windows) return all;
-        std::vector<WindowRef> picked;
-        for (Index i = 0; i < max_windows; ++i)
-            picked.push_back(
-                all[static_cast<std::size_t>(i * static_cast<Index>(all.size()) / max_windows)]);
-        return picked;
-    }
-
-  private:
-    struct Piece {
-        std::size_t session;
-        data::RowRange run;
-    };
-    /// The k-th window start over all pieces, k ∈ [0, available()).
-    WindowRef at(Index k) const {
-        const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), k);
-        const auto i = static_cast<std::size_t>(it - cumulative_.begin());
-        const Index before = i == 0 ? 0 : cumulative_[i - 1];
-        return {pieces_[i].session, pieces_[i].run.begin + (k - before)};
-    }
-
-    Index length_;
-    std::vector<Piece> pieces_;
-    std::vector<Index> cumulative_;  // window starts in pieces [0, i]
-    Index total_ = 0;
 };
 
 /// Training (or validation) runs of every session, for a WindowSampler.

@@ -16,7 +16,6 @@
 #include "regularizers.hpp"
 #include "sigreg.hpp"
 #include "sigreg_knots.hpp"
-#include "streams.hpp"
 #include "toy_lds.hpp"
 #include "trainer.hpp"
 #include "vicreg.hpp"

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +16,7 @@
 #include <utility>
 
 #include "../core/json.hpp"
+#include "../core/streams.hpp"
 #include "../nn/dropout.hpp"
 #include "../nn/layer_norm.hpp"
 #include "../nn/parameters.hpp"
@@ -26,7 +26,6 @@
 #include "encoder.hpp"
 #include "predictor.hpp"
 #include "regularizers.hpp"
-#include "streams.hpp"
 
 namespace jepasnn::jepa {
 
@@ -72,7 +71,7 @@ class LeJepa {
         : config_(std::move(config)), regularizer_(std::move(regularizer)) {
         config_.validate_model();
         build();
-        params_.initialize(config_.init_seed, streams::init);
+        params_.initialize(config_.init_seed, streams::jepa_init);
         if constexpr (uses_target_encoder) target_params_ = params_;
     }
 
@@ -112,7 +111,7 @@ class LeJepa {
         const nn::Parameters<T> old_target = target_params_;
         config_.session_units.push_back(units);
         build();
-        params_.initialize(seed, streams::init);
+        params_.initialize(seed, streams::jepa_init);
         for (const auto& b : old.layout().blocks()) {
             params_.value(params_.layout().find(b.name)) = old.value(b);
         }
@@ -124,16 +123,20 @@ class LeJepa {
         return sessions() - 1;
     }
 
-    /// Loss of a batch; adds its gradients into parameters().grads() (zero them first). The
+    /// Loss of a batch; adds its gradients into parameters().gradients() (zero them first). The
     /// step keys dropout and SIGReg's directions.
     LossParts forward_backward(const Batch<T>& batch, const RegularizerContext& ctx,
                                Gradients mode = Gradients::all) {
-        return run(batch, ctx, true, mode);
+        check_batch(batch);
+        const LossParts loss = forward(batch, ctx, true);
+        backward(batch, mode);
+        return loss;
     }
 
     /// Loss of a batch without dropout and without gradients (validation).
     LossParts evaluate(const Batch<T>& batch, const RegularizerContext& ctx) {
-        return run(batch, ctx, false, std::nullopt);
+        check_batch(batch);
+        return forward(batch, ctx, false);
     }
 
     /// z (L·B, D) of the last forward_backward or evaluate, time-major (row t·B + b).
@@ -179,7 +182,7 @@ class LeJepa {
         nn::ParameterLayout layout;
         readin_ = nn::SessionReadIn<T>(layout, "readin", config_.session_units, config_.hidden);
         norm_ = nn::LayerNorm<T>(layout, "readin_norm", config_.hidden);
-        dropout_ = nn::Dropout<T>(config_.dropout, streams::dropout);
+        dropout_ = nn::Dropout<T>(config_.dropout, streams::jepa_dropout);
         encoder_ = EncoderType(layout, config_, "encoder");
         predictor_ = Predictor<T>(layout, config_, "predictor");
         params_ = nn::Parameters<T>(layout);
@@ -198,75 +201,109 @@ class LeJepa {
         enc.forward(z, x_in_, b.size, p);
     }
 
-    LossParts run(const Batch<T>& b, const RegularizerContext& ctx, bool training,
-                  std::optional<Gradients> mode) {
-        const Index steps = b.steps, batch = b.size, d = config_.latent, w0 = config_.burn_in;
-        require(steps >= config_.min_window(), "jepa::LeJepa", "windows have ", steps,
+    void check_batch(const Batch<T>& b) const {
+        require(b.steps >= config_.min_window(), "jepa::LeJepa", "windows have ", b.steps,
                 " bins, expected at least burn_in + 2 = ", config_.min_window());
         require(b.inputs.size() == b.slices.size() && !b.inputs.empty() &&
-                    b.inputs[0].rows() == steps * b.slices[0].count,
-                "jepa::LeJepa", "batch inputs do not match its slices and window length ", steps);
+                    b.inputs[0].rows() == b.steps * b.slices[0].count,
+                "jepa::LeJepa", "batch inputs do not match its slices and window length ", b.steps);
+    }
 
+    /// Calls f(k, rows, pred_row, next_row) for each horizon k that has anchors: the anchors
+    /// t ∈ [w0, L − 1 − k) are, in the time-major layout, the `rows` rows from pred_row of ẑ's
+    /// k-th D-column block, and their targets the `rows` rows from next_row of z.
+    template <class F>
+    void for_each_horizon(Index steps, Index batch, F&& f) const {
+        const Index w0 = config_.burn_in;
+        for (Index k = 0; k < config_.horizon; ++k) {
+            const Index anchors = steps - 1 - k - w0;
+            if (anchors <= 0) break;
+            f(k, anchors * batch, w0 * batch, (w0 + k + 1) * batch);
+        }
+    }
+
+    /// Elements averaged by L_pred.
+    Index prediction_count(Index steps, Index batch) const {
+        Index count = 0;
+        for_each_horizon(steps, batch,
+                         [&](Index, Index rows, Index, Index) { count += rows * config_.latent; });
+        return count;
+    }
+
+    /// The latents the regulariser sees: every step after the burn-in.
+    nn::MatRef<T> used_rows(RowMatrix<T>& m, const Batch<T>& b) const {
+        return m.bottomRows((b.steps - config_.burn_in) * b.size);
+    }
+
+    /// Targets of the prediction: the EMA encoder's latents, or the online latents themselves.
+    const RowMatrix<T>& prediction_target() const { return uses_target_encoder ? z_target_ : z_; }
+
+    /// read-in → encoder → predictor, then loss = (1 − λ)·L_pred + λ·R(z).
+    LossParts forward(const Batch<T>& b, const RegularizerContext& ctx, bool training) {
         // Targets from the EMA encoder first: the online pass below overwrites shared caches.
         if constexpr (uses_target_encoder)
             embed(z_target_, b, target_params_, target_encoder_, ctx, false);
         embed(z_, b, params_, encoder_, ctx, training);
-        predictor_.forward(zhat_, z_, batch, params_);
-        const RowMatrix<T>& target = uses_target_encoder ? z_target_ : z_;
+        predictor_.forward(zhat_, z_, b.size, params_);
 
-        // L_pred over anchors t ∈ [w0, L − 1 − k) for each horizon k: in the time-major layout
-        // the anchors and their targets are two contiguous row blocks.
+        LossParts loss;
+        loss.prediction = prediction_loss(b);
+        RegularizerContext rctx = ctx;
+        rctx.batch = b.size;
+        loss.regularizer = regularizer_.forward(used_rows(z_, b), rctx);
+        loss.total = (1.0 - config_.lambda) * loss.prediction + config_.lambda * loss.regularizer;
+        return loss;
+    }
+
+    /// L_pred: the mean squared error of every horizon's predictions at every anchor.
+    double prediction_loss(const Batch<T>& b) const {
+        const Index d = config_.latent;
+        const RowMatrix<T>& target = prediction_target();
         double squared = 0.0;
-        Index count = 0;
-        for (Index k = 0; k < config_.horizon; ++k) {
-            const Index anchors = steps - 1 - k - w0;
-            if (anchors <= 0) break;
-            const nn::ConstMatRef<T> pred = zhat_.block(w0 * batch, k * d, anchors * batch, d);
-            const nn::ConstMatRef<T> next =
-                target.block((w0 + k + 1) * batch, 0, anchors * batch, d);
-            for (Index r = 0; r < pred.rows(); ++r)
+        for_each_horizon(b.steps, b.size, [&](Index k, Index rows, Index pred_row, Index next_row) {
+            const nn::ConstMatRef<T> pred = zhat_.block(pred_row, k * d, rows, d);
+            const nn::ConstMatRef<T> next = target.block(next_row, 0, rows, d);
+            for (Index r = 0; r < rows; ++r)
                 for (Index c = 0; c < d; ++c) {
                     const double e =
                         static_cast<double>(pred(r, c)) - static_cast<double>(next(r, c));
                     squared += e * e;
                 }
-            count += anchors * batch * d;
-        }
-        LossParts loss;
-        loss.prediction = squared / static_cast<double>(count);
-        const nn::ConstMatRef<T> z_used = z_.bottomRows((steps - w0) * batch);
-        RegularizerContext rctx = ctx;
-        rctx.batch = batch;
-        loss.regularizer = regularizer_.forward(z_used, rctx);
-        const double lambda = config_.lambda;
-        loss.total = (1.0 - lambda) * loss.prediction + lambda * loss.regularizer;
-        if (!mode) return loss;
+        });
+        return squared / static_cast<double>(prediction_count(b.steps, b.size));
+    }
 
-        // Backward. ∂L_pred/∂ẑ = 2(ẑ − z)/count, and −that into the target z (no stop-gradient).
-        const bool all = *mode == Gradients::all;
-        dzhat_.setZero(zhat_.rows(), zhat_.cols());  // (L·B, K·D)
-        dz_.setZero(z_.rows(), d);                   // (L·B, D)
-        const T g = static_cast<T>(2.0 * (1.0 - lambda) / static_cast<double>(count));
-        for (Index k = 0; k < config_.horizon; ++k) {
-            const Index anchors = steps - 1 - k - w0;
-            if (anchors <= 0) break;
-            nn::MatRef<T> dpred = dzhat_.block(w0 * batch, k * d, anchors * batch, d);
-            dpred = g * (zhat_.block(w0 * batch, k * d, anchors * batch, d) -
-                         target.block((w0 + k + 1) * batch, 0, anchors * batch, d));
-            if constexpr (!uses_target_encoder)
-                dz_.block((w0 + k + 1) * batch, 0, anchors * batch, d) -= dpred;
-        }
-        regularizer_.backward(dz_.bottomRows((steps - w0) * batch), lambda);
-        predictor_.backward(dz_, dzhat_, batch, params_, all);
+    /// Gradients of the last forward into params_ (all, or the read-in's only).
+    void backward(const Batch<T>& b, Gradients mode) {
+        const bool all = mode == Gradients::all;
+        prediction_backward(b);
+        regularizer_.backward(used_rows(dz_, b), config_.lambda);
+        predictor_.backward(dz_, dzhat_, b.size, params_, all);
         dx_in_.setZero(x_in_.rows(), x_in_.cols());  // (L·B, H)
-        encoder_.backward(dx_in_, dz_, batch, params_, all);
+        encoder_.backward(dx_in_, dz_, b.size, params_, all);
         dx_norm_.setZero(x_norm_.rows(), x_norm_.cols());
         dropout_.backward(dx_norm_, dx_in_);
         dx_readin_.setZero(x_readin_.rows(), x_readin_.cols());
         norm_.backward(dx_readin_, dx_norm_, x_readin_, params_);
         if (all) norm_.gradient(params_, dx_norm_, x_readin_);
-        readin_.gradient(params_, dx_readin_, b.inputs, b.slices, batch);
-        return loss;
+        readin_.gradient(params_, dx_readin_, b.inputs, b.slices, b.size);
+    }
+
+    /// ∂L/∂ẑ = (1 − λ)·2(ẑ − z)/count into dzhat_, and minus that into the target rows of dz_
+    /// (no stop-gradient; with the EMA target the gradient stops there).
+    void prediction_backward(const Batch<T>& b) {
+        const Index d = config_.latent;
+        const RowMatrix<T>& target = prediction_target();
+        dzhat_.setZero(zhat_.rows(), zhat_.cols());  // (L·B, K·D)
+        dz_.setZero(z_.rows(), d);                   // (L·B, D)
+        const T g = static_cast<T>(2.0 * (1.0 - config_.lambda) /
+                                   static_cast<double>(prediction_count(b.steps, b.size)));
+        for_each_horizon(b.steps, b.size, [&](Index k, Index rows, Index pred_row, Index next_row) {
+            nn::MatRef<T> dpred = dzhat_.block(pred_row, k * d, rows, d);
+            dpred =
+                g * (zhat_.block(pred_row, k * d, rows, d) - target.block(next_row, 0, rows, d));
+            if constexpr (!uses_target_encoder) dz_.block(next_row, 0, rows, d) -= dpred;
+        });
     }
 
     ModelConfig config_;

@@ -102,21 +102,18 @@ struct UnitScaler {
         return out;
     }
 
-    Json to_json() const {
-        return {{"transform", enum_name(transform)},
-                {"mean", jepasnn::to_json(mean)},
-                {"scale", jepasnn::to_json(scale)}};
+    static void fields(auto& s, auto&& field) {
+        field("transform", s.transform);
+        field("mean", s.mean);
+        field("scale", s.scale);
     }
-    static UnitScaler from_json(const Json& j, std::string_view where) {
-        require_known_keys(j, {"transform", "mean", "scale"}, where);
-        UnitScaler s;
-        s.transform = enum_from_name<CountTransform>(json_get<std::string>(j, "transform", where),
-                                                     std::string(where) + ": transform");
-        s.mean = vector_from_json<double>(json_get<Json>(j, "mean", where), where);
-        s.scale = vector_from_json<double>(json_get<Json>(j, "scale", where), where);
-        require(s.mean.size() == s.scale.size(), where, "mean has ", s.mean.size(),
-                " units and scale ", s.scale.size());
-        return s;
+    void validate(std::string_view where) const {
+        require(units() > 0 && mean.size() == scale.size(), where, "mean has ", mean.size(),
+                " units and scale ", scale.size(), ", expected the same number > 0");
+        for (Index u = 0; u < units(); ++u)
+            require(std::isfinite(mean(u)) && std::isfinite(scale(u)) && scale(u) > 0.0, where,
+                    "unit ", u, " has mean ", mean(u), " and scale ", scale(u),
+                    ", expected finite values and scale > 0");
     }
 };
 

@@ -85,8 +85,8 @@ class SigRegRegularizer {
         const Index slices = z.rows() / rows_;
         caches_.resize(static_cast<std::size_t>(slices));
         std::vector<double> values(static_cast<std::size_t>(slices));
-        nn::detail::parallel_for_if_large(
-            slices, z.size() * config_.directions * config_.knots, [&](Index s) {
+        parallel_for_if_large(
+            z.size() * config_.directions * config_.knots, 0, slices, [&](Index s) {
                 values[static_cast<std::size_t>(s)] =
                     sigreg_forward<T>(caches_[static_cast<std::size_t>(s)],
                                       z.middleRows(s * rows_, rows_), directions_, knots_);
@@ -98,8 +98,8 @@ class SigRegRegularizer {
     }
     void backward(nn::MatRef<T> dz, double scale) {
         const Index slices = static_cast<Index>(caches_.size());
-        nn::detail::parallel_for_if_large(
-            slices, dz.size() * config_.directions * config_.knots, [&](Index s) {
+        parallel_for_if_large(
+            dz.size() * config_.directions * config_.knots, 0, slices, [&](Index s) {
                 sigreg_backward<T>(dz.middleRows(s * rows_, rows_),
                                    caches_[static_cast<std::size_t>(s)], directions_, knots_,
                                    scale / static_cast<double>(slices));
@@ -148,6 +148,15 @@ class VicRegRegularizer {
     RowMatrix<T> z_;  // (N, D) of the last forward
 };
 
+/// Settings of EmaTargetRegularizer: the target's decay τ.
+struct EmaConfig {
+    double decay = 0.996;
+    static void fields(auto& s, auto&& field) { field("decay", s.decay); }
+    void validate(std::string_view where) const {
+        require(decay >= 0.0 && decay < 1.0, where, "decay is ", decay, ", expected [0, 1)");
+    }
+};
+
 /// No regulariser on z, but prediction targets come from an exponential-moving-average copy of
 /// the read-in and encoder with stop-gradient (BYOL, Grill et al. 2020; I-JEPA, Assran et al.
 /// 2023): θ̄ ← τ·θ̄ + (1 − τ)·θ after every optimizer step.
@@ -157,22 +166,25 @@ class EmaTargetRegularizer {
     static constexpr std::string_view name = "ema";
     static constexpr bool uses_target_encoder = true;
 
-    explicit EmaTargetRegularizer(double decay = 0.996) : decay_(decay) {
-        require(decay >= 0.0 && decay < 1.0, "jepa::EmaTargetRegularizer", "decay is ", decay,
-                ", expected [0, 1)");
+    explicit EmaTargetRegularizer(EmaConfig config = {}) : config_(config) {
+        config_.validate("jepa::EmaTargetRegularizer");
     }
-    double target_decay() const { return decay_; }
+    double target_decay() const { return config_.decay; }
     double forward(nn::ConstMatRef<T>, const RegularizerContext&) { return 0.0; }
     void backward(nn::MatRef<T>, double) {}
 
-    Json config_json() const { return {{"decay", decay_}}; }
+    Json config_json() const { return settings_json(config_); }
     static EmaTargetRegularizer from_json(const Json& j) {
-        require_known_keys(j, {"decay"}, "ema config");
-        return EmaTargetRegularizer(json_get_or(j, "decay", 0.996, "ema config"));
+        return EmaTargetRegularizer(read_settings<EmaConfig>(j, "ema config"));
     }
 
   private:
-    double decay_;
+    EmaConfig config_;
+};
+
+/// No settings (the regulariser "none" accepts only an empty object).
+struct NoSettings {
+    static void fields(auto&, auto&&) {}
 };
 
 /// Prediction loss alone, no stop-gradient: the collapse-prone baseline.
@@ -183,9 +195,9 @@ class NoRegularizer {
     static constexpr bool uses_target_encoder = false;
     double forward(nn::ConstMatRef<T>, const RegularizerContext&) { return 0.0; }
     void backward(nn::MatRef<T>, double) {}
-    Json config_json() const { return Json::object(); }
+    Json config_json() const { return settings_json(NoSettings{}); }
     static NoRegularizer from_json(const Json& j) {
-        require_known_keys(j, {}, "none config");
+        read_settings<NoSettings>(j, "none config");
         return {};
     }
 };

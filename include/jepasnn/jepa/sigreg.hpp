@@ -17,11 +17,11 @@
 
 #include "../core/error.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "../core/tensor.hpp"
 #include "../core/threads.hpp"
 #include "../nn/common.hpp"
 #include "sigreg_knots.hpp"
-#include "streams.hpp"
 
 namespace jepasnn::jepa {
 
@@ -55,7 +55,7 @@ RowMatrix<T> sigreg_directions(Index dim, Index count, std::uint64_t seed, std::
     require(step < (std::uint64_t{1} << 32), "jepa::sigreg_directions", "step ", step,
             " exceeds the 2^32 steps a stream index holds");
     const std::uint64_t stream =
-        stream_id(streams::sigreg_directions, static_cast<std::uint32_t>(step));
+        stream_id(streams::jepa_sigreg_directions, static_cast<std::uint32_t>(step));
     Matrix<double> g(dim, count);  // (D, M)
     for (Index d = 0; d < dim; ++d)
         for (Index m = 0; m < count; ++m)
@@ -141,7 +141,7 @@ double sigreg_forward(SigRegCache<T>& cache, nn::ConstMatRef<T> z, nn::ConstMatR
         cache.sin1.resize(n, m);
     }
     const T t1 = static_cast<T>(q.t[1]);
-    nn::detail::parallel_for_if_large(m, n * m * k, [&](Index col) {
+    parallel_for_if_large(n * m * k, 0, m, [&](Index col) {
         const T* y = cache.y.col(col).data();
         T* cos1 = q.uniform ? cache.cos1.col(col).data() : nullptr;
         T* sin1 = q.uniform ? cache.sin1.col(col).data() : nullptr;
@@ -179,7 +179,7 @@ void sigreg_backward(nn::MatRef<T> dz, const SigRegCache<T>& cache, nn::ConstMat
     require_shape("jepa::sigreg_backward", "gradient", dz, n, directions.rows());
     Matrix<T> dy(n, m);  // (N, M)
     const double per_direction_scale = scale / static_cast<double>(m);
-    nn::detail::parallel_for_if_large(m, n * m * k, [&](Index col) {
+    parallel_for_if_large(n * m * k, 0, m, [&](Index col) {
         std::vector<T> alpha(static_cast<std::size_t>(k)), beta(static_cast<std::size_t>(k));
         for (Index kk = 0; kk < k; ++kk) {
             const auto i = static_cast<std::size_t>(kk);

@@ -12,8 +12,8 @@
 
 #include "../core/error.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "../core/tensor.hpp"
-#include "streams.hpp"
 
 namespace jepasnn::jepa {
 
@@ -66,9 +66,9 @@ inline ToyLds make_toy_lds(const ToyLdsConfig& c, Index units, std::uint64_t see
     const Index d = c.latent;
     // Stationary unit variance: each rotation block scales by `decay`, so σ² = 1 − decay².
     const double sigma = std::sqrt(1.0 - c.decay * c.decay);
-    RandomStream noise(seed, stream_id(streams::toy_data, 3 * session));
-    RandomStream units_rng(seed, stream_id(streams::toy_data, 3 * session + 1));
-    RandomStream spikes(seed, stream_id(streams::toy_data, 3 * session + 2));
+    RandomStream noise(seed, stream_id(streams::jepa_toy_data, 3 * session));
+    RandomStream units_rng(seed, stream_id(streams::jepa_toy_data, 3 * session + 1));
+    RandomStream spikes(seed, stream_id(streams::jepa_toy_data, 3 * session + 2));
 
     out.latents.resize(c.bins, d);
     Vector<double> x(d);

@@ -208,7 +208,7 @@ class Trainer {
         for (std::size_t s = 0; s < saved.size(); ++s) {
             const auto& d = tr.sessions_[s];
             require(json_get<Index>(saved[s], "bins", file) == d.x.rows() &&
-                        json_get<Json>(saved[s], "scaler", file) == d.scaler.to_json(),
+                        json_get<Json>(saved[s], "scaler", file) == settings_json(d.scaler),
                     file, "session ", s, " ('", d.name,
                     "') differs from the data the checkpoint was trained on");
         }
@@ -268,7 +268,7 @@ class Trainer {
             sessions.push_back({{"name", s.name},
                                 {"bins", s.x.rows()},
                                 {"units", s.x.cols()},
-                                {"scaler", s.scaler.to_json()}});
+                                {"scaler", settings_json(s.scaler)}});
         header["sessions"] = std::move(sessions);
         header["history"] = history_.to_json();
         std::vector<NamedArray<T>> arrays{{"parameters", model_.parameters().values()}};
@@ -296,11 +296,11 @@ class Trainer {
 
     // ---- train::Objective ----------------------------------------------------------------------
     std::span<T> parameters() { return model_.parameters().values(); }
-    std::span<T> gradients() { return model_.parameters().grads(); }
+    std::span<T> gradients() { return model_.parameters().gradients(); }
     StepRecord loss_and_gradient(std::uint64_t s) {
         const Batch<T> batch = make_batch<T>(
             sessions_, sampler_.sample(config_.batch_size, config_.seed, s), config_.window);
-        model_.parameters().zero_grad();
+        model_.parameters().zero_gradients();
         const LossParts loss = model_.forward_backward(batch, {config_.seed, s});
         return {0, loss.total, loss.prediction, loss.regularizer, 0.0, 0.0};
     }
@@ -378,13 +378,13 @@ struct ReadinObjective {
     TrainHistory* history;
 
     std::span<Scalar> parameters() { return model.parameters().values().subspan(offset, size); }
-    std::span<Scalar> gradients() { return model.parameters().grads().subspan(offset, size); }
+    std::span<Scalar> gradients() { return model.parameters().gradients().subspan(offset, size); }
     StepRecord loss_and_gradient(std::uint64_t s) {
         Batch<Scalar> batch =
             make_batch<Scalar>(std::span<const SessionRecording<Scalar>>(&session, 1),
                                sampler.sample(config.batch_size, config.seed, s), config.window);
         batch.slices[0].session = index;  // the data's only session is the model's new one
-        model.parameters().zero_grad();
+        model.parameters().zero_gradients();
         const LossParts loss =
             model.forward_backward(batch, {config.seed, s}, Gradients::readin_only);
         return {0, loss.total, loss.prediction, loss.regularizer, 0.0, 0.0};

@@ -13,12 +13,10 @@
 
 #include "../core/error.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "../core/tensor.hpp"
 
 namespace jepasnn::lif {
-
-/// Stream tag of the lif module: every stochastic call site here uses stream_id(tag, site).
-inline constexpr std::uint32_t lif_stream_tag = 0x4C49460Au;  // "LIF\n"
 
 namespace detail {
 /// True when the graph of non-zero entries (j → i for W_ij ≠ 0) has no cycle: W is then
@@ -94,9 +92,11 @@ Matrix<T> dale_recurrent_weights(Index n_exc, Index n_inh, const RecurrentInit& 
         for (Index i = 0; i < n; ++i) {
             if (i == j) continue;
             const auto k = static_cast<std::uint64_t>(j * n + i);
-            if (uniform_at(seed, stream_id(lif_stream_tag, 0), k) >= init.connection_probability)
+            if (uniform_at(seed, stream_id(streams::lif_init, streams::lif_sites::connection), k) >=
+                init.connection_probability)
                 continue;
-            const double magnitude = std::abs(normal_at(seed, stream_id(lif_stream_tag, 1), k));
+            const double magnitude = std::abs(normal_at(
+                seed, stream_id(streams::lif_init, streams::lif_sites::recurrent_weights), k));
             w(i, j) = j < n_exc ? magnitude : -magnitude;
         }
     for (Index i = 0; i < n && n_inh > 0; ++i) {
@@ -128,8 +128,9 @@ Matrix<T> excitatory_input_weights(Index neurons, Index inputs, double total_wei
     for (Index j = 0; j < inputs; ++j)
         for (Index i = 0; i < neurons; ++i)
             w(i, j) = static_cast<T>(
-                scale * std::abs(normal_at(seed, stream_id(lif_stream_tag, 2),
-                                           static_cast<std::uint64_t>(j * neurons + i))));
+                scale * std::abs(normal_at(
+                            seed, stream_id(streams::lif_init, streams::lif_sites::input_weights),
+                            static_cast<std::uint64_t>(j * neurons + i))));
     return w;
 }
 
@@ -143,8 +144,10 @@ Matrix<T> readout_weights(Index outputs, Index inputs, std::uint64_t seed) {
     Matrix<T> w(outputs, inputs);
     for (Index j = 0; j < inputs; ++j)
         for (Index i = 0; i < outputs; ++i)
-            w(i, j) = static_cast<T>(sd * normal_at(seed, stream_id(lif_stream_tag, 3),
-                                                    static_cast<std::uint64_t>(j * outputs + i)));
+            w(i, j) = static_cast<T>(
+                sd * normal_at(seed,
+                               stream_id(streams::lif_init, streams::lif_sites::readout_weights),
+                               static_cast<std::uint64_t>(j * outputs + i)));
     return w;
 }
 

@@ -68,11 +68,11 @@ class InputProjection {
                     Eigen::Map<RowVector<T>>(out + (b * len + t - t0) * n, n) =
                         bin_currents_.row(b * bins_ + t / steps_per_bin_);
         } else if (sparse_) {
-            detail::parallel_for_work(static_cast<std::int64_t>(events()) * n + batch_ * len * n, 0,
-                                      batch_, [&](std::int64_t b) {
-                                          for (Index t = t0; t < t1; ++t)
-                                              fill_sparse_row(b, t, out + (b * len + t - t0) * n);
-                                      });
+            parallel_for_if_large(static_cast<std::int64_t>(events()) * n + batch_ * len * n, 0,
+                                  batch_, [&](std::int64_t b) {
+                                      for (Index t = t0; t < t1; ++t)
+                                          fill_sparse_row(b, t, out + (b * len + t - t0) * n);
+                                  });
         } else if (len == steps_) {  // the whole sequence: one GEMM over all B·T rows
             Eigen::Map<RowMatrix<T>>(out, batch_ * steps_, n).noalias() =
                 input_rows(batch_ * steps_) * w_in.transpose();
@@ -100,7 +100,7 @@ class InputProjection {
                         Eigen::Map<const RowVector<T>>(d + (b * len + t - t0) * n, n);
         } else if (sparse_) {
             // dW_in[:, j] += x · dL/dI_t[b] for every input event (b, t, j) with t in [t0, t1).
-            detail::parallel_for_work(
+            parallel_for_if_large(
                 static_cast<std::int64_t>(events()) * n, 0, features_, [&](std::int64_t j) {
                     T* column = d_w_in_ + j * n;
                     for (Index e = column_begin_[static_cast<std::size_t>(j)];

@@ -26,9 +26,9 @@
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../core/threads.hpp"
+#include "../nn/parameters.hpp"
 #include "initialization.hpp"
 #include "input_projection.hpp"
-#include "parameters.hpp"
 #include "policies.hpp"
 #include "population.hpp"
 #include "readout.hpp"
@@ -115,19 +115,24 @@ class Network {
           rate_(rate),
           regularizer_(regularizer) {
         const Index n = config_.neurons(), f = config_.inputs;
-        w_in_ = params_.add("w_in", n, f);
-        bias_ = params_.add("bias", n);
-        if (config_.recurrent) w_rec_ = params_.add("w_rec", n, n);
+        nn::ParameterLayout layout;
+        const auto add = [&](const char* name, Index rows, Index cols = 1) {
+            return layout.add(name, rows, cols, false, nn::Init::zeros);
+        };
+        w_in_ = add("w_in", n, f);
+        bias_ = add("bias", n);
+        if (config_.recurrent) w_rec_ = add("w_rec", n, n);
         Vector<T> beta(n), threshold = Vector<T>::Constant(n, static_cast<T>(config_.threshold));
         for (Index i = 0; i < n; ++i) {
             const double tau =
                 i < config_.excitatory ? config_.tau_membrane_exc_ms : config_.tau_membrane_inh_ms;
             beta(i) = static_cast<T>(std::exp(-config_.dt_ms / tau));
         }
-        if (config_.learn_beta) beta_ = params_.add("beta", n);
-        if (config_.learn_threshold) threshold_ = params_.add("threshold", n);
-        w_out_ = params_.add("w_out", config_.readout_dim, config_.readout_neurons());
-        b_out_ = params_.add("b_out", config_.readout_dim);
+        if (config_.learn_beta) beta_ = add("beta", n);
+        if (config_.learn_threshold) threshold_ = add("threshold", n);
+        w_out_ = add("w_out", config_.readout_dim, config_.readout_neurons());
+        b_out_ = add("b_out", config_.readout_dim);
+        params_ = nn::Parameters<T>(std::move(layout));
 
         input_weights() = excitatory_input_weights<T>(n, f, config_.input_weight_total, seed);
         bias().setConstant(static_cast<T>(config_.bias));
@@ -136,8 +141,8 @@ class Network {
                                                             config_.recurrent_init, seed);
         fixed_beta_ = beta;
         fixed_threshold_ = threshold;
-        if (config_.learn_beta) params_.value(*beta_) = beta;
-        if (config_.learn_threshold) params_.value(*threshold_) = threshold;
+        if (config_.learn_beta) value(*beta_) = beta;
+        if (config_.learn_threshold) value(*threshold_) = threshold;
         readout_weights() =
             lif::readout_weights<T>(config_.readout_dim, config_.readout_neurons(), seed);
         signs_.assign(static_cast<std::size_t>(n), constraints::PresynapticSign{1});
@@ -151,34 +156,33 @@ class Network {
 
     // ---- parameters -------------------------------------------------------------------------
     /// Every trainable parameter in one buffer (values and gradients): what an optimizer updates.
-    ParameterSet<T>& parameters() { return params_; }
-    const ParameterSet<T>& parameters() const { return params_; }
+    /// Its blocks are read column-major ([post][pre] weights: a presynaptic neuron's outgoing
+    /// weights are contiguous).
+    nn::Parameters<T>& parameters() { return params_; }
+    const nn::Parameters<T>& parameters() const { return params_; }
 
-    MatrixMap input_weights() { return params_.value(w_in_); }  // (N, F) [post][pre]
-    ConstMatrixMap input_weights() const { return params_.value(w_in_); }
-    MatrixMap bias() { return params_.value(bias_); }  // (N, 1)
-    ConstMatrixMap bias() const { return params_.value(bias_); }
-    MatrixMap recurrent_weights() { return params_.value(recurrent_block()); }  // (N, N)
-    ConstMatrixMap recurrent_weights() const { return params_.value(recurrent_block()); }
-    MatrixMap readout_weights() { return params_.value(w_out_); }  // (D, R)
-    ConstMatrixMap readout_weights() const { return params_.value(w_out_); }
-    MatrixMap readout_bias() { return params_.value(b_out_); }  // (D, 1)
-    ConstMatrixMap readout_bias() const { return params_.value(b_out_); }
+    MatrixMap input_weights() { return value(w_in_); }  // (N, F) [post][pre]
+    ConstMatrixMap input_weights() const { return value(w_in_); }
+    MatrixMap bias() { return value(bias_); }  // (N, 1)
+    ConstMatrixMap bias() const { return value(bias_); }
+    MatrixMap recurrent_weights() { return value(recurrent_block()); }  // (N, N)
+    ConstMatrixMap recurrent_weights() const { return value(recurrent_block()); }
+    MatrixMap readout_weights() { return value(w_out_); }  // (D, R)
+    ConstMatrixMap readout_weights() const { return value(w_out_); }
+    MatrixMap readout_bias() { return value(b_out_); }  // (D, 1)
+    ConstMatrixMap readout_bias() const { return value(b_out_); }
     /// (N, 1) membrane decay β (raw: clamped to [0, 1] where used); in the parameter buffer when
     /// learn_beta, otherwise fixed.
-    MatrixMap beta() {
-        return beta_ ? params_.value(*beta_) : MatrixMap(fixed_beta_.data(), neurons(), 1);
-    }
+    MatrixMap beta() { return beta_ ? value(*beta_) : MatrixMap(fixed_beta_.data(), neurons(), 1); }
     ConstMatrixMap beta() const {
-        return beta_ ? params_.value(*beta_) : ConstMatrixMap(fixed_beta_.data(), neurons(), 1);
+        return beta_ ? value(*beta_) : ConstMatrixMap(fixed_beta_.data(), neurons(), 1);
     }
     /// (N, 1) thresholds θ; in the parameter buffer when learn_threshold, otherwise fixed.
     MatrixMap threshold() {
-        return threshold_ ? params_.value(*threshold_)
-                          : MatrixMap(fixed_threshold_.data(), neurons(), 1);
+        return threshold_ ? value(*threshold_) : MatrixMap(fixed_threshold_.data(), neurons(), 1);
     }
     ConstMatrixMap threshold() const {
-        return threshold_ ? params_.value(*threshold_)
+        return threshold_ ? value(*threshold_)
                           : ConstMatrixMap(fixed_threshold_.data(), neurons(), 1);
     }
 
@@ -243,23 +247,22 @@ class Network {
         // r_i = Σ S / (B·T·dt): the homeostatic dL/dr becomes a constant per neuron in dL/dS.
         const T per_spike = T(1) / static_cast<T>(batch() * steps() * config_.dt_ms * 1e-3);
         readout_.backward(d_readout, d_filtered, std::as_const(*this).readout_weights(),
-                          params_.gradient(w_out_), params_.gradient(b_out_),
-                          Vector<T>(d_rates_ * per_spike));
-        input_.begin_backward(params_.gradient(w_in_).data());
+                          gradient(w_out_), gradient(b_out_), Vector<T>(d_rates_ * per_spike));
+        input_.begin_backward(gradient(w_in_).data());
         PopulationGradients<T> g;
-        g.bias = params_.gradient(bias_).data();
-        if (config_.recurrent) g.recurrent = params_.gradient(*w_rec_).data();
-        if (beta_) g.beta = params_.gradient(*beta_).data();
-        if (threshold_) g.threshold = params_.gradient(*threshold_).data();
+        g.bias = gradient(bias_).data();
+        if (config_.recurrent) g.recurrent = gradient(*w_rec_).data();
+        if (beta_) g.beta = gradient(*beta_).data();
+        if (threshold_) g.threshold = gradient(*threshold_).data();
         population_.backward(input_, readout_, population_parameters(), g);
         input_.end_backward();
 
         // Weight regularisation, evaluated by forward at the same parameters.
         const Index in_size = n * config_.inputs;
-        MatrixMap d_w_in = params_.gradient(w_in_);  // (N, F)
+        MatrixMap d_w_in = gradient(w_in_);  // (N, F)
         d_w_in += regularization_gradient_.head(in_size).reshaped(n, config_.inputs);
         if (config_.recurrent)
-            params_.gradient(*w_rec_) += regularization_gradient_.tail(n * n).reshaped(n, n);
+            gradient(*w_rec_) += regularization_gradient_.tail(n * n).reshaped(n, n);
     }
 
     // ---- after each optimizer step ----------------------------------------------------------
@@ -273,7 +276,7 @@ class Network {
             sign_.project(w_rec, std::span<const constraints::PresynapticSign>(signs_));
         }
         if (beta_) {
-            MatrixMap b = params_.value(*beta_);
+            MatrixMap b = value(*beta_);
             b = b.cwiseMax(T(0)).cwiseMin(T(1));
         }
     }
@@ -356,7 +359,15 @@ class Network {
         return {c.steps_per_bin, c.dt_ms, c.tau_readout_ms, c.readout_neurons()};
     }
 
-    std::size_t recurrent_block() const {
+    MatrixMap value(const nn::ParameterBlock& b) { return params_.template value<Matrix<T>>(b); }
+    ConstMatrixMap value(const nn::ParameterBlock& b) const {
+        return params_.template value<Matrix<T>>(b);
+    }
+    MatrixMap gradient(const nn::ParameterBlock& b) {
+        return params_.template gradient<Matrix<T>>(b);
+    }
+
+    const nn::ParameterBlock& recurrent_block() const {
         require(config_.recurrent, "lif::Network",
                 "the feed-forward network (recurrent = false) has no recurrent weights");
         return *w_rec_;
@@ -420,9 +431,9 @@ class Network {
     Rate rate_;
     Regularizer regularizer_;
 
-    ParameterSet<T> params_;
-    std::size_t w_in_ = 0, bias_ = 0, w_out_ = 0, b_out_ = 0;
-    std::optional<std::size_t> w_rec_, beta_, threshold_;
+    nn::Parameters<T> params_;
+    nn::ParameterBlock w_in_, bias_, w_out_, b_out_;
+    std::optional<nn::ParameterBlock> w_rec_, beta_, threshold_;
     Vector<T> fixed_beta_, fixed_threshold_;                 // (N) when not learnable
     std::vector<constraints::PresynapticSign> signs_;        // (N) +1 E, −1 I
     std::vector<constraints::PresynapticSign> input_signs_;  // (F) all +1

@@ -23,8 +23,11 @@
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
 #include "../core/threads.hpp"
+#include "current_statistics.hpp"
 #include "neuron_step.hpp"
 #include "policies.hpp"
+#include "population_io.hpp"
+#include "population_state.hpp"
 #include "recurrent_product.hpp"
 #include "spike_record.hpp"
 
@@ -39,203 +42,6 @@
 #endif
 
 namespace jepasnn::lif {
-
-namespace detail {
-/// Below this many scalar operations a parallel region costs more than it saves (and, on a busy
-/// machine, a barrier can wait for a descheduled thread): such loops run on the calling thread.
-inline constexpr std::int64_t min_parallel_work = std::int64_t{1} << 16;
-
-/// parallel_for when `work` is large enough, a plain loop otherwise; same results either way.
-template <class Body>
-void parallel_for_work(std::int64_t work, std::int64_t begin, std::int64_t end, Body&& body) {
-    if (work < min_parallel_work || end - begin < 2) {
-        for (std::int64_t i = begin; i < end; ++i)
-            body(i);
-        return;
-    }
-    parallel_for(begin, end, std::forward<Body>(body));
-}
-}  // namespace detail
-
-/// Runtime settings of a population.
-struct PopulationConfig {
-    Index neurons = 0;
-    /// α of the synaptic current (ExponentialSynapse only), clamped to [0, 1] like snntorch.
-    double synaptic_decay = 0.0;
-    /// Steps after a spike during which the neuron neither integrates input nor spikes.
-    Index refractory_steps = 0;
-    /// Presynaptic columns [0, n) of the recurrent matrix count as excitatory in the current
-    /// statistics (the network's E neurons come first); the rest as inhibitory.
-    Index excitatory_presynaptic = 0;
-};
-
-/// How the forward stores what the backward needs.
-struct BpttOptions {
-    /// 0: keep every step's membrane (fastest). L > 0: keep the state every L steps and recompute
-    /// membranes chunk by chunk during the backward (same gradients, memory O(T/L + L)).
-    Index chunk_steps = 0;
-    /// With chunk_steps: no gradient crosses a chunk boundary (truncated BPTT, k1 = k2 = L).
-    bool truncate = false;
-};
-
-/// The state of every sequence of the batch between two steps; carrying it from one forward to
-/// the next streams a long recording through the network (truncated BPTT across calls).
-template <class T>
-struct PopulationState {
-    RowMatrix<T> membrane;  // (B, N) U
-    RowMatrix<T> synaptic;  // (B, N) synaptic current (zero for first-order synapses)
-    RowMatrix<T> spikes;    // (B, N) the last step's spikes: the next step's recurrent input
-    Eigen::Matrix<std::int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
-        refractory;  // (B, N) refractory steps left
-
-    static PopulationState zeros(Index batch, Index neurons) {
-        PopulationState s;
-        s.membrane.setZero(batch, neurons);
-        s.synaptic.setZero(batch, neurons);
-        s.spikes.setZero(batch, neurons);
-        s.refractory.setZero(batch, neurons);
-        return s;
-    }
-};
-
-/// Read-only views of a population's parameters (owned elsewhere, e.g. in a ParameterSet).
-template <class T>
-struct PopulationParameters {
-    const T* beta = nullptr;       // (N) membrane decay, clamped to [0, 1] where used
-    const T* threshold = nullptr;  // (N)
-    const T* bias = nullptr;       // (N) constant input current; optional
-    const T* recurrent = nullptr;  // (N, N) [post][pre], column-major; optional
-};
-
-/// Where the backward adds (+=) parameter gradients; a null pointer skips that gradient.
-template <class T>
-struct PopulationGradients {
-    T* beta = nullptr;       // (N)
-    T* threshold = nullptr;  // (N)
-    T* bias = nullptr;       // (N)
-    T* recurrent = nullptr;  // (N, N) column-major
-};
-
-/// Per-neuron sums of the excitatory (external + E presynaptic) and inhibitory (I presynaptic)
-/// input currents over every (sequence, step), for the E/I balance metrics.
-struct CurrentStatistics {
-    Vector<double> sum_excitatory, sum_inhibitory;                     // (N)
-    Vector<double> sum_excitatory_sq, sum_inhibitory_sq, sum_product;  // (N)
-    double samples = 0.0;                                              // sequences × steps
-
-    void reset(Index neurons) {
-        for (Vector<double>* v : {&sum_excitatory, &sum_inhibitory, &sum_excitatory_sq,
-                                  &sum_inhibitory_sq, &sum_product})
-            v->setZero(neurons);
-        samples = 0.0;
-    }
-    void add(const CurrentStatistics& other) {
-        sum_excitatory += other.sum_excitatory;
-        sum_inhibitory += other.sum_inhibitory;
-        sum_excitatory_sq += other.sum_excitatory_sq;
-        sum_inhibitory_sq += other.sum_inhibitory_sq;
-        sum_product += other.sum_product;
-        samples += other.samples;
-    }
-    Vector<double> mean_excitatory() const { return sum_excitatory / samples; }
-    Vector<double> mean_inhibitory() const { return sum_inhibitory / samples; }
-    /// |mean inhibitory current| / mean excitatory current, over the whole population.
-    double inhibitory_excitatory_ratio() const {
-        return std::abs(sum_inhibitory.sum()) / sum_excitatory.sum();
-    }
-    /// Per-neuron Pearson correlation of the E and I currents over time and batch (NaN where a
-    /// current is constant).
-    Vector<double> correlation() const {
-        const Vector<double> me = mean_excitatory(), mi = mean_inhibitory();
-        Vector<double> r(me.size());
-        for (Index n = 0; n < me.size(); ++n) {
-            const double cov = sum_product(n) / samples - me(n) * mi(n);
-            const double ve = sum_excitatory_sq(n) / samples - me(n) * me(n);
-            const double vi = sum_inhibitory_sq(n) / samples - mi(n) * mi(n);
-            r(n) = cov / std::sqrt(ve * vi);
-        }
-        return r;
-    }
-};
-
-/// The `CurrentSource` kind: the external input current of each step, and the backward of
-/// whatever produced it.
-///
-///     fill(t0, t1, out):     out (B, t1 − t0, N), row-major = external currents of [t0, t1)
-///     backward(t0, t1, d):   d (B, t1 − t0, N) = dL/dcurrent of [t0, t1); accumulate gradients
-///
-/// The forward calls fill once per chunk in increasing time; the backward calls fill (to
-/// recompute, when chunked) and backward once per chunk in decreasing time.
-template <class S, class T>
-concept CurrentSource = requires(S& s, Index t, T* out, const T* d) {
-    s.fill(t, t, out);
-    s.backward(t, t, d);
-};
-
-/// The `GradientSink` kind: gradients arriving from downstream of the population.
-///
-///     add_spike_gradient(b, t, d_spike)      d_spike (N) += dL/dS_t of sequence b
-///     add_membrane_gradient(b, t, d_mem)     d_mem (N) += dL/dU_t of sequence b
-///     truncate(b)                            forget carried gradient state (truncated BPTT)
-///
-/// Called for each sequence in decreasing t, concurrently for different sequences.
-template <class S, class T>
-concept GradientSink = requires(S& s, Index i, T* row) {
-    s.add_spike_gradient(i, i, row);
-    s.add_membrane_gradient(i, i, row);
-    s.truncate(i);
-};
-
-/// Currents given as one (B, T, N) row-major array; the backward writes dL/dI into another.
-template <class T>
-class TensorCurrents {
-  public:
-    TensorCurrents(const T* currents, Index batch, Index steps, Index neurons,
-                   T* d_currents = nullptr)
-        : currents_(currents), d_(d_currents), batch_(batch), steps_(steps), neurons_(neurons) {}
-
-    void fill(Index t0, Index t1, T* out) const {
-        const Index len = t1 - t0;
-        for (Index b = 0; b < batch_; ++b)
-            std::copy_n(currents_ + (b * steps_ + t0) * neurons_, len * neurons_,
-                        out + b * len * neurons_);
-    }
-    void backward(Index t0, Index t1, const T* d) const {
-        if (d_ == nullptr) return;
-        const Index len = t1 - t0;
-        for (Index b = 0; b < batch_; ++b)
-            std::copy_n(d + b * len * neurons_, len * neurons_, d_ + (b * steps_ + t0) * neurons_);
-    }
-
-  private:
-    const T* currents_;
-    T* d_;
-    Index batch_, steps_, neurons_;
-};
-
-/// Gradients of a loss on the spikes and membranes themselves, as (B, T, N) arrays (either may
-/// be null): what parity checks and direct users of a population need.
-template <class T>
-class DenseOutputGradients {
-  public:
-    DenseOutputGradients(const T* d_spikes, const T* d_membranes, Index steps, Index neurons)
-        : d_spikes_(d_spikes), d_membranes_(d_membranes), steps_(steps), neurons_(neurons) {}
-
-    void add_spike_gradient(Index b, Index t, T* row) const { add(d_spikes_, b, t, row); }
-    void add_membrane_gradient(Index b, Index t, T* row) const { add(d_membranes_, b, t, row); }
-    void truncate(Index) const {}
-
-  private:
-    void add(const T* source, Index b, Index t, T* row) const {
-        if (source == nullptr) return;
-        const T* in = source + (b * steps_ + t) * neurons_;
-        for (Index n = 0; n < neurons_; ++n)
-            row[n] += in[n];
-    }
-    const T* d_spikes_;
-    const T* d_membranes_;
-    Index steps_, neurons_;
-};
 
 template <class T, class Policies = DefaultPolicies>
 class LifPopulation {
@@ -355,7 +161,7 @@ class LifPopulation {
                 source.fill(t0, t1, buffer_.data());
                 run_chunk(t0, t1, params, false);
             }
-            detail::parallel_for_work(chunk_work(), 0, parts, [&](std::int64_t p) {
+            parallel_for_if_large(chunk_work(), 0, parts, [&](std::int64_t p) {
                 const auto k = static_cast<std::size_t>(p);
                 backward_chunk(p, t0, t1, start, params, sink, d_beta[k], d_theta[k], d_bias[k]);
             });
@@ -421,7 +227,7 @@ class LifPopulation {
     /// The batch is split into this many contiguous parts, one per thread; small chunks run as
     /// one part (the partition, hence the arithmetic, depends only on the sizes and threads).
     Index part_count() const {
-        if (chunk_work() < detail::min_parallel_work) return 1;
+        if (chunk_work() < min_parallel_work) return 1;
         return std::max<Index>(1, std::min<Index>(batch_, thread_count()));
     }
     std::pair<Index, Index> part_range(Index p) const {
@@ -488,7 +294,7 @@ class LifPopulation {
     void run_chunk(Index t0, Index t1, const PopulationParameters<T>& params, bool record) {
         const Index parts = part_count();
         std::vector<CurrentStatistics> stats(static_cast<std::size_t>(record ? parts : 0));
-        detail::parallel_for_work(chunk_work(), 0, parts, [&](std::int64_t p) {
+        parallel_for_if_large(chunk_work(), 0, parts, [&](std::int64_t p) {
             CurrentStatistics* s = record ? &stats[static_cast<std::size_t>(p)] : nullptr;
             if (s != nullptr) s->reset(neurons());
             const auto [b0, b1] = part_range(p);
@@ -675,17 +481,17 @@ class LifPopulation {
         for_each_event([&](Index j, Index row, T s) {
             events[static_cast<std::size_t>(cursor[static_cast<std::size_t>(j)]++)] = {row, s};
         });
-        detail::parallel_for_work(static_cast<std::int64_t>(events.size()) * n, 0, n,
-                                  [&](std::int64_t j) {
-                                      T* column = d_w + j * n;
-                                      for (Index e = begin[static_cast<std::size_t>(j)];
-                                           e < begin[static_cast<std::size_t>(j + 1)]; ++e) {
-                                          const Event& ev = events[static_cast<std::size_t>(e)];
-                                          const T* d_current = buffer_.data() + ev.row;
-                                          for (Index i = 0; i < n; ++i)
-                                              column[i] += ev.value * d_current[i];
-                                      }
-                                  });
+        parallel_for_if_large(static_cast<std::int64_t>(events.size()) * n, 0, n,
+                              [&](std::int64_t j) {
+                                  T* column = d_w + j * n;
+                                  for (Index e = begin[static_cast<std::size_t>(j)];
+                                       e < begin[static_cast<std::size_t>(j + 1)]; ++e) {
+                                      const Event& ev = events[static_cast<std::size_t>(e)];
+                                      const T* d_current = buffer_.data() + ev.row;
+                                      for (Index i = 0; i < n; ++i)
+                                          column[i] += ev.value * d_current[i];
+                                  }
+                              });
     }
 
     PopulationConfig config_;

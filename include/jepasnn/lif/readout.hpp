@@ -52,7 +52,7 @@ class FilteredReadout {
         final_trace_.resize(batch, n);
         const T inv_l = T(1) / static_cast<T>(l);
         std::vector<Vector<double>> counts(static_cast<std::size_t>(batch));
-        detail::parallel_for_work(batch * steps * n, 0, batch, [&](std::int64_t b) {
+        parallel_for_if_large(batch * steps * n, 0, batch, [&](std::int64_t b) {
             Vector<T> trace = Vector<T>::Zero(n);  // (N) f_t
             if (initial_trace != nullptr) trace = initial_trace->row(b).transpose();
             Vector<double>& count = counts[static_cast<std::size_t>(b)];

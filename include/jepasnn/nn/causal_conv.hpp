@@ -70,14 +70,14 @@ class CausalConv {
     /// dW_j += (in shifted by j·d steps)ᵀ · dout;  db += Σ_rows dout.
     void gradient(Parameters<T>& p, ConstMatRef<T> dout, ConstMatRef<T> in, Index batch) const {
         const Index rows = dout.rows(), c_in = in_channels();
-        BlockMap<T> dw = p.grad(weight_);
+        BlockMap<T> dw = p.gradient(weight_);
         for (Index j = 0; j < kernel_; ++j) {
             const Index shift = j * dilation_ * batch;
             if (shift >= rows) break;
             dw.middleRows(j * c_in, c_in).noalias() +=
                 in.topRows(rows - shift).transpose() * dout.bottomRows(rows - shift);
         }
-        p.grad(bias_).row(0) += dout.colwise().sum();
+        p.gradient(bias_).row(0) += dout.colwise().sum();
     }
 
   private:

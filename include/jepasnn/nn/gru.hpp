@@ -124,12 +124,12 @@ class Gru {
     /// the bias sums. `in` and `out` are the forward's input and output.
     void gradient(Parameters<T>& p, ConstMatRef<T> in, ConstMatRef<T> out, Index batch) const {
         const Index rows = in.rows();
-        linear_gradient<T>(p.grad(w_x_), p.grad(b_x_), dxg_, in);
-        BlockMap<T> dw_h = p.grad(w_h_);
+        linear_gradient<T>(p.gradient(w_x_), p.gradient(b_x_), dxg_, in);
+        BlockMap<T> dw_h = p.gradient(w_h_);
         dw_h.noalias() += h0_.transpose() * dhg_.topRows(batch);
         if (rows > batch)
             dw_h.noalias() += out.topRows(rows - batch).transpose() * dhg_.bottomRows(rows - batch);
-        p.grad(b_h_).row(0) += dhg_.colwise().sum();
+        p.gradient(b_h_).row(0) += dhg_.colwise().sum();
     }
 
     /// ∂L/∂h0 (B, H) from the last backward().

@@ -84,8 +84,8 @@ class LayerNorm {
 
     /// dγ += Σ_rows dout ⊙ n;  dβ += Σ_rows dout.
     void gradient(Parameters<T>& p, ConstMatRef<T> dout, ConstMatRef<T> in) const {
-        BlockMap<T> dgamma = p.grad(gain_);
-        BlockMap<T> dbeta = p.grad(shift_);
+        BlockMap<T> dgamma = p.gradient(gain_);
+        BlockMap<T> dbeta = p.gradient(shift_);
         for (Index r = 0; r < in.rows(); ++r)
             for (Index j = 0; j < in.cols(); ++j) {
                 dgamma(0, j) += dout(r, j) * (in(r, j) - mean_(r)) * rstd_(r);

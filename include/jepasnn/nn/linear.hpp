@@ -57,7 +57,7 @@ class Linear {
         linear_backward<T>(din, dout, p.value(weight_));
     }
     void gradient(Parameters<T>& p, ConstMatRef<T> dout, ConstMatRef<T> in) const {
-        linear_gradient<T>(p.grad(weight_), p.grad(bias_), dout, in);
+        linear_gradient<T>(p.gradient(weight_), p.gradient(bias_), dout, in);
     }
 
   private:

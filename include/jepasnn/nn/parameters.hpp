@@ -16,6 +16,7 @@
 #include "../core/error.hpp"
 #include "../core/json.hpp"
 #include "../core/rng.hpp"
+#include "../core/streams.hpp"
 #include "../core/tensor.hpp"
 
 namespace jepasnn::nn {
@@ -95,43 +96,55 @@ class ParameterLayout {
     std::size_t size_ = 0;
 };
 
-template <class T>
-using BlockMap = Eigen::Map<RowMatrix<T>>;
-template <class T>
-using ConstBlockMap = Eigen::Map<const RowMatrix<T>>;
+/// A view of a block: row-major (the nn layers, whose rows are output features) unless the view
+/// type says otherwise (the LIF network reads its [post][pre] weights column-major, so a
+/// presynaptic neuron's outgoing weights are contiguous). The storage order is the view's alone.
+template <class T, class View = RowMatrix<T>>
+using BlockMap = Eigen::Map<View>;
+template <class T, class View = RowMatrix<T>>
+using ConstBlockMap = Eigen::Map<const View>;
 
-/// Parameter values and gradients of one layout: two contiguous buffers with typed views.
+/// Parameter values and gradients of one layout: two contiguous aligned buffers with typed views.
 template <class T>
 class Parameters {
   public:
     Parameters() = default;
     explicit Parameters(ParameterLayout layout)
-        : layout_(std::move(layout)), value_(layout_.size(), T(0)), grad_(layout_.size(), T(0)) {}
+        : layout_(std::move(layout)),
+          value_(layout_.size(), T(0)),
+          gradient_(layout_.size(), T(0)) {}
 
     const ParameterLayout& layout() const { return layout_; }
     std::size_t size() const { return value_.size(); }
 
-    BlockMap<T> value(const ParameterBlock& b) {
+    template <class View = RowMatrix<T>>
+    BlockMap<T, View> value(const ParameterBlock& b) {
         return {value_.data() + b.offset, b.rows, b.cols};
     }
-    ConstBlockMap<T> value(const ParameterBlock& b) const {
+    template <class View = RowMatrix<T>>
+    ConstBlockMap<T, View> value(const ParameterBlock& b) const {
         return {value_.data() + b.offset, b.rows, b.cols};
     }
-    BlockMap<T> grad(const ParameterBlock& b) { return {grad_.data() + b.offset, b.rows, b.cols}; }
-    ConstBlockMap<T> grad(const ParameterBlock& b) const {
-        return {grad_.data() + b.offset, b.rows, b.cols};
+    template <class View = RowMatrix<T>>
+    BlockMap<T, View> gradient(const ParameterBlock& b) {
+        return {gradient_.data() + b.offset, b.rows, b.cols};
+    }
+    template <class View = RowMatrix<T>>
+    ConstBlockMap<T, View> gradient(const ParameterBlock& b) const {
+        return {gradient_.data() + b.offset, b.rows, b.cols};
     }
 
+    /// Every parameter, flat: what an optimizer updates.
     std::span<T> values() { return value_; }
     std::span<const T> values() const { return value_; }
-    std::span<T> grads() { return grad_; }
-    std::span<const T> grads() const { return grad_; }
-
-    void zero_grad() { std::fill(grad_.begin(), grad_.end(), T(0)); }
+    /// Every gradient, flat, same layout; backward passes add (+=) into it.
+    std::span<T> gradients() { return gradient_; }
+    std::span<const T> gradients() const { return gradient_; }
+    void zero_gradients() { std::fill(gradient_.begin(), gradient_.end(), T(0)); }
 
     /// Fills every block by its Init rule. Block i draws element j from
     /// uniform_at/normal_at(seed, stream_id(tag, i), j): a pure function of (seed, layout).
-    void initialize(std::uint64_t seed, std::uint32_t tag = 0x1a17u) {
+    void initialize(std::uint64_t seed, std::uint32_t tag = streams::nn_init) {
         const auto& blocks = layout_.blocks();
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             const ParameterBlock& b = blocks[i];
@@ -159,8 +172,8 @@ class Parameters {
   private:
     // Aligned: every block sits at a fixed offset from an aligned base (see AlignedVector).
     ParameterLayout layout_;
-    AlignedVector<T> value_;  // (size)
-    AlignedVector<T> grad_;   // (size), same layout
+    AlignedVector<T> value_;     // (size)
+    AlignedVector<T> gradient_;  // (size), same layout
 };
 
 }  // namespace jepasnn::nn

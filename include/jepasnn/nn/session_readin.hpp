@@ -94,7 +94,7 @@ class SessionReadIn {
         for (std::size_t g = 0; g < slices.size(); ++g) {
             const std::size_t s = slices[g].session;
             detail::gather_slice<T>(dy, dout, slices[g].first, slices[g].count, batch);
-            linear_gradient<T>(p.grad(weights_[s]), p.grad(biases_[s]), dy, inputs[g]);
+            linear_gradient<T>(p.gradient(weights_[s]), p.gradient(biases_[s]), dy, inputs[g]);
         }
     }
 

@@ -124,6 +124,81 @@ jepa::Trainer<Model> resume_trainer(
             checkpoint.string(), "was trained with other settings than the configuration given");
     return trainer;
 }
+
+/// Which input sessions train the model and which are held out (their read-ins are fitted
+/// afterwards with everything else frozen), and each one's read-in in the trained model.
+struct SessionRoles {
+    std::vector<std::size_t> training, heldout;  // input indices, in input order
+    std::vector<std::size_t> readin;             // per input session; held-out ones once fitted
+};
+
+inline SessionRoles session_roles(const TeacherConfig& config,
+                                  const std::vector<BinnedSession>& sessions) {
+    SessionRoles r;
+    r.readin.assign(sessions.size(), 0);
+    for (std::size_t s = 0; s < sessions.size(); ++s)
+        if (is_heldout(config.data, sessions[s].name)) {
+            r.heldout.push_back(s);
+        } else {
+            r.readin[s] = r.training.size();
+            r.training.push_back(s);
+        }
+    return r;
+}
+
+/// A session's model input: transform + z-score fitted on its own training blocks.
+template <class T>
+jepa::SessionRecording<T> prepare(const TeacherConfig& config, const BinnedSession& b) {
+    return jepa::prepare_session<T>(b.count_matrix(), config.train.transform, config.train.split,
+                                    b.name);
+}
+
+/// Read-ins of the held-out sessions, fitted in order with everything else frozen; their
+/// recordings, and their read-in indices into roles.readin.
+template <class Model>
+std::vector<jepa::SessionRecording<typename Model::Scalar>> fit_heldout_readins(
+    Model& m, const TeacherConfig& config, const std::vector<BinnedSession>& sessions,
+    SessionRoles& roles, std::vector<jepa::TrainHistory>& histories) {
+    std::vector<jepa::SessionRecording<typename Model::Scalar>> heldout;
+    for (std::size_t i = 0; i < roles.heldout.size(); ++i) {
+        heldout.push_back(prepare<typename Model::Scalar>(config, sessions[roles.heldout[i]]));
+        jepa::ReadinFitConfig rc = config.readin;
+        rc.seed = config.readin.seed + i;
+        jepa::TrainHistory h;
+        roles.readin[roles.heldout[i]] = jepa::fit_heldout_readin(m, heldout.back(), rc, &h);
+        histories.push_back(std::move(h));
+    }
+    return heldout;
+}
+
+/// The checkpoint's description of a session: what embed_session matches a file against.
+template <class T>
+Json checkpoint_session(const BinnedSession& b, bool heldout, std::size_t readin,
+                        const jepa::SessionRecording<T>& rec) {
+    return {{"name", b.name},
+            {"identifier", b.identifier},
+            {"unit_ids", b.unit_ids},
+            {"bins", b.bins()},
+            {"heldout", heldout},
+            {"readin", readin},
+            {"scaler", settings_json(rec.scaler)}};
+}
+
+/// The final training (and validation) losses.
+inline Json training_summary(const jepa::TrainHistory& h) {
+    const jepa::StepRecord& last = h.steps.back();
+    Json j = {{"steps", h.steps.size()},
+              {"final_loss", last.loss},
+              {"final_prediction_loss", last.prediction},
+              {"final_regularizer", last.regularizer}};
+    if (!h.validation.empty()) {
+        const jepa::ValidationRecord& v = h.validation.back();
+        j["validation_loss"] = v.loss;
+        j["validation_prediction_loss"] = v.prediction;
+        j["validation_regularizer"] = v.regularizer;
+    }
+    return j;
+}
 }  // namespace detail
 
 /// The whole pipeline for one compiled model kind (see train_teacher for the runtime choice);
@@ -137,23 +212,15 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     config.validate(where);
     require(!sessions.empty(), where, "no sessions");
 
-    // Prepare every session: transform + z-score fitted on its own training blocks.
+    detail::SessionRoles roles = detail::session_roles(config, sessions);
+    require(!roles.training.empty(), where, "every session is held out; at least one must train");
     std::vector<jepa::SessionRecording<T>> training;
-    std::vector<std::size_t> training_index, heldout_index;
     jepa::ModelConfig mc = config.model;
     mc.session_units.clear();
-    for (std::size_t s = 0; s < sessions.size(); ++s) {
-        if (detail::is_heldout(config.data, sessions[s].name)) {
-            heldout_index.push_back(s);
-            continue;
-        }
-        training_index.push_back(s);
-        training.push_back(jepa::prepare_session<T>(sessions[s].count_matrix(),
-                                                    config.train.transform, config.train.split,
-                                                    sessions[s].name));
+    for (const std::size_t s : roles.training) {
+        training.push_back(detail::prepare<T>(config, sessions[s]));
         mc.session_units.push_back(sessions[s].units());
     }
-    require(!training.empty(), where, "every session is held out; at least one must train");
 
     Model model(mc, Model::RegularizerType::from_json(config.regularizer_config));
     jepa::Trainer<Model> trainer =
@@ -162,37 +229,18 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     TeacherResult result;
     result.history = trainer.run();
     Model& m = trainer.model();
-
-    // Read-ins of the held-out sessions, everything else frozen.
-    std::vector<jepa::SessionRecording<T>> heldout;
-    std::vector<std::size_t> model_index(sessions.size());
-    for (std::size_t i = 0; i < training_index.size(); ++i)
-        model_index[training_index[i]] = i;
-    for (std::size_t i = 0; i < heldout_index.size(); ++i) {
-        const BinnedSession& b = sessions[heldout_index[i]];
-        heldout.push_back(jepa::prepare_session<T>(b.count_matrix(), config.train.transform,
-                                                   config.train.split, b.name));
-        jepa::ReadinFitConfig rc = config.readin;
-        rc.seed = config.readin.seed + i;
-        jepa::TrainHistory h;
-        model_index[heldout_index[i]] = jepa::fit_heldout_readin(m, heldout.back(), rc, &h);
-        result.readin_history.push_back(std::move(h));
-    }
+    const std::vector<jepa::SessionRecording<T>> heldout =
+        detail::fit_heldout_readins(m, config, sessions, roles, result.readin_history);
 
     // Latents of every session and their evaluation.
     Json session_metrics = Json::array(), checkpoint_sessions = Json::array();
-    const auto recording = [&](std::size_t s) -> const jepa::SessionRecording<T>& {
-        if (detail::is_heldout(config.data, sessions[s].name)) {
-            const auto it = std::find(heldout_index.begin(), heldout_index.end(), s);
-            return heldout[static_cast<std::size_t>(it - heldout_index.begin())];
-        }
-        return trainer.sessions()[model_index[s]];
-    };
+    std::size_t next_heldout = 0;
     for (std::size_t s = 0; s < sessions.size(); ++s) {
         const BinnedSession& b = sessions[s];
-        const jepa::SessionRecording<T>& rec = recording(s);
         const bool held = detail::is_heldout(config.data, b.name);
-        SessionLatents lat{b.name, held, m.encode(model_index[s], rec.x).template cast<double>()};
+        const jepa::SessionRecording<T>& rec =
+            held ? heldout[next_heldout++] : trainer.sessions()[roles.readin[s]];
+        SessionLatents lat{b.name, held, m.encode(roles.readin[s], rec.x).template cast<double>()};
         Json e = evaluate_session(b, rec.x.template cast<double>(), lat.z, rec.split,
                                   config.evaluation, config.train.seed);
         e["name"] = b.name;
@@ -200,32 +248,15 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
         e["units"] = b.units();
         e["bins"] = b.bins();
         session_metrics.push_back(std::move(e));
-        checkpoint_sessions.push_back({{"name", b.name},
-                                       {"identifier", b.identifier},
-                                       {"unit_ids", b.unit_ids},
-                                       {"bins", b.bins()},
-                                       {"heldout", held},
-                                       {"readin", model_index[s]},
-                                       {"scaler", rec.scaler.to_json()}});
+        checkpoint_sessions.push_back(detail::checkpoint_session(b, held, roles.readin[s], rec));
         result.latents.push_back(std::move(lat));
     }
 
-    Json metrics = detail::summarize(session_metrics, !heldout_index.empty());
+    Json metrics = detail::summarize(session_metrics, !roles.heldout.empty());
     metrics["latent_dim"] = mc.latent;
     metrics["encoder"] = Model::EncoderType::name;
     metrics["regularizer"] = Model::RegularizerType::name;
-    const jepa::StepRecord& last = result.history.steps.back();
-    Json training_metrics = {{"steps", result.history.steps.size()},
-                             {"final_loss", last.loss},
-                             {"final_prediction_loss", last.prediction},
-                             {"final_regularizer", last.regularizer}};
-    if (!result.history.validation.empty()) {
-        const jepa::ValidationRecord& v = result.history.validation.back();
-        training_metrics["validation_loss"] = v.loss;
-        training_metrics["validation_prediction_loss"] = v.prediction;
-        training_metrics["validation_regularizer"] = v.regularizer;
-    }
-    metrics["training"] = std::move(training_metrics);
+    metrics["training"] = detail::training_summary(result.history);
     metrics["sessions"] = std::move(session_metrics);
     result.metrics = std::move(metrics);
 
@@ -297,7 +328,7 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
                     json_get<std::vector<std::int64_t>>(s, "unit_ids", file) != b.unit_ids)
                     continue;
                 const jepa::UnitScaler scaler =
-                    jepa::UnitScaler::from_json(json_get<Json>(s, "scaler", file), file);
+                    read_settings<jepa::UnitScaler>(json_get<Json>(s, "scaler", file), file);
                 const RowMatrix<float> x = scaler.apply<float>(b.count_matrix());
                 out.latents = model.encode(json_get<std::size_t>(s, "readin", file), x)
                                   .template cast<double>();

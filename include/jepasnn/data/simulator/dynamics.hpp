@@ -18,6 +18,7 @@
 
 #include "../../core/json.hpp"
 #include "../../core/rng.hpp"
+#include "../../core/streams.hpp"
 #include "../../core/tensor.hpp"
 #include "config.hpp"
 #include "schedule.hpp"
@@ -94,7 +95,7 @@ struct LatentDynamics {
                 at += 1;
             }
         }
-        RandomStream rng(seed, stream_id(dynamics_tag));
+        RandomStream rng(seed, stream_id(streams::sim_dynamics));
         // Stimulus drives are scaled per dimension by sqrt((1 − ρ_i²)/(1 − ρ_ref²)), ρ_ref the
         // decay of a 0.5 s mode: slow modes would otherwise pile up drive and dwarf the fast ones.
         const double rho_ref = std::exp(-c.bin_width / 0.5);
@@ -138,7 +139,7 @@ struct LatentDynamics {
         const auto n = static_cast<Index>(dim);
         RowMatrix<double> z(static_cast<Index>(s.n_bins), n);  // (n_bins, dim)
         const std::uint64_t stream =
-            stream_id(latent_noise_tag, static_cast<std::uint32_t>(session));
+            stream_id(streams::sim_latent_noise, static_cast<std::uint32_t>(session));
         Vector<double> current = Vector<double>::Zero(n);  // z_t
         Vector<double> next(n);
         for (std::size_t t = 0; t < s.n_bins; ++t) {
@@ -187,7 +188,7 @@ struct RunningTrace {
 inline RunningTrace simulate_running(const Schedule& s, std::uint64_t seed, std::size_t session) {
     constexpr double rate_hz = 60.0, tau = 1.0, sd = 5.0, run_mean = 30.0;
     constexpr double mean_run_s = 30.0, mean_rest_s = 20.0;
-    RandomStream rng(seed, stream_id(running_tag, static_cast<std::uint32_t>(session)));
+    RandomStream rng(seed, stream_id(streams::sim_running, static_cast<std::uint32_t>(session)));
     RunningTrace r;
     const auto n = static_cast<std::size_t>(std::floor(s.duration() * rate_hz));
     const double dt = 1.0 / rate_hz;

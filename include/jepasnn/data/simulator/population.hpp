@@ -16,6 +16,7 @@
 
 #include "../../core/json.hpp"
 #include "../../core/rng.hpp"
+#include "../../core/streams.hpp"
 #include "../../core/tensor.hpp"
 #include "config.hpp"
 #include "schedule.hpp"
@@ -131,7 +132,7 @@ struct Population {
 /// Units for one session: unit count, areas, kinds and parameters from (seed, session).
 inline Population make_population(const SimulatorConfig& c, std::size_t n_units, double duration_s,
                                   std::uint64_t seed, std::size_t session) {
-    RandomStream rng(seed, stream_id(population_tag, static_cast<std::uint32_t>(session)));
+    RandomStream rng(seed, stream_id(streams::sim_population, static_cast<std::uint32_t>(session)));
     Population p;
     const auto dim = static_cast<Index>(c.latent_dim);
     p.loadings = RowMatrix<double>::Zero(static_cast<Index>(n_units), dim);

@@ -17,6 +17,7 @@
 #include "../../core/json.hpp"
 #include "../../core/progress.hpp"
 #include "../../core/run_info.hpp"
+#include "../../core/streams.hpp"
 #include "../../core/threads.hpp"
 #include "../blocks.hpp"
 #include "../nwb_writer.hpp"
@@ -34,7 +35,7 @@ namespace jepasnn::data {
 
 /// The image names of a cohort ("im000"-style, as in VBN), drawn from the seed.
 inline std::vector<std::string> cohort_image_names(const SimulatorConfig& c, std::uint64_t seed) {
-    RandomStream rng(seed, stream_id(sim::dynamics_tag, 1));
+    RandomStream rng(seed, stream_id(streams::sim_dynamics, 1));
     const std::vector<std::size_t> order = rng.permutation(120);
     std::vector<std::size_t> picked(order.begin(),
                                     order.begin() + static_cast<std::ptrdiff_t>(c.images));
@@ -242,7 +243,7 @@ inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::La
 
     // Units per session vary ±15% around the configured mean.
     RandomStream size_rng(
-        seed, stream_id(sim::population_tag, 0x10000u + static_cast<std::uint32_t>(index)));
+        seed, stream_id(streams::sim_population, 0x10000u + static_cast<std::uint32_t>(index)));
     const auto n_units = static_cast<std::size_t>(
         std::llround(static_cast<double>(c.units) * (0.85 + 0.3 * size_rng.uniform())));
     s.population = sim::make_population(c, n_units, s.schedule.duration(), seed, index);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../core/rng.hpp"
+#include "../../core/streams.hpp"
 #include "../../core/tensor.hpp"
 #include "config.hpp"
 #include "population.hpp"
@@ -38,12 +39,13 @@ inline double unit_rate(const Population& p, std::size_t u, const RowMatrix<doub
     return std::min(max_rate_hz, std::exp(log_rate));
 }
 
-/// Unit u's detected spikes and their amplitudes. Stream (seed, spikes_tag, session·2²⁰ + u):
-/// the result does not depend on which thread simulates which unit.
+/// Unit u's detected spikes and their amplitudes. Stream (seed, streams::sim_spikes, session·2²⁰ +
+/// u): the result does not depend on which thread simulates which unit.
 inline UnitSpikes simulate_unit(const Population& p, std::size_t u,
                                 const RowMatrix<double>& latents, const Schedule& s,
                                 const SimulatorConfig& c, std::uint64_t seed, std::size_t session) {
-    RandomStream rng(seed, stream_id(spikes_tag, static_cast<std::uint32_t>((session << 20) | u)));
+    RandomStream rng(
+        seed, stream_id(streams::sim_spikes, static_cast<std::uint32_t>((session << 20) | u)));
     const double dt = s.bin_width;
     const double duration = s.duration();
     const std::size_t drop_bin = std::isfinite(p.dropout_time[u])
