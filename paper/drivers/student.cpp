@@ -124,13 +124,14 @@ int main(int argc, char** argv) {
             distill::evaluate_student(student.network(), data, config);
 
         write_json(ctx.out / "history.json", student.history_json());
-        write_json(ctx.out / "evaluation.json",
-                   {{"session", latents.name},
-                    {"readout", score_json(e.readout)},
-                    {"filtered_exc", score_json(e.filtered)},
-                    {"band",
-                     {{"exc", {config.rate_low_hz, config.rate_high_hz}},
-                      {"inh", {config.rate_low_hz_inh, config.rate_high_hz_inh}}}}});
+        write_json(
+            ctx.out / "evaluation.json",
+            {{"session", latents.name},
+             {"readout", score_json(e.readout)},
+             {"filtered_exc", score_json(e.filtered)},
+             {"band",
+              {{"exc", {config.band().excitatory.low_hz, config.band().excitatory.high_hz}},
+               {"inh", {config.band().inhibitory.low_hz, config.band().inhibitory.high_hz}}}}});
         write_neurons(ctx.out / "neurons.csv", e.run, student.network().config().excitatory);
         write_raster(ctx.out / "raster.csv", student.network(), data,
                      json_get_or<Index>(section, "raster_bins", 200, where));

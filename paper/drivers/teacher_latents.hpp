@@ -38,6 +38,9 @@ struct TeacherLatents {
         if (!std::filesystem::exists(file_in(teacher_dir))) return std::nullopt;
         const std::string where = file_in(teacher_dir).string();
         const Json j = read_json(file_in(teacher_dir));
+        const std::string found = json_get<std::string>(j, "format", where);
+        require(found == format, where, "format is '", found, "', expected '", format,
+                "' (rerun the teacher experiment)");
         TeacherLatents t;
         t.dir = teacher_dir;
         t.bin_width_s = json_get_or(j, "bin_width_s", 0.01, where);

@@ -259,6 +259,11 @@ def real_nwb_files_run_through_every_experiment(tmp, args):
           "noise latents decode worse than raw counts")
     np.save(latents, rng.normal(size=(100, 3)))
     one_line_error(driver(args, "cross_state", paper_dir), "needs latent rows")
+    # A teacher.json of another format is refused, not half-read.
+    described_path = os.path.join(paper_dir, "teacher", "teacher.json")
+    json.dump(dict(described, format="jepasnn-teacher-latents-v0"), open(described_path, "w"))
+    one_line_error(driver(args, "cross_state", paper_dir), "teacher.json",
+                   "format is 'jepasnn-teacher-latents-v0'")
     # A simulated config with nwb_files given in the profile resolves them against the config.
     cfg = json.load(open(CONFIG))
     cfg["profiles"]["quick"]["cohort"]["nwb_files"] = [os.path.relpath(args.fixture, tmp)]

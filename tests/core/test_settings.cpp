@@ -2,6 +2,7 @@
 // strict reading (unknown keys, wrong types, invalid values and enum names are errors).
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
+#include <jepasnn/core/policy_settings.hpp>
 #include <jepasnn/core/settings.hpp>
 
 #include <array>
@@ -57,6 +58,28 @@ struct Outer {
     friend bool operator==(const Outer&, const Outer&) = default;
 };
 
+/// A nested struct whose enclosing default differs from its own.
+struct Enclosing {
+    Inner inner{3.0, Shape::square};
+    static void fields(auto& s, auto&& field) { field("inner", s.inner); }
+};
+
+struct Gentle {
+    static constexpr std::string_view name = "gentle";
+    double weight = 1.0;
+    static void fields(auto& s, auto&& field) { field("weight", s.weight); }
+    void validate(std::string_view where) const {
+        jepasnn::require(weight >= 0.0, where, "weight is ", weight, ", expected >= 0");
+    }
+    friend bool operator==(const Gentle&, const Gentle&) = default;
+};
+struct Off {
+    static constexpr std::string_view name = "off";
+    static void fields(auto&, auto&&) {}
+    friend bool operator==(const Off&, const Off&) = default;
+};
+using Policies = jepasnn::PolicySettings<jepasnn::TypeList<Gentle, Off>>;
+
 }  // namespace example
 
 static_assert(jepasnn::Settings<example::Outer>);
@@ -90,6 +113,32 @@ TEST_CASE("empty paths and lists are left out, and absent keys keep their defaul
     CHECK(partial.steps == 10);
 }
 
+TEST_CASE("a nested struct read in part keeps the defaults its enclosing struct gives it") {
+    const auto e =
+        jepasnn::read_settings<example::Enclosing>(Json{{"inner", {{"rate", 1.0}}}}, "cfg");
+    CHECK(e.inner.rate == 1.0);
+    CHECK(e.inner.shape == example::Shape::square);  // Enclosing's default, not Inner{}'s
+}
+
+TEST_CASE("policy settings are keyed by policy name and read strictly") {
+    example::Policies p(example::Gentle{0.25});
+    CHECK(p.get<example::Gentle>().weight == 0.25);
+    const Json j = jepasnn::settings_json(p);
+    CHECK(j.dump() == R"({"gentle":{"weight":0.25},"off":{}})");
+    const auto back = jepasnn::read_settings<example::Policies>(j, "cfg");
+    CHECK(back.get<example::Gentle>() == p.get<example::Gentle>());
+    CHECK(jepasnn::read_settings<example::Policies>(Json::object(), "cfg")
+              .get<example::Gentle>()
+              .weight == 1.0);
+    CHECK_THROWS_WITH(jepasnn::read_settings<example::Policies>(Json{{"gentel", {}}}, "cfg"),
+                      "cfg: unknown policy 'gentel' (known: gentle, off)");
+    CHECK_THROWS_WITH(
+        jepasnn::read_settings<example::Policies>(Json{{"gentle", {{"weight", -1.0}}}}, "cfg"),
+        "cfg: gentle: weight is -1, expected >= 0");
+    example::Policies negative(example::Gentle{-2.0});
+    CHECK_THROWS_WITH(negative.validate("run"), "run: gentle: weight is -2, expected >= 0");
+}
+
 TEST_CASE("bad settings name the file, the section and the key") {
     const auto read = [](const Json& j) {
         return jepasnn::read_settings<example::Outer>(j, "f.json");
@@ -104,7 +153,7 @@ TEST_CASE("bad settings name the file, the section and the key") {
     CHECK_THROWS_WITH(read(Json{{"inner", {{"rate", -1.0}}}}),
                       "f.json: inner: rate is -1, expected >= 0");
     CHECK_THROWS_WITH(read(Json{{"inner", {{"shape", "oval"}}}}),
-                      "f.json: inner: shape: 'oval' is not one of 'round', 'square'");
+                      "f.json: inner: shape: 'oval' is not one of 'round' or 'square'");
     CHECK_THROWS_WITH(read(Json{{"inner", 3}}),
                       Catch::StartsWith("f.json: inner: expected a JSON object"));
     CHECK_THROWS_WITH(read(Json::array()), Catch::StartsWith("f.json: expected a JSON object"));

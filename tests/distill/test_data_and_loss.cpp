@@ -53,7 +53,7 @@ TEST_CASE("distill data rejects bad input", "[distill]") {
 TEST_CASE("distill settings round trip through JSON and reject unknown keys", "[distill]") {
     distill::DistillConfig c = test::small_config();
     c.recurrent = false;
-    c.rate_high_hz_inh = 30.0;
+    c.rate_penalties.get<constraints::HomeostaticBand>().inhibitory.high_hz = 30.0;
     c.bptt_truncate_bins = 3;
     const Json j = jepasnn::settings_json(c);
     CHECK(jepasnn::settings_json(jepasnn::read_settings<distill::DistillConfig>(j, "test")) == j);

@@ -45,6 +45,49 @@ TEST_CASE("distillation is bitwise deterministic for a seed", "[distill]") {
     CHECK(values(o) != values(a));
 }
 
+TEST_CASE("the student's rate penalty and weight regulariser come from the config by name",
+          "[distill]") {
+    Json j = settings_json(test::small_config());
+    j["rate_penalties"] = {{"band", {{"inhibitory", {{"high_hz", 30.0}}}, {"neuron_weight", 0.2}}}};
+    j["weight_regularizers"] = {{"l1", {{"strength", 0.003}}}, {"l2", {{"strength", 0.02}}}};
+    const auto c = read_settings<distill::DistillConfig>(j, "cfg");
+    // Absent keys keep the student's defaults (λ_p = 0.05), not HomeostaticBand{}'s.
+    CHECK(c.band().population_weight == 0.05);
+    CHECK(c.band().inhibitory.low_hz == 5.0);
+    const distill::DistillData data = small_data(c);
+    const distill::Distiller<> full(data, c);
+    CHECK(full.network().rate_penalty().neuron_weight == 0.2);
+    CHECK(full.network().rate_penalty().inhibitory.high_hz == 30.0);
+    CHECK(full.network().rate_penalty().population_weight == 0.05);
+    CHECK(full.network().regularizer().strength == 0.02);
+    struct L1Policies : lif::DefaultPolicies {
+        using Regularizer = constraints::L1Regularizer;
+    };
+    const distill::Distiller<float, L1Policies> l1(data, c);
+    CHECK(l1.network().regularizer().strength == 0.003);
+    // A student without the band penalty leaves its settings unused.
+    CHECK_NOTHROW(distill::Distiller<float, distill::NoHomeostasisPolicies>(data, c));
+
+    Json typo = j;
+    typo["rate_penalties"] = {{"bnad", Json::object()}};
+    CHECK_THROWS_WITH(read_settings<distill::DistillConfig>(typo, "cfg"),
+                      "cfg: rate_penalties: unknown policy 'bnad' (known: band, none)");
+    Json inverted = j;
+    inverted["rate_penalties"]["band"]["excitatory"] = {{"low_hz", 30.0}, {"high_hz", 10.0}};
+    CHECK_THROWS_WITH(read_settings<distill::DistillConfig>(inverted, "cfg"),
+                      "cfg: rate_penalties: band: excitatory: the band [30, 10] Hz needs 0 <= "
+                      "low <= high");
+    Json negative = j;
+    negative["weight_regularizers"]["l2"]["strength"] = -1.0;
+    CHECK_THROWS_WITH(read_settings<distill::DistillConfig>(negative, "cfg"),
+                      "cfg: weight_regularizers: l2: strength is -1, expected finite and >= 0");
+    distill::DistillConfig nan = c;
+    nan.weight_regularizers.get<constraints::L2Regularizer>().strength =
+        std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH(distill::Distiller<>(data, nan),
+                      Catch::Contains("weight_regularizers: l2: strength is nan"));
+}
+
 TEST_CASE("distillation resumes bitwise from its checkpoint", "[distill]") {
     test::TempDir dir;
     distill::DistillConfig c = test::small_config();

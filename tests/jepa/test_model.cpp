@@ -231,7 +231,7 @@ TEST_CASE("a fitted scaler round-trips through JSON and a corrupted one is rejec
     bad = j;
     bad["transform"] = "cube";
     CHECK_THROWS_WITH(jepasnn::read_settings<jepa::UnitScaler>(bad, "f.json"),
-                      Catch::Contains("'cube' is not one of 'sqrt', 'log1p', 'none'"));
+                      Catch::Contains("'cube' is not one of 'sqrt', 'log1p' or 'none'"));
 }
 
 TEST_CASE("the model rejects batches that do not fit it") {

@@ -5,12 +5,16 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "../core/error.hpp"
+#include "../core/settings.hpp"
+#include "../core/type_list.hpp"
 
 namespace jepasnn::constraints {
 
@@ -22,17 +26,20 @@ struct PopulationSizes {
     std::size_t total() const { return excitatory + inhibitory; }
 };
 
-/// The `RatePenalty` policy kind: a penalty on per-neuron rates and its gradient.
+/// The `RatePenalty` policy kind: a penalty on per-neuron rates and its gradient. The policy is
+/// its own settings struct (core/settings.hpp), so a config sets it by name (PolicySettings).
 ///
 ///     struct MyRatePenalty {
 ///         static constexpr std::string_view name = "my_penalty";
+///         double weight = 1.0;
+///         static void fields(auto& s, auto&& field) { field("weight", s.weight); }
 ///         template <class T>   // returns L; adds dL/dr_i into d_rates[i]
 ///         T evaluate(std::span<const T> rates_hz, PopulationSizes sizes,
 ///                    std::span<T> d_rates) const;
 ///     };
 template <class P, class T>
-concept RatePenalty = requires(const P p, std::span<const T> rates, PopulationSizes sizes,
-                               std::span<T> d_rates) {
+concept RatePenalty = Settings<P> &&
+    requires(const P p, std::span<const T> rates, PopulationSizes sizes, std::span<T> d_rates) {
     { P::name } -> std::convertible_to<std::string_view>;
     { p.evaluate(rates, sizes, d_rates) } -> std::convertible_to<T>;
 };
@@ -41,6 +48,15 @@ concept RatePenalty = requires(const P p, std::span<const T> rates, PopulationSi
 struct RateBand {
     double low_hz = 5.0;
     double high_hz = 20.0;
+
+    static void fields(auto& s, auto&& field) {
+        field("low_hz", s.low_hz);
+        field("high_hz", s.high_hz);
+    }
+    bool valid() const { return 0.0 <= low_hz && low_hz <= high_hz && std::isfinite(high_hz); }
+    void validate(std::string_view where) const {
+        require(valid(), where, "the band [", low_hz, ", ", high_hz, "] Hz needs 0 <= low <= high");
+    }
 
     /// [lo − r]₊² + [r − hi]₊²
     template <class T>
@@ -66,13 +82,27 @@ struct HomeostaticBand {
     double neuron_weight = 1e-2;      // λ_n, in Hz⁻²
     double population_weight = 1e-2;  // λ_p, in Hz⁻²
 
+    static void fields(auto& s, auto&& field) {
+        field("excitatory", s.excitatory);
+        field("inhibitory", s.inhibitory);
+        field("neuron_weight", s.neuron_weight);
+        field("population_weight", s.population_weight);
+    }
+    void validate(std::string_view where) const {
+        // (evaluate calls this every step: the nested names are built only on failure)
+        if (!excitatory.valid()) excitatory.validate(std::string(where).append(": excitatory"));
+        if (!inhibitory.valid()) inhibitory.validate(std::string(where).append(": inhibitory"));
+        require(neuron_weight >= 0.0 && population_weight >= 0.0 && std::isfinite(neuron_weight) &&
+                    std::isfinite(population_weight),
+                where, "neuron_weight and population_weight must be finite and >= 0");
+    }
+
     template <class T>
     T evaluate(std::span<const T> rates, PopulationSizes sizes, std::span<T> d_rates) const {
         const std::size_t n = sizes.total();
         require_size("HomeostaticBand::evaluate", "rates", rates.size(), n, "neurons");
         require_size("HomeostaticBand::evaluate", "d_rates", d_rates.size(), n, "neurons");
-        require(low_high_ok(excitatory) && low_high_ok(inhibitory), "HomeostaticBand",
-                "each band needs 0 <= low <= high");
+        validate("HomeostaticBand");
         if (n == 0) return T(0);
         T loss = T(0);
         const T per_neuron = T(neuron_weight) / T(n);
@@ -87,8 +117,6 @@ struct HomeostaticBand {
     }
 
   private:
-    static bool low_high_ok(const RateBand& b) { return 0.0 <= b.low_hz && b.low_hz <= b.high_hz; }
-
     template <class T>
     T population_term(std::span<const T> rates, std::span<T> d_rates, std::size_t begin,
                       std::size_t end, const RateBand& band) const {
@@ -109,6 +137,7 @@ struct HomeostaticBand {
 /// No rate penalty (the "without homeostasis" ablation).
 struct NoRatePenalty {
     static constexpr std::string_view name = "none";
+    static void fields(auto&, auto&&) {}
 
     template <class T>
     T evaluate(std::span<const T>, PopulationSizes, std::span<T>) const {
@@ -118,5 +147,8 @@ struct NoRatePenalty {
 
 static_assert(RatePenalty<HomeostaticBand, float> && RatePenalty<HomeostaticBand, double>);
 static_assert(RatePenalty<NoRatePenalty, double>);
+
+/// Every rate penalty a student config can set, by name.
+using RatePenalties = TypeList<HomeostaticBand, NoRatePenalty>;
 
 }  // namespace jepasnn::constraints

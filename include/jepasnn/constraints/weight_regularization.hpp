@@ -10,18 +10,24 @@
 #include <string_view>
 
 #include "../core/error.hpp"
+#include "../core/settings.hpp"
+#include "../core/type_list.hpp"
 
 namespace jepasnn::constraints {
 
-/// The `WeightRegularizer` policy kind.
+/// The `WeightRegularizer` policy kind; the policy is its own settings struct (core/settings.hpp),
+/// so a config sets it by name (PolicySettings).
 ///
 ///     struct MyRegularizer {
 ///         static constexpr std::string_view name = "my_reg";
+///         double strength = 1e-4;
+///         static void fields(auto& s, auto&& field) { field("strength", s.strength); }
 ///         template <class T>   // returns the penalty; adds its gradient into dw
 ///         T evaluate(std::span<const T> w, std::span<T> dw) const;
 ///     };
 template <class P, class T>
-concept WeightRegularizer = requires(const P p, std::span<const T> w, std::span<T> dw) {
+concept WeightRegularizer = Settings<P> &&
+    requires(const P p, std::span<const T> w, std::span<T> dw) {
     { P::name } -> std::convertible_to<std::string_view>;
     { p.evaluate(w, dw) } -> std::convertible_to<T>;
 };
@@ -31,12 +37,22 @@ template <class T>
 void require_same_length(std::string_view where, std::span<const T> w, std::span<T> dw) {
     require_size(where, "gradient block", dw.size(), w.size());
 }
+
+/// The settings of a penalty with one strength λ (L1 and L2), `Default` unless set.
+template <double Default>
+struct Strength {
+    double strength = Default;  // λ
+    static void fields(auto& s, auto&& field) { field("strength", s.strength); }
+    void validate(std::string_view where) const {
+        require(strength >= 0.0 && std::isfinite(strength), where, "strength is ", strength,
+                ", expected finite and >= 0");
+    }
+};
 }  // namespace detail
 
 /// L = (λ/2) Σ w², dL/dw = λ w (ridge; Krogh & Hertz, NIPS 1991).
-struct L2Regularizer {
+struct L2Regularizer : detail::Strength<1e-4> {
     static constexpr std::string_view name = "l2";
-    double strength = 1e-4;  // λ
 
     template <class T>
     T evaluate(std::span<const T> w, std::span<T> dw) const {
@@ -53,9 +69,8 @@ struct L2Regularizer {
 
 /// L = λ Σ |w|, dL/dw = λ sign(w) (0 at w = 0, the subgradient that keeps pruned synapses
 /// pruned).
-struct L1Regularizer {
+struct L1Regularizer : detail::Strength<1e-5> {
     static constexpr std::string_view name = "l1";
-    double strength = 1e-5;  // λ
 
     template <class T>
     T evaluate(std::span<const T> w, std::span<T> dw) const {
@@ -73,6 +88,7 @@ struct L1Regularizer {
 /// No weight penalty.
 struct NoRegularizer {
     static constexpr std::string_view name = "none";
+    static void fields(auto&, auto&&) {}
 
     template <class T>
     T evaluate(std::span<const T>, std::span<T>) const {
@@ -82,5 +98,8 @@ struct NoRegularizer {
 
 static_assert(WeightRegularizer<L2Regularizer, float> && WeightRegularizer<L1Regularizer, double>);
 static_assert(WeightRegularizer<NoRegularizer, float>);
+
+/// Every weight regulariser a student config can set, by name.
+using WeightRegularizers = TypeList<L2Regularizer, L1Regularizer, NoRegularizer>;
 
 }  // namespace jepasnn::constraints

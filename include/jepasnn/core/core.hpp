@@ -10,6 +10,7 @@
 #include "error.hpp"
 #include "json.hpp"
 #include "npy.hpp"
+#include "policy_settings.hpp"
 #include "progress.hpp"
 #include "rng.hpp"
 #include "run_info.hpp"

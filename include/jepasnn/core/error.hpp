@@ -3,6 +3,7 @@
 //   "lif::Network::forward: input has 37 units, network expects 64".
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace jepasnn {
 
@@ -32,6 +34,21 @@ std::string concat(const Parts&... parts) {
 template <class... Parts>
 [[noreturn]] void fail(std::string_view where, const Parts&... parts) {
     throw Error(detail::concat(where, ": ", parts...));
+}
+
+/// "'a', 'b' or 'c'": the choices of an error message, in order, without repeats.
+inline std::string quoted_choices(const std::vector<std::string_view>& names) {
+    std::vector<std::string_view> unique;
+    for (std::string_view n : names)
+        if (std::find(unique.begin(), unique.end(), n) == unique.end()) unique.push_back(n);
+    std::string out;
+    for (std::size_t i = 0; i < unique.size(); ++i)
+        out.append(i == 0                   ? "'"
+                   : i + 1 == unique.size() ? " or '"
+                                            : ", '")
+            .append(unique[i])
+            .append("'");
+    return out;
 }
 
 /// Throws Error("<where>: <parts...>") unless `condition` holds; the message is built only on

@@ -33,9 +33,17 @@ namespace jepasnn {
 ///
 /// Fields may be numbers, bools, strings, lists of these, Eigen vectors (Vector<T>), Json, paths,
 /// enums with enum_names, and settings structs (a nested JSON object).
+namespace detail {
+/// A field visitor that does nothing (a named type: nvcc rejects a lambda in a requires clause).
+struct IgnoreField {
+    template <class V>
+    void operator()(std::string_view, V&) const {}
+};
+}  // namespace detail
+
 template <class S>
 concept Settings = std::is_class_v<S> && requires(S& s) {
-    S::fields(s, [](std::string_view, auto&) {});
+    S::fields(s, detail::IgnoreField{});
 };
 
 /// An enum usable as a setting declares its names once, found by argument-dependent lookup:
@@ -55,12 +63,12 @@ constexpr std::string_view enum_name(E value) {
 /// The enum value called `name`; any other name throws Error listing the valid ones.
 template <NamedEnum E>
 E enum_from_name(std::string_view name, std::string_view where) {
-    std::string valid;
+    std::vector<std::string_view> valid;
     for (const auto& [e, n] : enum_names(E{})) {
         if (n == name) return e;
-        valid.append(valid.empty() ? "'" : ", '").append(n).append("'");
+        valid.push_back(n);
     }
-    fail(where, "'", name, "' is not one of ", valid);
+    fail(where, "'", name, "' is not one of ", quoted_choices(valid));
 }
 
 /// JSON has no comments: every settings object also accepts (and ignores) an "about" text.
@@ -68,10 +76,11 @@ inline constexpr std::string_view settings_comment_key = "about";
 
 template <Settings S>
 Json settings_json(const S& s);
-template <Settings S>
-S read_settings(const Json& j, std::string_view where);
 
 namespace detail {
+template <Settings S>
+void read_settings_into(S& s, const Json& j, std::string_view where);
+
 /// What an unknown key is called in errors ("unknown field 'x'" unless S names it).
 template <class S>
 constexpr std::string_view setting_noun() {
@@ -125,11 +134,8 @@ Json setting_json(const T& value) {
 }
 
 template <class T>
-T read_setting(const Json& doc, std::string_view key, std::string_view where) {
-    if constexpr (Settings<T>) {
-        return read_settings<T>(doc.at(std::string(key)),
-                                std::string(where).append(": ").append(key));
-    } else if constexpr (NamedEnum<T>) {
+T read_value(const Json& doc, std::string_view key, std::string_view where) {
+    if constexpr (NamedEnum<T>) {
         return enum_from_name<T>(json_get<std::string>(doc, key, where),
                                  std::string(where).append(": ").append(key));
     } else if constexpr (is_path_v<T>) {
@@ -144,6 +150,17 @@ T read_setting(const Json& doc, std::string_view key, std::string_view where) {
         return json_get<T>(doc, key, where);
     }
 }
+
+/// Reads `key` into `value`; a nested settings struct is read in place, so its absent keys keep
+/// the defaults its enclosing struct gives it.
+template <class T>
+void read_setting(const Json& doc, std::string_view key, std::string_view where, T& value) {
+    if constexpr (Settings<T>)
+        read_settings_into(value, doc.at(std::string(key)),
+                           std::string(where).append(": ").append(key));
+    else
+        value = read_value<T>(doc, key, where);
+}
 }  // namespace detail
 
 /// The fields of `s` as a JSON object, in list order.
@@ -156,17 +173,15 @@ Json settings_json(const S& s) {
     return j;
 }
 
-/// Settings from the JSON object `j`: absent keys keep their defaults; an unknown key, a wrong
-/// type or a value `validate(where)` rejects throws Error naming `where` and the key.
+namespace detail {
+/// Reads the keys of `j` over `s` (read_settings starts from S{}).
 template <Settings S>
-S read_settings(const Json& j, std::string_view where) {
+void read_settings_into(S& s, const Json& j, std::string_view where) {
     if (!j.is_object()) fail(where, "expected a JSON object of settings, found ", j.type_name());
-    S s{};
     std::vector<std::string_view> known;
     S::fields(s, [&](std::string_view key, auto& value) {
         known.push_back(key);
-        if (j.contains(key))
-            value = detail::read_setting<std::decay_t<decltype(value)>>(j, key, where);
+        if (j.contains(key)) read_setting(j, key, where, value);
     });
     for (const auto& item : j.items()) {
         const std::string& key = item.key();
@@ -179,6 +194,16 @@ S read_settings(const Json& j, std::string_view where) {
         fail(where, "unknown ", detail::setting_noun<S>(), " '", key, "' (known: ", list, ")");
     }
     if constexpr (requires { s.validate(where); }) s.validate(where);
+}
+}  // namespace detail
+
+/// Settings from the JSON object `j`: absent keys keep their defaults (those of S{}, and for a
+/// nested settings struct those its enclosing struct gives it); an unknown key, a wrong type or a
+/// value `validate(where)` rejects throws Error naming `where` and the key.
+template <Settings S>
+S read_settings(const Json& j, std::string_view where) {
+    S s{};
+    detail::read_settings_into(s, j, where);
     return s;
 }
 

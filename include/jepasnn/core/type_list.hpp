@@ -30,21 +30,6 @@ std::vector<std::string_view> names_of(TypeList<Ts...>) {
 template <class... Ts>
 std::variant<Ts...> variant_of(TypeList<Ts...>);
 
-/// "'a', 'b' or 'c'": the choices of an error message, in order, without repeats.
-inline std::string quoted_choices(const std::vector<std::string_view>& names) {
-    std::vector<std::string_view> unique;
-    for (std::string_view n : names)
-        if (std::find(unique.begin(), unique.end(), n) == unique.end()) unique.push_back(n);
-    std::string out;
-    for (std::size_t i = 0; i < unique.size(); ++i)
-        out.append(i == 0                   ? "'"
-                   : i + 1 == unique.size() ? " or '"
-                                            : ", '")
-            .append(unique[i])
-            .append("'");
-    return out;
-}
-
 /// f(std::type_identity<T>{}) for the first T of the list with pick(std::type_identity<T>{});
 /// throws Error "<where>: <no_match>" when none matches.
 template <class... Ts, class Pick, class F>

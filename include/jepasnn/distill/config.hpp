@@ -9,8 +9,10 @@
 #include <string_view>
 
 #include "../constraints/homeostasis.hpp"
+#include "../constraints/weight_regularization.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/policy_settings.hpp"
 #include "../core/settings.hpp"
 #include "../lif/network.hpp"
 
@@ -52,11 +54,13 @@ struct DistillConfig {
     double cca_weight = 1.0;  // the loss is cca_weight·(−Σρ) + homeostasis + regularisation
 
     // ---- constraints -------------------------------------------------------------------------
-    double rate_low_hz = 5.0, rate_high_hz = 20.0;          // E band
-    double rate_low_hz_inh = 5.0, rate_high_hz_inh = 20.0;  // I band
-    double homeostasis_neuron_weight = 0.05;                // λ_n (Hz⁻²)
-    double homeostasis_population_weight = 0.05;            // λ_p (Hz⁻²)
-    double l2_strength = 1e-4;                              // L2 on W_in and W_rec
+    /// Settings of each rate penalty and weight regulariser, by policy name; the student reads
+    /// those of its Policies::Rate and Policies::Regularizer. The band (5–20 Hz for E and I, λ_n =
+    /// λ_p = 0.05 Hz⁻²) is also what the evaluation counts neurons in; L2 acts on W_in and W_rec.
+    PolicySettings<constraints::RatePenalties> rate_penalties{
+        constraints::HomeostaticBand{{5.0, 20.0}, {5.0, 20.0}, 0.05, 0.05}};
+    PolicySettings<constraints::WeightRegularizers> weight_regularizers{
+        constraints::L2Regularizer{1e-4}};
 
     // ---- split, monitoring, evaluation
     // ------------------------------------------------------------
@@ -97,13 +101,8 @@ struct DistillConfig {
         field("bptt_truncate_bins", s.bptt_truncate_bins);
         field("cca_ridge", s.cca_ridge);
         field("cca_weight", s.cca_weight);
-        field("rate_low_hz", s.rate_low_hz);
-        field("rate_high_hz", s.rate_high_hz);
-        field("rate_low_hz_inh", s.rate_low_hz_inh);
-        field("rate_high_hz_inh", s.rate_high_hz_inh);
-        field("homeostasis_neuron_weight", s.homeostasis_neuron_weight);
-        field("homeostasis_population_weight", s.homeostasis_population_weight);
-        field("l2_strength", s.l2_strength);
+        field("rate_penalties", s.rate_penalties);
+        field("weight_regularizers", s.weight_regularizers);
         field("block_bins", s.block_bins);
         field("heldout_fraction", s.heldout_fraction);
         field("eval_every", s.eval_every);
@@ -134,13 +133,10 @@ struct DistillConfig {
                 steps, ")");
         require(bptt_truncate_bins >= 0, where, "bptt_truncate_bins is ", bptt_truncate_bins,
                 ", expected >= 0");
-        require(clip_norm >= 0.0 && cca_ridge >= 0.0 && cca_weight > 0.0 && l2_strength >= 0.0,
-                where, "clip_norm, cca_ridge and l2_strength must be >= 0, cca_weight > 0");
-        require(0.0 <= rate_low_hz && rate_low_hz <= rate_high_hz && 0.0 <= rate_low_hz_inh &&
-                    rate_low_hz_inh <= rate_high_hz_inh,
-                where, "each rate band needs 0 <= low <= high");
-        require(homeostasis_neuron_weight >= 0.0 && homeostasis_population_weight >= 0.0, where,
-                "homeostasis weights must be >= 0");
+        require(clip_norm >= 0.0 && cca_ridge >= 0.0 && cca_weight > 0.0, where,
+                "clip_norm and cca_ridge must be >= 0, cca_weight > 0");
+        rate_penalties.validate(std::string(where).append(": rate_penalties"));
+        weight_regularizers.validate(std::string(where).append(": weight_regularizers"));
         require(input_rate_hz > 0.0 && std::isfinite(input_rate_hz), where, "input_rate_hz is ",
                 input_rate_hz, ", expected > 0");
         require(tau_readout_ms > 0.0 && spectral_radius > 0.0 && ei_balance >= 0.0 &&
@@ -158,14 +154,10 @@ struct DistillConfig {
                 ", expected >= 1");
     }
 
-    /// The homeostatic band policy these settings describe.
-    constraints::HomeostaticBand band() const {
-        constraints::HomeostaticBand b;
-        b.excitatory = {rate_low_hz, rate_high_hz};
-        b.inhibitory = {rate_low_hz_inh, rate_high_hz_inh};
-        b.neuron_weight = homeostasis_neuron_weight;
-        b.population_weight = homeostasis_population_weight;
-        return b;
+    /// The firing-rate band of the E and I populations (evaluated for every student, also those
+    /// trained without the band penalty).
+    const constraints::HomeostaticBand& band() const {
+        return rate_penalties.get<constraints::HomeostaticBand>();
     }
 
     /// The student for F inputs and D readout dimensions.

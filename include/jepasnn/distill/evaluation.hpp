@@ -157,8 +157,9 @@ StudentMetrics student_metrics(const lif::Network<T, P>& net, const SessionRun& 
     StudentMetrics m;
     m.mean_rate_hz_exc = re.mean();
     m.mean_rate_hz_inh = ni > 0 ? ri.mean() : 0.0;
-    m.frac_exc_in_band = fraction_in_band(re, config.rate_low_hz, config.rate_high_hz);
-    m.frac_inh_in_band = fraction_in_band(ri, config.rate_low_hz_inh, config.rate_high_hz_inh);
+    const constraints::HomeostaticBand& band = config.band();
+    m.frac_exc_in_band = fraction_in_band(re, band.excitatory.low_hz, band.excitatory.high_hz);
+    m.frac_inh_in_band = fraction_in_band(ri, band.inhibitory.low_hz, band.inhibitory.high_hz);
     m.frac_neurons_in_band =
         (m.frac_exc_in_band * double(ne) + m.frac_inh_in_band * double(ni)) / double(ne + ni);
     m.isi_cv_mean = finite_mean(run.isi_cv);

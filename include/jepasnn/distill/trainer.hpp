@@ -113,8 +113,9 @@ class Distiller {
           config_(validated(config, data)),
           checkpoint_(std::move(checkpoint)),
           net_(config_.network(data.inputs(), readout_dim(config_, data)), config_.seed,
-               typename Policies::Surrogate{}, typename Policies::Sign{}, rate_policy(config_),
-               regularizer_policy(config_)),
+               typename Policies::Surrogate{}, typename Policies::Sign{},
+               config_.rate_penalties.template get<Rate>(),
+               config_.weight_regularizers.template get<Regularizer>()),
           loop_(loop_settings(config_, checkpoint_),
                 nn::AdamW<T>(net_.parameters().size(), adam_config())) {
         net_.project();
@@ -312,17 +313,6 @@ class Distiller {
         return c;
     }
 
-    static Rate rate_policy(const DistillConfig& c) {
-        if constexpr (std::is_same_v<Rate, constraints::HomeostaticBand>)
-            return c.band();
-        else
-            return Rate{};
-    }
-    static Regularizer regularizer_policy(const DistillConfig& c) {
-        Regularizer r{};
-        if constexpr (requires { r.strength; }) r.strength = c.l2_strength;
-        return r;
-    }
     static nn::AdamWConfig adam_config() {
         nn::AdamWConfig a;
         a.weight_decay = 0.0;  // weight penalties come from the Regularizer policy

@@ -190,7 +190,9 @@ class Network {
     Surrogate& surrogate() { return population_.surrogate(); }
     Sign& sign_constraint() { return sign_; }
     Rate& rate_penalty() { return rate_; }
+    const Rate& rate_penalty() const { return rate_; }
     Regularizer& regularizer() { return regularizer_; }
+    const Regularizer& regularizer() const { return regularizer_; }
     /// Sign of each presynaptic neuron: +1 for E, −1 for I.
     std::span<const constraints::PresynapticSign> presynaptic_signs() const { return signs_; }
 

@@ -35,11 +35,14 @@ using TeacherModels = TypeList<jepa::LeJepa<float, jepa::GruEncoder, jepa::SigRe
 /// Fails unless `encoder` and `regularizer` name an entry of TeacherModels.
 inline void require_teacher_variant(std::string_view encoder, std::string_view regularizer,
                                     std::string_view where) {
-    const auto variants = []<class... Ms>(TypeList<Ms...>) {
-        return std::pair<std::vector<std::string_view>, std::vector<std::string_view>>{
-            {Ms::EncoderType::name...}, {Ms::RegularizerType::name...}};
+    std::vector<std::string_view> encoders, regularizers, with_encoder;
+    [&]<class... Ms>(TypeList<Ms...>) {
+        encoders = {Ms::EncoderType::name...};
+        regularizers = {Ms::RegularizerType::name...};
+        ((Ms::EncoderType::name == encoder ? with_encoder.push_back(Ms::RegularizerType::name)
+                                           : void()),
+         ...);
     }(TeacherModels{});
-    const auto& [encoders, regularizers] = variants;
     const auto known = [](const std::vector<std::string_view>& names, std::string_view n) {
         return std::find(names.begin(), names.end(), n) != names.end();
     };
@@ -47,11 +50,8 @@ inline void require_teacher_variant(std::string_view encoder, std::string_view r
             quoted_choices(encoders));
     require(known(regularizers, regularizer), where, "regularizer is '", regularizer,
             "', expected ", quoted_choices(regularizers));
-    std::vector<std::string_view> with;
-    for (std::size_t i = 0; i < encoders.size(); ++i)
-        if (encoders[i] == encoder) with.push_back(regularizers[i]);
-    require(known(with, regularizer), where, "the ", encoder, " encoder takes the ",
-            quoted_choices(with), " regularizer (found '", regularizer, "')");
+    require(known(with_encoder, regularizer), where, "the ", encoder, " encoder takes the ",
+            quoted_choices(with_encoder), " regularizer (found '", regularizer, "')");
 }
 
 struct TeacherConfig {

@@ -129,15 +129,10 @@ struct Population {
     }
 };
 
-/// Units for one session: unit count, areas, kinds and parameters from (seed, session).
-inline Population make_population(const SimulatorConfig& c, std::size_t n_units, double duration_s,
-                                  std::uint64_t seed, std::size_t session) {
-    RandomStream rng(seed, stream_id(streams::sim_population, static_cast<std::uint32_t>(session)));
-    Population p;
-    const auto dim = static_cast<Index>(c.latent_dim);
-    p.loadings = RowMatrix<double>::Zero(static_cast<Index>(n_units), dim);
-
-    // Kinds: fixed counts per artefact, placed at random positions.
+namespace detail {
+/// Unit kinds: a fixed count per artefact (its fraction of the units), at random positions.
+inline std::vector<UnitKind> shuffled_kinds(const SimulatorConfig& c, std::size_t n_units,
+                                            RandomStream& rng) {
     std::vector<UnitKind> kinds(n_units, UnitKind::good);
     std::size_t at = 0;
     auto place = [&](double fraction, UnitKind k) {
@@ -151,75 +146,108 @@ inline Population make_population(const SimulatorConfig& c, std::size_t n_units,
     place(c.dropout_fraction, UnitKind::dropout);
     place(c.low_amplitude_fraction, UnitKind::low_amplitude);
     rng.shuffle(kinds.begin(), kinds.end());
+    return kinds;
+}
 
+/// An area, drawn by its share of units.
+inline std::size_t draw_area(RandomStream& rng) {
+    const double pick = rng.uniform();
+    double cumulative = 0.0;
+    for (std::size_t i = 0; i < areas.size(); ++i) {
+        cumulative += areas[i].share;
+        if (pick < cumulative) return i;
+    }
+    return areas.size() - 1;
+}
+
+/// One unit's rate, state code and waveform, before they go into the Population's columns.
+struct UnitParameters {
+    double rate = 0.0, log_gain_ratio = 0.0, offset_shift = 0.0;
+    double dropout = std::nan(""), duplicates = 0.0, contamination = 0.0;
+    double amplitude = 0.0, amplitude_sd = 15.0, snr = 0.0;
+};
+
+/// The parameters of a unit of `kind` in area `a`, and its latent loadings into row u of
+/// `loadings` (the draws in a fixed order: the simulator's output depends on it).
+inline UnitParameters draw_unit(const SimulatorConfig& c, UnitKind kind, std::size_t a,
+                                double duration_s, RandomStream& rng, RowMatrix<double>& loadings,
+                                Index u) {
+    UnitParameters q;
+    const double baseline =
+        std::clamp(c.median_rate_hz * std::exp(c.rate_log_sd * rng.normal()), 0.2, 60.0);
+    const double h = areas[a].hierarchy;
+    const double xi = rng.normal(), eta = rng.normal();
+    q.log_gain_ratio = h * c.state_gain_sd * xi;
+    q.offset_shift = h * c.state_offset_sd * eta;
+    const double magnitude = c.loading_scale * areas[a].visual_weight * rng.uniform(0.7, 1.3);
+    // c_u = magnitude · w, w ~ N(0, I/d): |w| ≈ 1 so the modulation SD is ≈ magnitude.
+    const Index dim = loadings.cols();
+    for (Index i = 0; i < dim; ++i)
+        loadings(u, i) = magnitude * rng.normal() / std::sqrt(static_cast<double>(dim));
+    q.amplitude = std::max(110.0, 150.0 * std::exp(0.3 * rng.normal()));
+    q.snr = q.amplitude / channel_noise_uv;
+    q.rate = baseline;
+    switch (kind) {
+        case UnitKind::noise:  // no latent drive, no state code, low SNR, an arbitrary rate
+            loadings.row(u).setZero();
+            q.log_gain_ratio = q.offset_shift = 0.0;
+            q.rate = rng.uniform(0.5, 20.0);
+            q.snr = rng.uniform(0.5, 2.0);
+            break;
+        case UnitKind::contaminated:
+            q.duplicates = rng.uniform(0.02, 0.12);
+            q.contamination = 0.3 * baseline;
+            break;
+        case UnitKind::dropout:
+            q.dropout = rng.uniform(0.1, 0.7) * duration_s;
+            break;
+        case UnitKind::low_amplitude:  // the amplitude distribution straddles the threshold
+            q.amplitude = detection_threshold_uv + rng.uniform(-0.5, 1.0) * q.amplitude_sd;
+            q.snr = q.amplitude / channel_noise_uv;
+            break;
+        case UnitKind::good:
+            break;
+    }
+    return q;
+}
+
+inline void append_unit(Population& p, std::int64_t id, std::size_t area, UnitKind kind,
+                        std::int64_t peak_channel_id, const UnitParameters& q) {
+    p.id.push_back(id);
+    p.area.push_back(area);
+    p.kind.push_back(kind);
+    p.peak_channel_id.push_back(peak_channel_id);
+    p.baseline_hz.push_back(q.rate);
+    p.gain_active.push_back(std::exp(0.5 * q.log_gain_ratio));
+    p.gain_passive.push_back(std::exp(-0.5 * q.log_gain_ratio));
+    p.offset_active.push_back(0.5 * q.offset_shift);
+    p.offset_passive.push_back(-0.5 * q.offset_shift);
+    p.dropout_time.push_back(q.dropout);
+    p.duplicate_probability.push_back(q.duplicates);
+    p.contamination_hz.push_back(q.contamination);
+    p.amplitude_mean_uv.push_back(q.amplitude);
+    p.amplitude_sd_uv.push_back(q.amplitude_sd);
+    p.snr.push_back(q.snr);
+}
+}  // namespace detail
+
+/// Units for one session: unit count, areas, kinds and parameters from (seed, session).
+inline Population make_population(const SimulatorConfig& c, std::size_t n_units, double duration_s,
+                                  std::uint64_t seed, std::size_t session) {
+    RandomStream rng(seed, stream_id(streams::sim_population, static_cast<std::uint32_t>(session)));
+    Population p;
+    p.loadings =
+        RowMatrix<double>::Zero(static_cast<Index>(n_units), static_cast<Index>(c.latent_dim));
+    const std::vector<UnitKind> kinds = detail::shuffled_kinds(c, n_units, rng);
     std::int64_t next_id = 950'000'000 + static_cast<std::int64_t>(session) * 1'000'000;
     for (std::size_t u = 0; u < n_units; ++u) {
-        // Area by its share of units.
-        double pick = rng.uniform(), cumulative = 0.0;
-        std::size_t a = areas.size() - 1;
-        for (std::size_t i = 0; i < areas.size(); ++i) {
-            cumulative += areas[i].share;
-            if (pick < cumulative) {
-                a = i;
-                break;
-            }
-        }
+        const std::size_t a = detail::draw_area(rng);
         const ChannelRange range = channel_range(a);
         const std::size_t channel = range.first + rng.uniform_index(range.last - range.first);
         next_id += 1 + static_cast<std::int64_t>(rng.uniform_index(200));
-        p.id.push_back(next_id);
-        p.area.push_back(a);
-        p.kind.push_back(kinds[u]);
-        p.peak_channel_id.push_back(channel_id(areas[a].probe, channel));
-
-        const double baseline =
-            std::clamp(c.median_rate_hz * std::exp(c.rate_log_sd * rng.normal()), 0.2, 60.0);
-        const double h = areas[a].hierarchy;
-        const double xi = rng.normal(), eta = rng.normal();
-        double log_gain_ratio = h * c.state_gain_sd * xi;
-        double offset_shift = h * c.state_offset_sd * eta;
-        const double magnitude = c.loading_scale * areas[a].visual_weight * rng.uniform(0.7, 1.3);
-        // c_u = magnitude · w, w ~ N(0, I/d): |w| ≈ 1 so the modulation SD is ≈ magnitude.
-        for (Index i = 0; i < dim; ++i)
-            p.loadings(static_cast<Index>(u), i) =
-                magnitude * rng.normal() / std::sqrt(static_cast<double>(dim));
-        double amplitude = std::max(110.0, 150.0 * std::exp(0.3 * rng.normal()));
-        const double amplitude_sd = 15.0;
-        double dropout = std::nan(""), duplicates = 0.0, contamination = 0.0;
-        double snr = amplitude / channel_noise_uv;
-        double rate = baseline;
-        switch (kinds[u]) {
-            case UnitKind::noise:  // no latent drive, no state code, low SNR, an arbitrary rate
-                p.loadings.row(static_cast<Index>(u)).setZero();
-                log_gain_ratio = offset_shift = 0.0;
-                rate = rng.uniform(0.5, 20.0);
-                snr = rng.uniform(0.5, 2.0);
-                break;
-            case UnitKind::contaminated:
-                duplicates = rng.uniform(0.02, 0.12);
-                contamination = 0.3 * baseline;
-                break;
-            case UnitKind::dropout:
-                dropout = rng.uniform(0.1, 0.7) * duration_s;
-                break;
-            case UnitKind::low_amplitude:  // the amplitude distribution straddles the threshold
-                amplitude = detection_threshold_uv + rng.uniform(-0.5, 1.0) * amplitude_sd;
-                snr = amplitude / channel_noise_uv;
-                break;
-            case UnitKind::good:
-                break;
-        }
-        p.baseline_hz.push_back(rate);
-        p.gain_active.push_back(std::exp(0.5 * log_gain_ratio));
-        p.gain_passive.push_back(std::exp(-0.5 * log_gain_ratio));
-        p.offset_active.push_back(0.5 * offset_shift);
-        p.offset_passive.push_back(-0.5 * offset_shift);
-        p.dropout_time.push_back(dropout);
-        p.duplicate_probability.push_back(duplicates);
-        p.contamination_hz.push_back(contamination);
-        p.amplitude_mean_uv.push_back(amplitude);
-        p.amplitude_sd_uv.push_back(amplitude_sd);
-        p.snr.push_back(snr);
+        const detail::UnitParameters q =
+            detail::draw_unit(c, kinds[u], a, duration_s, rng, p.loadings, static_cast<Index>(u));
+        detail::append_unit(p, next_id, a, kinds[u], channel_id(areas[a].probe, channel), q);
     }
     return p;
 }

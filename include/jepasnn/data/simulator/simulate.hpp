@@ -221,13 +221,8 @@ inline Table electrodes_table() {
     return t;
 }
 
-}  // namespace detail
-
-/// Simulates session `index` of the cohort defined by (config, seed): everything but the files.
-inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::LatentDynamics& d,
-                                         std::uint64_t seed, std::size_t index) {
-    c.validate();
-    SimulatedSession s;
+/// The session's name and NWB description.
+inline void name_session(SimulatedSession& s, std::uint64_t seed, std::size_t index) {
     s.index = index;
     char name[32];
     std::snprintf(name, sizeof name, "session_%03zu", index);
@@ -236,25 +231,41 @@ inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::La
     s.info.session_description = "VBN-like simulated session " + std::to_string(index) +
                                  " (jepasnn simulator, seed " + std::to_string(seed) + ")";
     s.info.session_start_time = "2019-01-01T12:00:00+00:00";
+}
 
-    s.schedule = sim::make_schedule(c, seed, index);
-    s.running = sim::simulate_running(s.schedule, seed, index);
-    s.latents = d.simulate(s.schedule, s.running.per_bin, seed, index);
-
-    // Units per session vary ±15% around the configured mean.
+/// Units per session vary ±15% around the configured mean.
+inline std::size_t session_unit_count(const SimulatorConfig& c, std::uint64_t seed,
+                                      std::size_t index) {
     RandomStream size_rng(
         seed, stream_id(streams::sim_population, 0x10000u + static_cast<std::uint32_t>(index)));
-    const auto n_units = static_cast<std::size_t>(
+    return static_cast<std::size_t>(
         std::llround(static_cast<double>(c.units) * (0.85 + 0.3 * size_rng.uniform())));
-    s.population = sim::make_population(c, n_units, s.schedule.duration(), seed, index);
+}
 
-    std::vector<sim::UnitSpikes> spikes(n_units);
-    parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t u) {
-        spikes[static_cast<std::size_t>(u)] = sim::simulate_unit(
-            s.population, static_cast<std::size_t>(u), s.latents, s.schedule, c, seed, index);
+/// Mean spike amplitude (NaN without spikes) and amplitude cutoff of each unit.
+struct AmplitudeColumns {
+    std::vector<double> cutoff, mean;
+};
+inline AmplitudeColumns amplitude_columns(const std::vector<sim::UnitSpikes>& spikes) {
+    const std::size_t n = spikes.size();
+    AmplitudeColumns a{std::vector<double>(n), std::vector<double>(n)};
+    parallel_for(0, static_cast<std::int64_t>(n), [&](std::int64_t i) {
+        const auto u = static_cast<std::size_t>(i);
+        a.cutoff[u] = amplitude_cutoff(spikes[u].amplitudes);
+        double sum = 0.0;
+        for (double v : spikes[u].amplitudes)
+            sum += v;
+        a.mean[u] = spikes[u].amplitudes.empty()
+                        ? std::nan("")
+                        : sum / static_cast<double>(spikes[u].amplitudes.size());
     });
+    return a;
+}
 
-    // The units table: spikes, then the columns VBN has, metrics computed from these spikes.
+/// The units table: spikes, then the columns VBN has, metrics computed from these spikes.
+inline UnitTable units_table(const std::string& session, const sim::Population& population,
+                             const std::vector<sim::UnitSpikes>& spikes, bool write_amplitudes) {
+    const std::size_t n_units = spikes.size();
     std::vector<std::uint64_t> ends(n_units);
     std::uint64_t total = 0;
     for (std::size_t u = 0; u < n_units; ++u)
@@ -268,44 +279,57 @@ inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::La
         std::copy(spikes[u].amplitudes.begin(), spikes[u].amplitudes.end(),
                   amplitudes.begin() + static_cast<std::ptrdiff_t>(at));
         at += spikes[u].times.size();
-        locations.emplace_back(sim::areas[s.population.area[u]].name);
+        locations.emplace_back(sim::areas[population.area[u]].name);
     }
-    s.units = UnitTable(s.population.id, ends, std::move(times), Table{}, std::move(locations),
-                        s.name + ": /units");
-    s.units.set_location_source("electrodes via peak_channel_id");
-    const UnitMetrics m = compute_quality_metrics(s.units);
-    std::vector<double> cutoff(n_units), mean_amplitude(n_units);
-    parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t i) {
-        const auto u = static_cast<std::size_t>(i);
-        cutoff[u] = amplitude_cutoff(spikes[u].amplitudes);
-        double sum = 0.0;
-        for (double a : spikes[u].amplitudes)
-            sum += a;
-        mean_amplitude[u] = spikes[u].amplitudes.empty()
-                                ? std::nan("")
-                                : sum / static_cast<double>(spikes[u].amplitudes.size());
-    });
+    UnitTable units(population.id, ends, std::move(times), Table{}, std::move(locations),
+                    session + ": /units");
+    units.set_location_source("electrodes via peak_channel_id");
+    const UnitMetrics m = compute_quality_metrics(units);
+    const AmplitudeColumns amplitude = amplitude_columns(spikes);
     std::vector<std::string> quality;
-    for (sim::UnitKind k : s.population.kind)
+    for (sim::UnitKind k : population.kind)
         quality.emplace_back(k == sim::UnitKind::noise ? "noise" : "good");
-    s.units.add_column(Column::texts("quality", quality).with_description("good or noise"));
-    s.units.add_column(Column::reals("isi_violations", m.isi_violations)
-                           .with_description("ISI violation ratio (Hill et al. 2011, 1.5 ms)"));
-    s.units.add_column(Column::reals("amplitude_cutoff", cutoff)
-                           .with_description("estimated fraction of missed spikes"));
-    s.units.add_column(Column::reals("presence_ratio", m.presence_ratio)
-                           .with_description("fraction of 100 blocks with spikes"));
-    s.units.add_column(Column::reals("snr", s.population.snr).with_description("signal to noise"));
-    s.units.add_column(
+    units.add_column(Column::texts("quality", quality).with_description("good or noise"));
+    units.add_column(Column::reals("isi_violations", m.isi_violations)
+                         .with_description("ISI violation ratio (Hill et al. 2011, 1.5 ms)"));
+    units.add_column(Column::reals("amplitude_cutoff", amplitude.cutoff)
+                         .with_description("estimated fraction of missed spikes"));
+    units.add_column(Column::reals("presence_ratio", m.presence_ratio)
+                         .with_description("fraction of 100 blocks with spikes"));
+    units.add_column(Column::reals("snr", population.snr).with_description("signal to noise"));
+    units.add_column(
         Column::reals("firing_rate", m.firing_rate).with_description("mean rate (Hz)"));
-    s.units.add_column(
-        Column::reals("amplitude", mean_amplitude).with_description("mean spike amplitude (uV)"));
-    s.units.add_column(Column::integers("peak_channel_id", s.population.peak_channel_id)
-                           .with_description("id of the peak channel in the electrodes table"));
-    if (c.write_amplitudes)
-        s.units.add_column(Column::reals("spike_amplitudes", std::move(amplitudes))
-                               .with_ragged_ends(ends)
-                               .with_description("amplitude of each spike (uV)"));
+    units.add_column(
+        Column::reals("amplitude", amplitude.mean).with_description("mean spike amplitude (uV)"));
+    units.add_column(Column::integers("peak_channel_id", population.peak_channel_id)
+                         .with_description("id of the peak channel in the electrodes table"));
+    if (write_amplitudes)
+        units.add_column(Column::reals("spike_amplitudes", std::move(amplitudes))
+                             .with_ragged_ends(ends)
+                             .with_description("amplitude of each spike (uV)"));
+    return units;
+}
+
+}  // namespace detail
+
+/// Simulates session `index` of the cohort defined by (config, seed): everything but the files.
+inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::LatentDynamics& d,
+                                         std::uint64_t seed, std::size_t index) {
+    c.validate();
+    SimulatedSession s;
+    detail::name_session(s, seed, index);
+    s.schedule = sim::make_schedule(c, seed, index);
+    s.running = sim::simulate_running(s.schedule, seed, index);
+    s.latents = d.simulate(s.schedule, s.running.per_bin, seed, index);
+
+    const std::size_t n_units = detail::session_unit_count(c, seed, index);
+    s.population = sim::make_population(c, n_units, s.schedule.duration(), seed, index);
+    std::vector<sim::UnitSpikes> spikes(n_units);
+    parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t u) {
+        spikes[static_cast<std::size_t>(u)] = sim::simulate_unit(
+            s.population, static_cast<std::size_t>(u), s.latents, s.schedule, c, seed, index);
+    });
+    s.units = detail::units_table(s.name, s.population, spikes, c.write_amplitudes);
 
     s.electrodes = detail::electrodes_table();
     s.intervals = detail::interval_tables(s.schedule, cohort_image_names(c, seed));
