@@ -26,14 +26,29 @@
 
 namespace jepasnn::jepa {
 
-/// Everything about a training run that is not the model: a plain struct with a strict JSON
-/// round trip (the CLI's config file).
-struct TrainConfig {
-    std::uint64_t seed = 0;  // windows, dropout and SIGReg directions
-    std::uint64_t steps = 2000;
+/// The first settings of every optimisation over sampled windows (the training run and the
+/// held-out read-in fit); each config gives its own defaults.
+struct WindowSteps {
+    std::uint64_t seed = 0;  // of the windows (and of dropout and SIGReg when training)
+    std::uint64_t steps = 0;
     Index batch_size = 32;        // windows per step
     Index window = 64;            // bins per window
     double learning_rate = 1e-3;  // peak
+
+    static void fields(auto& s, auto&& field) {
+        field("seed", s.seed);
+        field("steps", s.steps);
+        field("batch_size", s.batch_size);
+        field("window", s.window);
+        field("learning_rate", s.learning_rate);
+    }
+};
+
+/// Everything about a training run that is not the model: a plain struct with a strict JSON
+/// round trip (the CLI's config file).
+struct TrainConfig : WindowSteps {
+    TrainConfig() : WindowSteps{0, 2000, 32, 64, 1e-3} {}
+
     double final_learning_rate = 1e-5;
     std::uint64_t warmup_steps = 100;
     nn::AdamWConfig optimizer;
@@ -48,11 +63,7 @@ struct TrainConfig {
     bool progress = true;
 
     static void fields(auto& s, auto&& field) {
-        field("seed", s.seed);
-        field("steps", s.steps);
-        field("batch_size", s.batch_size);
-        field("window", s.window);
-        field("learning_rate", s.learning_rate);
+        WindowSteps::fields(s, field);
         field("final_learning_rate", s.final_learning_rate);
         field("warmup_steps", s.warmup_steps);
         field("optimizer", s.optimizer);
@@ -335,23 +346,16 @@ class Trainer {
 };
 
 /// Settings for fitting a held-out session's read-in (everything else frozen).
-struct ReadinFitConfig {
-    std::uint64_t seed = 0;
-    std::uint64_t steps = 500;
-    Index batch_size = 32;
-    Index window = 64;
-    double learning_rate = 3e-3;
+struct ReadinFitConfig : WindowSteps {
+    ReadinFitConfig() : WindowSteps{0, 500, 32, 64, 3e-3} {}
+
     std::uint64_t warmup_steps = 20;
     double weight_decay = 0.0;
     double clip_norm = 1.0;
     bool progress = false;
 
     static void fields(auto& s, auto&& field) {
-        field("seed", s.seed);
-        field("steps", s.steps);
-        field("batch_size", s.batch_size);
-        field("window", s.window);
-        field("learning_rate", s.learning_rate);
+        WindowSteps::fields(s, field);
         field("warmup_steps", s.warmup_steps);
         field("weight_decay", s.weight_decay);
         field("clip_norm", s.clip_norm);
