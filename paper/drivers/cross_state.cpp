@@ -2,17 +2,19 @@
 // state? For every session, image identity (which of the images a flash showed) and change (an
 // image-change flash against the flash just before it) are decoded from four representations of
 // each flash's response window: raw spike counts of the QC-passing units, PCA of those counts at
-// the latent dimension, the JEPA teacher's latents (<paper dir>/teacher/latents_<session>.npy)
-// and, for simulated cohorts, the ground-truth latents. Decoders are multinomial logistic probes
-// (eval::fit_logistic) evaluated on folds of interleaved image runs. Reported per representation:
-// within-state accuracy (fit on the active block's training runs, test on its held-out runs; the
-// same on the passive block) and transfer accuracy (the same active-fitted probe tested on the
-// passive replay of the held-out runs: same images in the same order, other state). C is chosen
-// by the active block's within-state accuracy. The simulator changes each unit's gain and baseline
-// between states while the latent dynamics stay the same (DESIGN.md "Simulator"), so raw-count
-// decoders should degrade on transfer while latents that recover the dynamics should not. Outputs:
-// results.csv (one row per session, task, representation and condition) and summary.json (means
-// over sessions), read by paper/plots/cross_state.py.
+// the latent dimension, both again with each state z-scored by its own mean and SD (no labels:
+// the baseline that undoes a per-unit affine change of the code), the JEPA teacher's latents
+// (<paper dir>/teacher/latents_<session>.npy) and, for simulated cohorts, the ground-truth latents.
+// Decoders are multinomial logistic probes (eval::fit_logistic) evaluated on folds of interleaved
+// image runs. Reported per representation: within-state accuracy (fit on the active block's
+// training runs, test on its held-out runs; the same on the passive block) and transfer accuracy
+// (the same active-fitted probe tested on the passive replay of the held-out runs: same images in
+// the same order, other state). C is chosen by the active block's within-state accuracy. The
+// simulator changes each unit's gain and baseline between states while the latent dynamics stay the
+// same (DESIGN.md "Simulator"), so raw-count decoders should degrade on transfer while latents that
+// recover the dynamics should not; the summary also gives the best baseline's transfer and the
+// latents' margin over it. Outputs: results.csv (one row per session, task, representation and
+// condition) and summary.json (means over sessions), read by paper/plots/cross_state.py.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -113,19 +115,31 @@ StateEvents state_events(const data::Session& s, data::BrainState state,
     return e;
 }
 
-/// Features standardised with the active block's mean and SD (what a decoder fitted in the active
-/// state would use), stacked active rows first.
-RowMatrix<double> standardise(const RowMatrix<double>& active, const RowMatrix<double>& passive) {
-    const RowVector<double> mean = active.colwise().mean();
-    RowVector<double> sd = ((active.rowwise() - mean).array().square().colwise().sum() /
-                            std::max<double>(1.0, static_cast<double>(active.rows() - 1)))
+/// `x` z-scored with the mean and SD (n − 1) of `fit`'s columns; silent features stay at zero.
+RowMatrix<double> zscore(const RowMatrix<double>& x, const RowMatrix<double>& fit) {
+    const RowVector<double> mean = fit.colwise().mean();
+    RowVector<double> sd = ((fit.rowwise() - mean).array().square().colwise().sum() /
+                            std::max<double>(1.0, static_cast<double>(fit.rows() - 1)))
                                .sqrt()
                                .matrix();
     for (Index j = 0; j < sd.size(); ++j)
-        if (!(sd(j) > 1e-12)) sd(j) = 1.0;  // silent features stay at zero
+        if (!(sd(j) > 1e-12)) sd(j) = 1.0;
+    return (x.rowwise() - mean).array().rowwise() / sd.array();
+}
+
+/// Features standardised with the active block's mean and SD (what a decoder fitted in the active
+/// state would use), stacked active rows first.
+RowMatrix<double> standardise(const RowMatrix<double>& active, const RowMatrix<double>& passive) {
     RowMatrix<double> x(active.rows() + passive.rows(), active.cols());
-    x.topRows(active.rows()) = (active.rowwise() - mean).array().rowwise() / sd.array();
-    x.bottomRows(passive.rows()) = (passive.rowwise() - mean).array().rowwise() / sd.array();
+    x << zscore(active, active), zscore(passive, active);
+    return x;
+}
+
+/// Each state standardised with its own mean and SD (no labels), stacked active rows first.
+RowMatrix<double> standardise_per_state(const RowMatrix<double>& active,
+                                        const RowMatrix<double>& passive) {
+    RowMatrix<double> x(active.rows() + passive.rows(), active.cols());
+    x << zscore(active, active), zscore(passive, passive);
     return x;
 }
 
@@ -281,9 +295,18 @@ RowMatrix<double> latent_features(const LatentTrack& track, const StateEvents& e
     return x;
 }
 
-/// One session's representations of its flashes, each (E_active + E_passive, p) and
-/// standardised on the active block: raw counts, their PCA, and the teacher's and the true
-/// latents when there are any.
+/// PCA at dimension `dim` of the stacked (active, passive) rows of `x` (unsupervised, like the
+/// teacher that sees the whole session): the scores of each state.
+std::pair<RowMatrix<double>, RowMatrix<double>> pca_scores(const RowMatrix<double>& x,
+                                                           Index n_active, Index dim) {
+    const Index k = std::min<Index>(dim, std::min(x.rows(), x.cols()));
+    const RowMatrix<double> scores = eval::Pca::fit(x, k).transform(x);
+    return {scores.topRows(n_active), scores.bottomRows(x.rows() - n_active)};
+}
+
+/// One session's representations of its flashes, each (E_active + E_passive, p): raw counts and
+/// their PCA standardised on the active block, the same standardised per state, and the
+/// teacher's and the true latents when there are any (standardised on the active block).
 std::map<std::string, RowMatrix<double>> representations(const paper::CohortEntry& entry,
                                                          const StateEvents& active,
                                                          const StateEvents& passive,
@@ -292,22 +315,22 @@ std::map<std::string, RowMatrix<double>> representations(const paper::CohortEntr
     const std::string w = entry.nwb.string();
     std::map<std::string, RowMatrix<double>> reps;
     reps["raw"] = standardise(active.counts, passive.counts);
+    reps["raw_per_state"] = standardise_per_state(active.counts, passive.counts);
     std::optional<LatentTrack> truth;
     if (entry.ground_truth) {
         const data::GroundTruth g = data::GroundTruth::load(*entry.ground_truth);
         truth = LatentTrack{g.latents, g.bin_width};
     }
     const Index dim = jepa ? jepa->z.cols() : truth ? truth->z.cols() : config.pca_dim_fallback;
-    // PCA of the response-window counts of both states (unsupervised, like the teacher that sees
-    // the whole session), at the latent dimension.
-    RowMatrix<double> all_counts(active.counts.rows() + passive.counts.rows(),
-                                 active.counts.cols());
+    // PCA at the latent dimension, of the counts and of the per-state z-scored counts.
+    const Index n_active = active.counts.rows();
+    RowMatrix<double> all_counts(n_active + passive.counts.rows(), active.counts.cols());
     all_counts << active.counts, passive.counts;
-    const Index k = std::min<Index>(dim, std::min(all_counts.rows(), all_counts.cols()));
-    const eval::Pca pca = eval::Pca::fit(all_counts, k);
-    const RowMatrix<double> scores = pca.transform(all_counts);
-    reps["pca"] =
-        standardise(scores.topRows(active.counts.rows()), scores.bottomRows(passive.counts.rows()));
+    const auto [pca_active, pca_passive] = pca_scores(all_counts, n_active, dim);
+    reps["pca"] = standardise(pca_active, pca_passive);
+    const auto [per_state_active, per_state_passive] =
+        pca_scores(reps["raw_per_state"], n_active, dim);
+    reps["pca_per_state"] = standardise_per_state(per_state_active, per_state_passive);
     for (const auto& [name, track] :
          {std::pair{std::string("jepa"), jepa}, std::pair{std::string("ground_truth"), truth}})
         if (track)
@@ -352,6 +375,21 @@ struct Summary {
                 }
         for (const auto& [task, c] : chance)
             metrics[task + "_chance_accuracy"] = c.first / c.second;
+        // The best transfer of a representation that needs no teacher, and the latents' margin.
+        const auto mean_transfer = [&](const std::string& rep) {
+            const auto& acc = sums.at("image").at(rep).at("transfer");
+            return acc.first / acc.second;
+        };
+        double best = -1.0;
+        for (const char* rep : {"raw", "pca", "raw_per_state", "pca_per_state"})
+            best = std::max(best, mean_transfer(rep));
+        metrics["best_baseline_transfer_accuracy"] = best;
+        if (sums.at("image").contains("jepa"))
+            metrics["latent_transfer_margin"] = mean_transfer("jepa") - best;
+        // How far per-state z-scores fall short of the true latents: the state regime's realism.
+        if (sums.at("image").contains("ground_truth"))
+            metrics["raw_per_state_transfer_gap"] =
+                mean_transfer("ground_truth") - mean_transfer("raw_per_state");
         Json dim_json;
         for (const auto& [rep, d] : dims)
             dim_json[key_rep(rep)] = d;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Figure of the cross-state experiment (paper/drivers/cross_state.cpp): decoding accuracy of image
 identity and of change vs the preceding flash, within the active state, within the passive state
-and transferred active -> passive, for each representation (raw counts, PCA, JEPA latents, and
-the ground-truth latents of a simulated cohort). Bars are means over sessions, dots sessions."""
+and transferred active -> passive, for each representation (raw counts and PCA standardised on the
+active block, both again with each state z-scored on its own, JEPA latents, and the ground-truth
+latents of a simulated cohort). Bars are means over sessions, dots sessions."""
 import csv
 import os
 from collections import defaultdict
@@ -11,7 +12,9 @@ import numpy as np
 
 from plot_common import STATE_COLORS, parse_args, plt, read_json, save
 
-REPRESENTATIONS = [("raw", "raw counts"), ("pca", "PCA of counts"), ("jepa", "JEPA latents"),
+REPRESENTATIONS = [("raw", "raw counts"), ("pca", "PCA of counts"),
+                   ("raw_per_state", "raw counts,\nper-state z"),
+                   ("pca_per_state", "PCA,\nper-state z"), ("jepa", "JEPA latents"),
                    ("ground_truth", "ground-truth\nlatents")]
 CONDITIONS = [("within_active", "within active (CV)", STATE_COLORS["active"]),
               ("within_passive", "within passive (CV)", STATE_COLORS["passive"]),
@@ -34,7 +37,7 @@ def main():
             chance[r["task"]].append(float(r["chance"]))
         dims[r["representation"]] = int(r["dim"])
     present = [(k, label) for k, label in REPRESENTATIONS if any(key[1] == k for key in acc)]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.2), sharey=True)
     width = 0.26
     for ax, (task, title) in zip(axes, TASKS):
         x = np.arange(len(present))
@@ -73,7 +76,8 @@ def main():
     save(fig, args.figures, "cross_state",
          "Cross-state: accuracy of linear decoders of image identity and of change vs the "
          "preceding flash, cross-validated within each state and transferred from the active task "
-         "to the passive replay, for raw counts, PCA, JEPA latents and ground-truth latents.")
+         "to the passive replay, for raw counts and PCA (standardised on the active block, and "
+         "each state z-scored on its own), JEPA latents and ground-truth latents.")
 
 
 if __name__ == "__main__":

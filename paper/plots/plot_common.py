@@ -10,13 +10,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 STATE_COLORS = {"active": "#d95f02", "passive": "#1b9e77", "other": "#bbbbbb"}
+VARIANT = None  # --variant: figure names get "_<variant>", captions say which variant
 
 
 def parse_args(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--paper-dir", required=True, help="root of the paper run (driver outputs)")
     p.add_argument("--figures", required=True, help="where to write <figure>.png and .pdf")
+    p.add_argument("--variant", help="the config variant whose outputs --paper-dir holds")
     args = p.parse_args()
+    global VARIANT
+    VARIANT = args.variant
     os.makedirs(args.figures, exist_ok=True)
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "font.size": 9,
                          "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
@@ -40,6 +44,9 @@ def save(fig, figures_dir, name, caption):
     """Writes <name>.png and <name>.pdf atomically (no timestamps in the PDF), and the one-line
     caption REPORT.md shows under the figure to <name>.caption."""
     caption = " ".join(caption.split())
+    if VARIANT:
+        name = f"{name}_{VARIANT}"
+        caption = f"Variant '{VARIANT}' (paper config): {caption}"
     write_atomic(os.path.join(figures_dir, f"{name}.caption"), caption + "\n")
     for ext, meta in (("png", {}), ("pdf", {"CreationDate": None})):
         final = os.path.join(figures_dir, f"{name}.{ext}")

@@ -223,7 +223,8 @@ def main():
     training_figure(d, args.figures, meta)
     latents_figure(d, args.figures, meta)
     recovery_figure(d, args.figures, metrics)
-    ablation_figure(d, args.figures)
+    if read_csv(os.path.join(d, "ablation.csv")):  # a variant may skip the ablation
+        ablation_figure(d, args.figures)
 
 
 if __name__ == "__main__":

@@ -178,4 +178,22 @@ TEST_CASE("simulate writes a cohort that the other commands read") {
                     "minutes is 0");
     CHECK_FALSE(fs::exists(dir / "x"));
     check_cli_error(run_cli({"simulate", "--out", (dir / "y").string()}), "--seed");
+    check_cli_error(run_cli({"simulate", "--seed", "6", "--out", (dir / "z").string(),
+                             "--state-regime", "hard"}),
+                    "--state-regime");
+    CHECK_FALSE(fs::exists(dir / "z"));
+}
+
+TEST_CASE("simulate --state-regime realistic records the regime and the state it drew") {
+    REQUIRE_CLI();
+    TempDir dir;
+    const auto r = run_cli({"simulate", "--seed", "5", "--out", (dir / "cohort").string(),
+                            "--profile", "quick", "--sessions", "1", "--units", "40", "--minutes",
+                            "2", "--state-regime", "realistic", "--quiet"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const Json manifest = jepasnn::read_json(dir / "cohort/cohort.json");
+    CHECK(manifest["config"]["state_regime"] == "realistic");
+    CHECK(fs::exists(dir / "cohort/session_000/engagement.npy"));
+    CHECK(fs::exists(dir / "cohort/session_000/task_mode.npy"));
 }

@@ -105,7 +105,7 @@ TEST_CASE("spike counts follow the rate model with its dead time") {
         if (s.population.kind[u] != sim::UnitKind::good) continue;
         for (std::size_t k = 0; k < s.schedule.n_bins; ++k) {
             const double rate =
-                sim::unit_rate(s.population, u, s.latents, s.schedule, k, c.max_rate_hz);
+                sim::unit_rate(s.population, u, s.latents, s.schedule, s.state, k, c.max_rate_hz);
             expected += rate * s.schedule.bin_width / (1.0 + rate * c.refractory_s);
         }
         observed += static_cast<double>(s.units.n_spikes(u));
@@ -278,4 +278,57 @@ TEST_CASE("configs validate and round trip through json") {
     f.block_fractions[5] = 0.2;
     CHECK_THROWS_WITH(f.validate(), Catch::Contains("sum to"));
     CHECK_NOTHROW(SimulatorConfig::vbn_scale().validate());
+}
+
+TEST_CASE("the realistic state regime writes its state and per-input gains as ground truth") {
+    TempDir dir;
+    SimulatorConfig c = small_config();
+    c.state_regime = StateRegime::realistic;
+    simulate_cohort(c, 11, dir / "cohort");
+    const GroundTruth g = GroundTruth::load(dir / "cohort/session_000");
+    REQUIRE(g.engagement.size() == g.n_bins());
+    REQUIRE(g.task_mode.size() == g.n_bins());
+    const jepasnn::Json& units = g.units;
+    REQUIRE(units.contains("input_log_gain"));
+    CHECK(units["input_log_gain"].size() == static_cast<std::size_t>(g.loadings.rows()));
+    CHECK(units["task_loading"].size() == static_cast<std::size_t>(g.loadings.rows()));
+    // Engagement varies within the active block (drift), and the task mode lives in it.
+    double low = 1e9, high = -1e9, task_active = 0.0, task_elsewhere = 0.0;
+    for (std::size_t k = 0; k < g.n_bins(); ++k) {
+        if (g.active[k]) {
+            low = std::min(low, g.engagement[k]);
+            high = std::max(high, g.engagement[k]);
+            task_active = std::max(task_active, g.task_mode[k]);
+        } else {
+            task_elsewhere = std::max(task_elsewhere, g.task_mode[k]);
+        }
+    }
+    CHECK(high - low > 0.3);
+    CHECK(task_active > 0.5);
+    CHECK(task_elsewhere == 0.0);
+    const jepasnn::Json manifest = jepasnn::read_json(dir / "cohort/cohort.json");
+    CHECK(manifest["config"]["state_regime"] == "realistic");
+    CHECK(manifest["config"]["realistic"]["input_gain_sd"] == 2.5);
+
+    // The easy regime's engagement is the active indicator, and it has no task mode.
+    simulate_cohort(small_config(), 11, dir / "easy");
+    const GroundTruth e = GroundTruth::load(dir / "easy/session_000");
+    std::size_t differ = 0;
+    for (std::size_t k = 0; k < e.n_bins(); ++k)
+        differ += e.engagement[k] != (e.active[k] ? 1.0 : 0.0) || e.task_mode[k] != 0.0;
+    CHECK(differ == 0);
+    CHECK_FALSE(e.units.contains("input_log_gain"));
+}
+
+TEST_CASE("a simulator config names its state regime and checks the realistic settings") {
+    auto read = [](const char* text) {
+        return jepasnn::read_settings<SimulatorConfig>(jepasnn::Json::parse(text), "sim.json");
+    };
+    CHECK(read(R"({"state_regime": "realistic"})").state_regime == StateRegime::realistic);
+    CHECK_THROWS_WITH(read(R"({"state_regime": "hard"})"),
+                      Catch::Contains("'hard' is not one of 'easy' or 'realistic'"));
+    CHECK_THROWS_WITH(read(R"({"realistic": {"engagement_tau_s": 0}})"),
+                      Catch::Contains("realistic: engagement_tau_s is 0, expected > 0"));
+    CHECK_THROWS_WITH(read(R"({"realistic": {"input_gain_sd": -1}})"),
+                      Catch::Contains("input_gain_sd is -1, expected >= 0"));
 }

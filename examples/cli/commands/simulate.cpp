@@ -1,4 +1,5 @@
 // jepasnn simulate --seed N --out DIR [--sessions K --units U --minutes M] [--profile P]
+//                  [--state-regime easy|realistic]
 // A cohort of VBN-like sessions (NWB) with ground truth (layout: jepasnn/data/simulator/
 // ground_truth.hpp). DIR must not exist or be empty; the cohort appears there only when complete.
 #include <jepasnn/core/progress.hpp>
@@ -21,6 +22,7 @@ struct SimulateOptions {
     std::string profile = "default";
     std::optional<std::size_t> sessions, units;
     std::optional<double> minutes;
+    std::string state_regime = "easy";
     bool no_amplitudes = false;
     bool quiet = false;
     int threads = 0;
@@ -35,6 +37,8 @@ void run_simulate(const SimulateOptions& o) {
     if (o.sessions) c.sessions = *o.sessions;
     if (o.units) c.units = *o.units;
     if (o.minutes) c.minutes = *o.minutes;
+    c.state_regime =
+        jepasnn::enum_from_name<data::StateRegime>(o.state_regime, "simulate: --state-regime");
     if (o.no_amplitudes) c.write_amplitudes = false;
     data::CohortOptions options;
     options.progress = jepasnn::progress_style(o.quiet);
@@ -63,6 +67,10 @@ void setup_simulate(CLI::App& app) {
     app.add_option("--sessions", o->sessions, "sessions in the cohort");
     app.add_option("--units", o->units, "mean units per session");
     app.add_option("--minutes", o->minutes, "recording length per session");
+    app.add_option("--state-regime", o->state_regime,
+                   "how brain state changes the neural code: easy (per-unit gain and baseline "
+                   "per block) or realistic (drifting engagement, per-input gains, task mode)")
+        ->check(CLI::IsMember({"easy", "realistic"}));
     app.add_flag("--no-amplitudes", o->no_amplitudes,
                  "do not write spike_amplitudes (halves files)");
     app.add_flag("--quiet", o->quiet, "no progress or summary");

@@ -16,6 +16,7 @@ inline constexpr std::uint32_t sim_latent_noise = 0x53494d04u;
 inline constexpr std::uint32_t sim_population = 0x53494d05u;  // index: session, 0x10000 + k
 inline constexpr std::uint32_t sim_spikes = 0x53494d06u;      // index: session << 20 | unit
 inline constexpr std::uint32_t sim_trials = 0x53494d07u;
+inline constexpr std::uint32_t sim_state = 0x53494d08u;  // realistic state regime; index: session
 inline constexpr std::uint32_t nwb_ids = 0x4e574249u;  // "NWBI"; index: the writer's
 // nn: parameter initialisation when the model names no tag of its own; index: parameter block.
 inline constexpr std::uint32_t nn_init = 0x00001a17u;
@@ -48,6 +49,7 @@ inline constexpr std::array all_tags{sim_dynamics,
                                      sim_population,
                                      sim_spikes,
                                      sim_trials,
+                                     sim_state,
                                      nwb_ids,
                                      nn_init,
                                      cca_null,

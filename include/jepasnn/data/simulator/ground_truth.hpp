@@ -10,6 +10,8 @@
 //     active.npy        (T,)   int8     1 in the active block (engaged state)
 //     block.npy         (T,)   int32    stimulus block, −1 between blocks
 //     running_speed.npy (T,)   float64  cm/s at the bin centre
+//     engagement.npy    (T,)   float64  engagement e(t) (state.hpp; easy regime: = active)
+//     task_mode.npy     (T,)   float64  task mode a(t) (realistic regime; 0 in the easy one)
 //     image.npy         (T,)   int32    image shown (index into cohort.json "images"), −1 none
 //     change.npy        (T,)   int8     1 inside an image-change flash
 //     omitted.npy       (T,)   int8     1 inside an omitted flash's slot
@@ -17,7 +19,9 @@
 //     units.json                        per-unit parameters, column-oriented (id, area,
 //                                       hierarchy, kind, baseline_hz, gain_/offset_active and
 //                                       _passive, dropout_time, duplicate_probability,
-//                                       contamination_hz, amplitude_mean_uv, amplitude_sd_uv, snr)
+//                                       contamination_hz, amplitude_mean_uv, amplitude_sd_uv, snr;
+//                                       realistic regime: offset_shift, input_log_gain
+//                                       (U, d) and task_loading)
 #pragma once
 
 #include <cmath>
@@ -42,6 +46,8 @@ struct GroundTruth {
     std::vector<std::int8_t> active;    // (T,)
     std::vector<std::int32_t> block;    // (T,)
     std::vector<double> running_speed;  // (T,)
+    std::vector<double> engagement;     // (T,) e(t) of data/simulator/state.hpp
+    std::vector<double> task_mode;      // (T,) a(t)
     std::vector<std::int32_t> image;    // (T,)
     std::vector<std::int8_t> change;    // (T,)
     std::vector<std::int8_t> omitted;   // (T,)
@@ -88,6 +94,8 @@ struct GroundTruth {
         save_npy(dir / "active.npy", active);
         save_npy(dir / "block.npy", block);
         save_npy(dir / "running_speed.npy", running_speed);
+        save_npy(dir / "engagement.npy", engagement);
+        save_npy(dir / "task_mode.npy", task_mode);
         save_npy(dir / "image.npy", image);
         save_npy(dir / "change.npy", change);
         save_npy(dir / "omitted.npy", omitted);
@@ -112,6 +120,8 @@ struct GroundTruth {
         g.active = vector_of("active.npy", std::int8_t{});
         g.block = vector_of("block.npy", std::int32_t{});
         g.running_speed = vector_of("running_speed.npy", double{});
+        g.engagement = vector_of("engagement.npy", double{});
+        g.task_mode = vector_of("task_mode.npy", double{});
         g.image = vector_of("image.npy", std::int32_t{});
         g.change = vector_of("change.npy", std::int8_t{});
         g.omitted = vector_of("omitted.npy", std::int8_t{});
@@ -124,6 +134,8 @@ struct GroundTruth {
         require_size(where, "active.npy", g.active.size(), t);
         require_size(where, "block.npy", g.block.size(), t);
         require_size(where, "running_speed.npy", g.running_speed.size(), t);
+        require_size(where, "engagement.npy", g.engagement.size(), t);
+        require_size(where, "task_mode.npy", g.task_mode.size(), t);
         require_size(where, "image.npy", g.image.size(), t);
         require_size(where, "change.npy", g.change.size(), t);
         require_size(where, "omitted.npy", g.omitted.size(), t);

@@ -1,10 +1,13 @@
 // The units of one simulated session: brain area and hierarchy level, probe and peak channel,
 // log-normal baseline rate, latent loadings, the state-dependent code, and the recording
-// artefacts that quality control must catch. Log-rate of unit u in state s at bin t:
+// artefacts that quality control must catch. Log-rate of unit u at bin t, easy regime (s the
+// state, active or not):
 //   log λ_u(t) = log r_u + g_{u,s} · (c_u · z_t) + o_{u,s},
 // with engagement (s = active) scaling the gain by exp(±h_u σ_g ξ_u / 2) and shifting the
 // baseline by ±h_u σ_o η_u / 2, h_u the area's hierarchy level (DESIGN.md: one latent dynamics,
-// a different neural code per state, more so higher in the hierarchy).
+// a different neural code per state, more so higher in the hierarchy). Realistic regime, with
+// engagement e(t) and task mode a(t) from state.hpp:
+//   log λ_u(t) = log r_u + Σ_i c_ui z_ti exp(L_ui (e(t) − ½)) + h_u σ_o η_u (e(t) − ½) + m_u a(t).
 #pragma once
 
 #include <algorithm>
@@ -87,12 +90,17 @@ struct Population {
     std::vector<double> baseline_hz;
     RowMatrix<double> loadings;  // c_u (units, dim)
     std::vector<double> gain_active, gain_passive, offset_active, offset_passive;
+    std::vector<double> offset_shift;  // h_u σ_o η_u
+    // Realistic regime only (empty in the easy one): L (units, dim) and m_u.
+    RowMatrix<double> input_log_gain;
+    std::vector<double> task_loading;
     std::vector<double> dropout_time;           // s; NaN when the unit stays
     std::vector<double> duplicate_probability;  // per spike
     std::vector<double> contamination_hz;       // extra Poisson spikes without refractoriness
     std::vector<double> amplitude_mean_uv, amplitude_sd_uv, snr;
 
     std::size_t size() const { return id.size(); }
+    bool realistic() const { return !task_loading.empty(); }
 
     Json to_json() const {
         Json j;
@@ -119,6 +127,11 @@ struct Population {
         j["gain_passive"] = gain_passive;
         j["offset_active"] = offset_active;
         j["offset_passive"] = offset_passive;
+        if (realistic()) {
+            j["offset_shift"] = offset_shift;
+            j["input_log_gain"] = jepasnn::to_json(input_log_gain);
+            j["task_loading"] = task_loading;
+        }
         j["dropout_time"] = finite_or_null(dropout_time);
         j["duplicate_probability"] = duplicate_probability;
         j["contamination_hz"] = contamination_hz;
@@ -222,12 +235,35 @@ inline void append_unit(Population& p, std::int64_t id, std::size_t area, UnitKi
     p.gain_passive.push_back(std::exp(-0.5 * q.log_gain_ratio));
     p.offset_active.push_back(0.5 * q.offset_shift);
     p.offset_passive.push_back(-0.5 * q.offset_shift);
+    p.offset_shift.push_back(q.offset_shift);
     p.dropout_time.push_back(q.dropout);
     p.duplicate_probability.push_back(q.duplicates);
     p.contamination_hz.push_back(q.contamination);
     p.amplitude_mean_uv.push_back(q.amplitude);
     p.amplitude_sd_uv.push_back(q.amplitude_sd);
     p.snr.push_back(q.snr);
+}
+
+/// The realistic regime's per-input log gains L_ui = h_u σ_in ξ_ui and task-mode weights
+/// m_u ~ N(0, σ_t²); noise units get neither. Stream (seed, streams::sim_state, 2·session + 1),
+/// drawn after the easy parameters, so those do not depend on the regime.
+inline void draw_realistic_code(Population& p, const SimulatorConfig& c, std::uint64_t seed,
+                                std::size_t session) {
+    RandomStream rng(seed,
+                     stream_id(streams::sim_state, static_cast<std::uint32_t>(2 * session + 1)));
+    p.input_log_gain = RowMatrix<double>::Zero(p.loadings.rows(), p.loadings.cols());
+    p.task_loading.assign(p.size(), 0.0);
+    for (std::size_t u = 0; u < p.size(); ++u) {
+        const double scale = areas[p.area[u]].hierarchy * c.realistic.input_gain_sd;
+        const auto row = static_cast<Index>(u);
+        for (Index i = 0; i < p.input_log_gain.cols(); ++i)
+            p.input_log_gain(row, i) = scale * rng.normal();
+        p.task_loading[u] = c.realistic.task_mode_sd * rng.normal();
+        if (p.kind[u] == UnitKind::noise) {
+            p.input_log_gain.row(row).setZero();
+            p.task_loading[u] = 0.0;
+        }
+    }
 }
 }  // namespace detail
 
@@ -249,6 +285,7 @@ inline Population make_population(const SimulatorConfig& c, std::size_t n_units,
             detail::draw_unit(c, kinds[u], a, duration_s, rng, p.loadings, static_cast<Index>(u));
         detail::append_unit(p, next_id, a, kinds[u], channel_id(areas[a].probe, channel), q);
     }
+    if (c.state_regime == StateRegime::realistic) detail::draw_realistic_code(p, c, seed, session);
     return p;
 }
 

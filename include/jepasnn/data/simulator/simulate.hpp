@@ -30,6 +30,7 @@
 #include "population.hpp"
 #include "schedule.hpp"
 #include "spikes.hpp"
+#include "state.hpp"
 
 namespace jepasnn::data {
 
@@ -60,6 +61,7 @@ struct SimulatedSession {
     SessionInfo info;
     sim::Schedule schedule;
     sim::RunningTrace running;
+    sim::StateTrace state;      // engagement and task mode per bin
     RowMatrix<double> latents;  // (n_bins, d)
     sim::Population population;
     UnitTable units;  // spikes + every column written to the file
@@ -77,6 +79,8 @@ struct SimulatedSession {
         g.active = schedule.active;
         g.block = schedule.block;
         g.running_speed = running.per_bin;
+        g.engagement = state.engagement;
+        g.task_mode = state.task_mode;
         g.image = schedule.image_on;
         g.change = schedule.change_on;
         g.omitted = schedule.omission_on;
@@ -321,13 +325,15 @@ inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::La
     s.schedule = sim::make_schedule(c, seed, index);
     s.running = sim::simulate_running(s.schedule, seed, index);
     s.latents = d.simulate(s.schedule, s.running.per_bin, seed, index);
+    s.state = sim::simulate_state(c, s.schedule, s.running.per_bin, seed, index);
 
     const std::size_t n_units = detail::session_unit_count(c, seed, index);
     s.population = sim::make_population(c, n_units, s.schedule.duration(), seed, index);
     std::vector<sim::UnitSpikes> spikes(n_units);
     parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t u) {
-        spikes[static_cast<std::size_t>(u)] = sim::simulate_unit(
-            s.population, static_cast<std::size_t>(u), s.latents, s.schedule, c, seed, index);
+        spikes[static_cast<std::size_t>(u)] =
+            sim::simulate_unit(s.population, static_cast<std::size_t>(u), s.latents, s.schedule,
+                               s.state, c, seed, index);
     });
     s.units = detail::units_table(s.name, s.population, spikes, c.write_amplitudes);
 

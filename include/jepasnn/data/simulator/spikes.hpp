@@ -19,6 +19,7 @@
 #include "config.hpp"
 #include "population.hpp"
 #include "schedule.hpp"
+#include "state.hpp"
 
 namespace jepasnn::data::sim {
 
@@ -27,15 +28,26 @@ struct UnitSpikes {
     std::vector<double> amplitudes;  // µV, one per spike
 };
 
-/// The rate of unit u in bin k (Hz), by the state the schedule is in.
+/// The rate of unit u in bin k (Hz) under the session's state (population.hpp has the model).
 inline double unit_rate(const Population& p, std::size_t u, const RowMatrix<double>& latents,
-                        const Schedule& s, std::size_t k, double max_rate_hz) {
-    const bool active = s.active[k] != 0;
-    const double drive =
-        latents.row(static_cast<Index>(k)).dot(p.loadings.row(static_cast<Index>(u)));
-    const double log_rate = std::log(p.baseline_hz[u]) +
-                            (active ? p.gain_active[u] : p.gain_passive[u]) * drive +
-                            (active ? p.offset_active[u] : p.offset_passive[u]);
+                        const Schedule& s, const StateTrace& state, std::size_t k,
+                        double max_rate_hz) {
+    const auto row = static_cast<Index>(k), unit = static_cast<Index>(u);
+    if (!p.realistic()) {
+        const bool active = s.active[k] != 0;
+        const double drive = latents.row(row).dot(p.loadings.row(unit));
+        const double log_rate = std::log(p.baseline_hz[u]) +
+                                (active ? p.gain_active[u] : p.gain_passive[u]) * drive +
+                                (active ? p.offset_active[u] : p.offset_passive[u]);
+        return std::min(max_rate_hz, std::exp(log_rate));
+    }
+    const double centred = state.engagement[k] - 0.5;
+    double drive = 0.0;
+    for (Index i = 0; i < latents.cols(); ++i)
+        drive +=
+            p.loadings(unit, i) * latents(row, i) * std::exp(p.input_log_gain(unit, i) * centred);
+    const double log_rate = std::log(p.baseline_hz[u]) + drive + p.offset_shift[u] * centred +
+                            p.task_loading[u] * state.task_mode[k];
     return std::min(max_rate_hz, std::exp(log_rate));
 }
 
@@ -43,7 +55,8 @@ inline double unit_rate(const Population& p, std::size_t u, const RowMatrix<doub
 /// u): the result does not depend on which thread simulates which unit.
 inline UnitSpikes simulate_unit(const Population& p, std::size_t u,
                                 const RowMatrix<double>& latents, const Schedule& s,
-                                const SimulatorConfig& c, std::uint64_t seed, std::size_t session) {
+                                const StateTrace& state, const SimulatorConfig& c,
+                                std::uint64_t seed, std::size_t session) {
     RandomStream rng(
         seed, stream_id(streams::sim_spikes, static_cast<std::uint32_t>((session << 20) | u)));
     const double dt = s.bin_width;
@@ -59,7 +72,7 @@ inline UnitSpikes simulate_unit(const Population& p, std::size_t u,
     double budget = -std::log(rng.uniform());  // unit-rate exponential still to spend
     std::size_t k = 0;
     while (k < std::min(drop_bin, s.n_bins)) {
-        const double rate = unit_rate(p, u, latents, s, k, c.max_rate_hz);
+        const double rate = unit_rate(p, u, latents, s, state, k, c.max_rate_hz);
         const double bin_end = static_cast<double>(k + 1) * dt;
         const double available = rate * std::max(0.0, bin_end - now);
         if (budget < available) {
