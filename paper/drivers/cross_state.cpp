@@ -152,7 +152,8 @@ struct Task {
 };
 
 /// Image identity: every flash that showed an image. Change: each change flash against the flash
-/// just before it (same context, balanced classes), as in VBN change-detection analyses.
+/// just before it (same context, balanced classes), as in VBN change-detection analyses. State:
+/// the image flashes again, labelled by their state (balanced: the passive block replays them).
 std::vector<Task> tasks(const StateEvents& a, const StateEvents& p) {
     Task image{"image", {}, {}, {}, {}}, change{"change", {}, {}, {}, {}};
     Index offset = 0;
@@ -178,7 +179,10 @@ std::vector<Task> tasks(const StateEvents& a, const StateEvents& p) {
         }
         offset += static_cast<Index>(e->labels.size());
     }
-    return {image, change};
+    Task state = image;
+    state.name = "state";
+    state.y.assign(image.active.begin(), image.active.end());
+    return {image, change, state};
 }
 
 struct Outcome {
@@ -207,8 +211,11 @@ struct FoldScores {
 
 /// Per C, the mean over folds of the accuracy of a probe fitted on the fold's training rows of
 /// `fit_state`, tested on its test rows of `fit_state` (within) and of the other state (transfer).
-FoldScores cross_validate(const RowMatrix<double>& x, const Task& t, std::int8_t fit_state,
-                          const CrossStateConfig& c, const std::string& where) {
+/// Without a fit state the probe is fitted on the training rows of both states and tested on the
+/// test rows of both (within; transfer stays 0).
+FoldScores cross_validate(const RowMatrix<double>& x, const Task& t,
+                          std::optional<std::int8_t> fit_state, const CrossStateConfig& c,
+                          const std::string& where) {
     // Every (C, fold) fit is independent: they run in parallel, each writing its own slot, and
     // are summed in a fixed order afterwards, so the result does not depend on the thread count.
     const auto n_c = static_cast<std::int64_t>(c.cs.size());
@@ -221,14 +228,14 @@ FoldScores cross_validate(const RowMatrix<double>& x, const Task& t, std::int8_t
         std::vector<Index> train, test_same, test_other;
         for (std::size_t i = 0; i < t.y.size(); ++i) {
             const bool held = t.run[i] % c.folds == f;
-            if (t.active[i] == fit_state)
+            if (!fit_state || t.active[i] == *fit_state)
                 (held ? test_same : train).push_back(static_cast<Index>(i));
             else if (held)
                 test_other.push_back(static_cast<Index>(i));
         }
         const std::vector<std::int64_t> y_train = eval::detail::take(t.y, train);
-        if (test_same.empty() || test_other.empty() || majority_rate(y_train) == 1.0)
-            return;  // a fold needs test rows in both states and 2 training classes
+        if (test_same.empty() || (fit_state && test_other.empty()) || majority_rate(y_train) == 1.0)
+            return;  // a fold needs test rows (in both states when fitted on one), 2 classes
         eval::LogisticOptions options;
         options.C = c.cs[static_cast<std::size_t>(job / c.folds)];
         // Accuracy, not the optimum's last digits, is what is reported: a gradient tolerance of
@@ -241,7 +248,7 @@ FoldScores cross_validate(const RowMatrix<double>& x, const Task& t, std::int8_t
                                   m.predict(eval::take_rows(x, rows)));
         };
         within[slot] = score(test_same);
-        transfer[slot] = score(test_other);
+        if (fit_state) transfer[slot] = score(test_other);
         used[slot] = 1;
     });
     FoldScores s;
@@ -281,6 +288,16 @@ std::vector<Outcome> decode(const RowMatrix<double>& features, const Task& t,
              y_passive.size(), y_passive.size()},
             {"transfer", from_active.transfer[a], majority_rate(y_passive), c.cs[a],
              y_active.size(), y_passive.size()}};
+}
+
+/// State decodability: a probe of the state (active or passive) fitted on both states' training
+/// runs, tested on their held-out runs; C chosen by that accuracy (an upper estimate).
+Outcome decode_state(const RowMatrix<double>& features, const Task& t, const CrossStateConfig& c,
+                     const std::string& where) {
+    const FoldScores s =
+        cross_validate(eval::take_rows(features, t.rows), t, std::nullopt, c, where);
+    const std::size_t k = eval::detail::first_max(s.within);
+    return {"cv", s.within[k], majority_rate(t.y), c.cs[k], t.y.size(), t.y.size()};
 }
 
 RowMatrix<double> latent_features(const LatentTrack& track, const StateEvents& e,
@@ -344,26 +361,25 @@ struct Summary {
     // sums[task][representation][condition]
     std::map<std::string, std::map<std::string, std::map<std::string, std::pair<double, int>>>>
         sums;
-    std::map<std::string, std::pair<double, int>> chance;  // per task, over raw transfers
+    std::map<std::string, std::pair<double, int>> chance;  // per task, over raw counts
     std::map<std::string, Index> dims;                     // per representation
 
     void add(const std::string& task, const std::string& rep, const Outcome& o) {
         auto& acc = sums[task][rep][o.condition];
         acc.first += o.accuracy;
         acc.second += 1;
-        if (rep == "raw" && o.condition == "transfer") {
+        if (rep == "raw" && (o.condition == "transfer" || o.condition == "cv")) {
             chance[task].first += o.chance;
             chance[task].second += 1;
         }
     }
 
     /// Keys <representation>_<condition>_accuracy for image identity (the primary task),
-    /// change_<...> for change detection, <task>_chance_accuracy and the dimensions.
+    /// change_<...> for change detection, state_<representation>_cv_accuracy for the state,
+    /// <task>_chance_accuracy and the dimensions.
     void write_into(Json& metrics) const {
         auto key_condition = [](const std::string& c) {
-            return c == "within_active"    ? std::string("within_state")
-                   : c == "within_passive" ? std::string("within_passive")
-                                           : std::string("transfer");
+            return c == "within_active" ? std::string("within_state") : c;
         };
         auto key_rep = [](const std::string& r) { return r == "jepa" ? std::string("latent") : r; };
         for (const auto& [task, by_rep] : sums)
@@ -430,7 +446,10 @@ int main(int argc, char** argv) {
                         t.rows.size(), ")");
                 for (const auto& [rep, x] : reps) {
                     summary.dims[rep] = x.cols();
-                    for (const Outcome& o : decode(x, t, config, w)) {
+                    const std::vector<Outcome> outcomes =
+                        t.name == "state" ? std::vector{decode_state(x, t, config, w)}
+                                          : decode(x, t, config, w);
+                    for (const Outcome& o : outcomes) {
                         csv.row(entry.name, t.name, rep, o.condition, o.accuracy, o.chance, o.c,
                                 o.n_fit, o.n_test, x.cols());
                         summary.add(t.name, rep, o);

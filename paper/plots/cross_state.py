@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Figure of the cross-state experiment (paper/drivers/cross_state.cpp): decoding accuracy of image
 identity and of change vs the preceding flash, within the active state, within the passive state
-and transferred active -> passive, for each representation (raw counts and PCA standardised on the
+and transferred active -> passive, and of the state itself (state decodability), for each representation (raw counts and PCA standardised on the
 active block, both again with each state z-scored on its own, JEPA latents, and the ground-truth
 latents of a simulated cohort). Bars are means over sessions, dots sessions."""
 import csv
@@ -19,7 +19,9 @@ REPRESENTATIONS = [("raw", "raw counts"), ("pca", "PCA of counts"),
 CONDITIONS = [("within_active", "within active (CV)", STATE_COLORS["active"]),
               ("within_passive", "within passive (CV)", STATE_COLORS["passive"]),
               ("transfer", "transfer active → passive", "#7570b3")]
-TASKS = [("image", "image identity"), ("change", "change vs preceding flash")]
+TASKS = [("image", "image identity"), ("change", "change vs preceding flash"),
+         ("state", "the state (active vs passive)")]
+STATE_CONDITION = [("cv", "cross-validated on both states", "#666666")]
 
 
 def main():
@@ -33,16 +35,18 @@ def main():
     dims = {}
     for r in rows:
         acc[(r["task"], r["representation"], r["condition"])].append(float(r["accuracy"]))
-        if r["condition"] == "transfer":
+        if r["condition"] in ("transfer", "cv"):
             chance[r["task"]].append(float(r["chance"]))
         dims[r["representation"]] = int(r["dim"])
     present = [(k, label) for k, label in REPRESENTATIONS if any(key[1] == k for key in acc)]
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.2), sharey=True,
+                             gridspec_kw={"width_ratios": [3, 3, 2]})
     width = 0.26
     for ax, (task, title) in zip(axes, TASKS):
         x = np.arange(len(present))
-        for j, (cond, label, color) in enumerate(CONDITIONS):
-            means, xs = [], x + (j - 1) * width
+        conditions = STATE_CONDITION if task == "state" else CONDITIONS
+        for j, (cond, label, color) in enumerate(conditions):
+            means, xs = [], x + (j - (len(conditions) - 1) / 2) * width
             for i, (rep, _) in enumerate(present):
                 v = acc.get((task, rep, cond), [])
                 means.append(np.mean(v) if v else np.nan)
@@ -66,6 +70,7 @@ def main():
     axes[0].set_ylabel("accuracy (fraction of flashes)")
     axes[0].legend(frameon=False, fontsize=7, loc="upper left", ncol=3,
                    bbox_to_anchor=(0.0, 1.0))
+    axes[2].legend(frameon=False, fontsize=7, loc="upper left")
     fig.suptitle("linear decoding across brain states: logistic probe on each flash's "
                  f"{w0:g}–{w1:g} ms response (bars: mean over "
                  f"{summary['sessions']} sessions; dots: sessions)", fontsize=10)
@@ -76,8 +81,9 @@ def main():
     save(fig, args.figures, "cross_state",
          "Cross-state: accuracy of linear decoders of image identity and of change vs the "
          "preceding flash, cross-validated within each state and transferred from the active task "
-         "to the passive replay, for raw counts and PCA (standardised on the active block, and "
-         "each state z-scored on its own), JEPA latents and ground-truth latents.")
+         "to the passive replay, and of the state itself (cross-validated on both states), for "
+         "raw counts and PCA (standardised on the active block, and each state z-scored on its "
+         "own), JEPA latents and ground-truth latents.")
 
 
 if __name__ == "__main__":
