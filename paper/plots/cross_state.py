@@ -40,7 +40,7 @@ def main():
         dims[r["representation"]] = int(r["dim"])
     present = [(k, label) for k, label in REPRESENTATIONS if any(key[1] == k for key in acc)]
     fig, axes = plt.subplots(1, 3, figsize=(18, 4.2), sharey=True,
-                             gridspec_kw={"width_ratios": [3, 3, 2]})
+                             gridspec_kw={"width_ratios": [3, 3, 2.2]})
     width = 0.26
     for ax, (task, title) in zip(axes, TASKS):
         x = np.arange(len(present))
@@ -64,7 +64,8 @@ def main():
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
         ax.set_xticks(x)
         ax.set_xticklabels([f"{label}\n(dim {dims.get(rep, '?')})" for rep, label in present],
-                           fontsize=8)
+                           fontsize=8, rotation=30 if task == "state" else 0,
+                           ha="right" if task == "state" else "center")
         ax.set_ylim(0, 1.08)
         ax.set_title(f"decoding {title}")
     axes[0].set_ylabel("accuracy (fraction of flashes)")
