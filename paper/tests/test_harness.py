@@ -41,6 +41,25 @@ def row_of(table, key):
 
 
 @test
+def state_table_lists_the_profile_and_each_variant_that_ran(_):
+    metrics = {"cross_state": {"latent_transfer_accuracy": 0.33, "state_latent_cv_accuracy": 1.0},
+               "teacher": {"gt_recovery_r2": 0.915},
+               "cross_state_state_moments": {"latent_transfer_accuracy": 0.78},
+               "teacher_state_moments": {"gt_recovery_r2": 0.87}}
+    variants = {"state_moments": {"about": "per-state scaling"},
+                "realistic": {"about": "did not run"}}
+    lines = run_paper.state_table(metrics, variants)
+    rows = [r for r in lines if r.startswith("| `")]
+    check(len(rows) == 2, f"one row per run with cross_state metrics: {rows}")
+    check(rows[0].startswith("| `profile` | 0.330 |") and "| 1.000 |" in rows[0]
+          and "| 0.915 |" in rows[0], rows[0])
+    check(rows[1].startswith("| `state_moments` | 0.780 | — |") and "| 0.870 |" in rows[1],
+          rows[1])
+    check("- `state_moments`: per-state scaling" in lines, "the variant's description is listed")
+    check(run_paper.state_table({"teacher": {}}, {}) == [], "no table without cross_state")
+
+
+@test
 def criteria_table_shows_pass_fail_missing_and_no_ground_truth(_):
     metrics = {"profile": "quick", "cohort": {"ground_truth": False}, "runtime_s": 400.0,
                "data": {"units_after_qc": 12,

@@ -73,6 +73,34 @@ TEST_CASE(
     CHECK(unseen.latents.allFinite());
 }
 
+TEST_CASE("a teacher with per-state scaling keeps each state's moments in its checkpoint") {
+    jepasnn::test::SingleThread one;
+    jepasnn::test::TempDir tmp;
+    jepasnn::test::simulate_small_cohort(tmp / "cohort");
+    Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
+    doc["train"]["steps"] = 30;
+    doc["train"]["warmup_steps"] = 5;
+    doc["train"]["state_scaling"] = "moments";
+    doc["readin"]["steps"] = 20;
+    const auto config = jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
+    const auto sessions = teacher::load_teacher_sessions(config.data);
+    const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
+    for (const Json& s : r.checkpoint_header["sessions"]) {
+        const auto scaler = jepasnn::read_settings<jepasnn::jepa::UnitScaler>(s["scaler"], "ck");
+        CHECK(scaler.state_scaling == jepasnn::jepa::StateScaling::moments);
+        CHECK(scaler.states == 3);  // other, passive, active
+        // The active and passive blocks have their own offsets (the simulator shifts them).
+        const jepasnn::Index u = scaler.units();
+        CHECK(scaler.state_mean.segment(u, u) != scaler.state_mean.segment(2 * u, u));
+    }
+    teacher::write_teacher_checkpoint(tmp / "teacher.ckpt", r);
+    for (std::size_t s : {1u, 2u}) {
+        const auto e = teacher::embed_session(tmp / "teacher.ckpt", sessions[s].nwb);
+        CHECK_FALSE(e.fitted_readin);
+        CHECK(e.latents == r.latents[s].z);
+    }
+}
+
 TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     jepasnn::test::TempDir tmp;
     const Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");

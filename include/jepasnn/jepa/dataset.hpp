@@ -27,22 +27,27 @@ struct SessionRecording {
     std::string name;
     RowMatrix<T> x;  // (bins, units) model input
     data::TimeSplit split;
-    UnitScaler scaler;  // fitted on split.train
+    UnitScaler scaler;                // fitted on split.train
+    std::vector<std::uint8_t> state;  // (bins) brain-state label, or empty when none is known
 };
 
-/// Splits raw counts (bins × units), fits the transform + z-score on the training blocks, and
-/// applies it to every bin.
+/// Splits raw counts (bins × units), fits the transform + z-score on the training blocks (per
+/// brain state with StateScaling::moments, `state` labelling every bin), and applies it to every
+/// bin.
 template <class T, class Derived>
 SessionRecording<T> prepare_session(const Eigen::MatrixBase<Derived>& counts,
                                     CountTransform transform, const data::TimeSplitConfig& split,
-                                    std::string name = {}) {
+                                    std::string name = {},
+                                    StateScaling scaling = StateScaling::none,
+                                    std::span<const std::uint8_t> state = {}) {
     SessionRecording<T> s;
     s.name = std::move(name);
     s.split = data::split_time_blocks(counts.rows(), split);
     require(!s.split.train.empty(), "jepa::prepare_session", "session '", s.name,
             "' has no training blocks");
-    s.scaler = UnitScaler::fit(counts, s.split.train, transform);
-    s.x = s.scaler.template apply<T>(counts);
+    s.scaler = UnitScaler::fit(counts, s.split.train, transform, scaling, state);
+    s.x = s.scaler.template apply<T>(counts, state);
+    s.state.assign(state.begin(), state.end());
     return s;
 }
 

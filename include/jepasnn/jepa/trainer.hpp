@@ -54,6 +54,7 @@ struct TrainConfig : WindowSteps {
     nn::AdamWConfig optimizer;
     double clip_norm = 1.0;  // global gradient norm; 0 disables
     CountTransform transform = CountTransform::sqrt;
+    StateScaling state_scaling = StateScaling::none;  // per-state offset and gain (preprocess.hpp)
     data::TimeSplitConfig split;
     std::uint64_t validate_every = 100;    // 0: only at the end
     Index validation_windows = 64;         // at most this many held-out windows per validation
@@ -69,6 +70,7 @@ struct TrainConfig : WindowSteps {
         field("optimizer", s.optimizer);
         field("clip_norm", s.clip_norm);
         field("transform", s.transform);
+        field("state_scaling", s.state_scaling);
         field("split", s.split);
         field("validate_every", s.validate_every);
         field("validation_windows", s.validation_windows);

@@ -75,6 +75,13 @@ struct BinnedSession {
     Index bins() const { return static_cast<Index>(grid.n_bins); }
     Index units() const { return static_cast<Index>(unit_ids.size()); }
     Eigen::Map<const RowMatrix<std::int32_t>> count_matrix() const { return as_matrix(counts); }
+    /// The state of every bin as a label 0 (other), 1 (passive) or 2 (active), for the scaler.
+    std::vector<std::uint8_t> state_labels() const {
+        std::vector<std::uint8_t> out(state.size());
+        for (std::size_t k = 0; k < state.size(); ++k)
+            out[k] = static_cast<std::uint8_t>(state[k] + 1);
+        return out;
+    }
 };
 
 namespace detail {

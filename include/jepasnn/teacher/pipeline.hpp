@@ -146,11 +146,12 @@ inline SessionRoles session_roles(const TeacherConfig& config,
     return r;
 }
 
-/// A session's model input: transform + z-score fitted on its own training blocks.
+/// A session's model input: transform + z-score (per brain state when the config asks) fitted
+/// on its own training blocks.
 template <class T>
 jepa::SessionRecording<T> prepare(const TeacherConfig& config, const BinnedSession& b) {
     return jepa::prepare_session<T>(b.count_matrix(), config.train.transform, config.train.split,
-                                    b.name);
+                                    b.name, config.train.state_scaling, b.state_labels());
 }
 
 /// Read-ins of the held-out sessions, fitted in order with everything else frozen; their
@@ -329,13 +330,12 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
                     continue;
                 const jepa::UnitScaler scaler =
                     read_settings<jepa::UnitScaler>(json_get<Json>(s, "scaler", file), file);
-                const RowMatrix<float> x = scaler.apply<float>(b.count_matrix());
+                const RowMatrix<float> x = scaler.apply<float>(b.count_matrix(), b.state_labels());
                 out.latents = model.encode(json_get<std::size_t>(s, "readin", file), x)
                                   .template cast<double>();
                 return std::move(out);
             }
-            const jepa::SessionRecording<float> rec = jepa::prepare_session<float>(
-                b.count_matrix(), config.train.transform, config.train.split, b.name);
+            const jepa::SessionRecording<float> rec = detail::prepare<float>(config, b);
             const std::size_t index = jepa::fit_heldout_readin(model, rec, config.readin);
             out.latents = model.encode(index, rec.x).template cast<double>();
             out.fitted_readin = true;
