@@ -95,13 +95,15 @@ TEST_CASE("per-state moments recover each state's offset and gain of a modulated
 }
 
 TEST_CASE("state scaling falls back to the global z-score where a state cannot be fitted") {
-    // State 1 has 50 training bins (< min_state_bins) and state 2 none; unit 1 is constant.
+    // State 1 has 50 training bins (< min_state_bins) and state 2 none; unit 1 is constant. Bins
+    // 350..359 define no state's moments (no_state) but count toward the global ones.
     CountMat counts(400, 2);
     std::vector<std::uint8_t> state(400, 0);
     for (Index t = 0; t < 400; ++t) {
         counts(t, 0) = static_cast<double>((t * 7) % 5);
         counts(t, 1) = 3.0;
         if (t >= 300 && t < 350) state[static_cast<std::size_t>(t)] = 1;
+        if (t >= 350 && t < 360) state[static_cast<std::size_t>(t)] = jepa::UnitScaler::no_state;
         if (t >= 380) state[static_cast<std::size_t>(t)] = 2;
     }
     const std::vector<jepasnn::data::RowRange> train{{0, 360}};
@@ -133,10 +135,19 @@ TEST_CASE("state scaling falls back to the global z-score where a state cannot b
     CHECK(s.state_mean(0) == Approx(mean0).epsilon(1e-12));
     CHECK(s.state_scale(0) ==
           Approx(std::sqrt(sum2 / static_cast<double>(n) - mean0 * mean0)).epsilon(1e-12));
-    // Applying uses each bin's own state.
+    // Applying uses each bin's own state, which must be one of the fitted states.
+    CHECK_THROWS_WITH(
+        s.apply<double>(counts, state),
+        Catch::Contains("bin 350 has state 255, the scaler was fitted on states 0..2"));
+    std::fill(state.begin() + 350, state.begin() + 360, std::uint8_t{0});
     const auto x = s.apply<double>(counts, state);
     CHECK(x(0, 0) == Approx((std::sqrt(counts(0, 0)) - s.state_mean(0)) / s.state_scale(0)));
     CHECK(x(390, 0) == Approx((std::sqrt(counts(390, 0)) - s.mean(0)) / s.scale(0)));
+    // Labels that fit no state are an error naming the problem.
+    const std::vector<std::uint8_t> none(400, jepa::UnitScaler::no_state);
+    CHECK_THROWS_WITH(jepa::UnitScaler::fit(counts, train, jepa::CountTransform::sqrt,
+                                            jepa::StateScaling::moments, none),
+                      Catch::Contains("no bin is labelled with a state to fit"));
 }
 
 TEST_CASE("a per-state scaler round-trips through JSON and rejects bad state labels") {

@@ -31,23 +31,30 @@ struct SessionRecording {
     std::vector<std::uint8_t> state;  // (bins) brain-state label, or empty when none is known
 };
 
+/// Brain-state labels of a recording's bins for per-state scaling: `state` is the state of every
+/// bin (the scaler applies that state's offset and gain), `moments` the state whose moments the
+/// bin defines, or UnitScaler::no_state (empty: the same as `state`).
+struct StateLabels {
+    std::vector<std::uint8_t> state, moments;
+};
+
 /// Splits raw counts (bins × units), fits the transform + z-score on the training blocks (per
-/// brain state with StateScaling::moments, `state` labelling every bin), and applies it to every
-/// bin.
+/// brain state with state scaling, from `labels`), and applies it to every bin.
 template <class T, class Derived>
 SessionRecording<T> prepare_session(const Eigen::MatrixBase<Derived>& counts,
                                     CountTransform transform, const data::TimeSplitConfig& split,
                                     std::string name = {},
                                     StateScaling scaling = StateScaling::none,
-                                    std::span<const std::uint8_t> state = {}) {
+                                    const StateLabels& labels = {}) {
     SessionRecording<T> s;
     s.name = std::move(name);
     s.split = data::split_time_blocks(counts.rows(), split);
     require(!s.split.train.empty(), "jepa::prepare_session", "session '", s.name,
             "' has no training blocks");
-    s.scaler = UnitScaler::fit(counts, s.split.train, transform, scaling, state);
-    s.x = s.scaler.template apply<T>(counts, state);
-    s.state.assign(state.begin(), state.end());
+    s.scaler = UnitScaler::fit(counts, s.split.train, transform, scaling,
+                               labels.moments.empty() ? labels.state : labels.moments);
+    s.x = s.scaler.template apply<T>(counts, labels.state);
+    s.state = labels.state;
     return s;
 }
 

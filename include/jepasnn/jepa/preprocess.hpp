@@ -14,7 +14,9 @@
 // and the input is divided by σ_w(u)·σ_sig(k, u)/σ̄_sig(u) (σ_w: the pooled within-state SD,
 // σ̄_sig: the bin-weighted RMS of the states' σ_sig), which keeps each unit on the z-score scale
 // while removing the states' relative gain. A state with fewer than `min_state_bins` training
-// bins keeps the global z-score.
+// bins keeps the global z-score. A bin may belong to a state without defining its moments
+// (label no_state when fitting): bins whose stimuli differ from the rest of the state would mix
+// their own latent means into the state's offset.
 #pragma once
 
 #include <algorithm>
@@ -88,6 +90,8 @@ constexpr std::array<std::pair<StateScaling, std::string_view>, 3> enum_names(St
 struct UnitScaler {
     /// Training bins a state needs for its own moments; fewer keep the global z-score.
     static constexpr Index min_state_bins = 100;
+    /// A fitting label: the bin counts toward the global moments but toward no state's.
+    static constexpr std::uint8_t no_state = 255;
 
     CountTransform transform = CountTransform::sqrt;
     StateScaling state_scaling = StateScaling::none;
@@ -100,7 +104,8 @@ struct UnitScaler {
     bool per_state() const { return state_scaling != StateScaling::none; }
 
     /// Fits on the rows of `counts` (bins × units) inside `train`. Counts must be finite and
-    /// non-negative. With state scaling, `state` labels every bin (0 .. S − 1).
+    /// non-negative. With state scaling, `state` labels every bin with the state whose moments
+    /// it defines (0 .. S − 1) or no_state.
     template <class Derived>
     static UnitScaler fit(const Eigen::MatrixBase<Derived>& counts,
                           std::span<const data::RowRange> train, CountTransform transform,
@@ -113,8 +118,8 @@ struct UnitScaler {
         s.transform = transform;
         s.state_scaling = scaling;
         s.states = s.per_state() ? count_states(state, counts.rows(), where) : 0;
-        const Index groups = std::max<Index>(s.states, 1);
-        // Per state: Σ f(x), Σ f(x)², Σ x and the bin count.
+        const Index groups = s.states + 1;  // the states, then bins of no state's moments
+        // Per group: Σ f(x), Σ f(x)², Σ x and the bin count.
         RowMatrix<double> sum = RowMatrix<double>::Zero(groups, units), sum2 = sum, raw = sum;
         std::vector<Index> n(static_cast<std::size_t>(groups), 0);
         for (const data::RowRange& r : train) {
@@ -122,7 +127,8 @@ struct UnitScaler {
                     "training rows [", r.begin, ", ", r.end, ") fall outside the ", counts.rows(),
                     " bins");
             for (Index t = r.begin; t < r.end; ++t) {
-                const Index k = s.states > 0 ? state[static_cast<std::size_t>(t)] : 0;
+                const std::uint8_t label = s.states > 0 ? state[static_cast<std::size_t>(t)] : 0;
+                const Index k = label == no_state ? s.states : label;
                 for (Index u = 0; u < units; ++u) {
                     const double x = checked_count(counts(t, u), t, u, where);
                     const double y = apply_transform(transform, x);
@@ -213,8 +219,11 @@ struct UnitScaler {
                               std::string_view where) {
         require(static_cast<Index>(state.size()) == bins, where, "state labels ", state.size(),
                 " bins, the counts have ", bins, " (state scaling needs a state per bin)");
-        require(bins > 0, where, "no bins to label");
-        return Index{*std::max_element(state.begin(), state.end())} + 1;
+        Index states = 0;
+        for (const std::uint8_t k : state)
+            if (k != no_state) states = std::max<Index>(states, Index{k} + 1);
+        require(states > 0, where, "no bin is labelled with a state to fit");
+        return states;
     }
 
     /// mu/sd hold one entry per unit, state-major when there are several states.

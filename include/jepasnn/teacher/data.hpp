@@ -21,6 +21,7 @@
 #include "../data/simulator/ground_truth.hpp"
 #include "../data/unit_qc.hpp"
 #include "../jepa/config.hpp"
+#include "../jepa/dataset.hpp"
 
 namespace jepasnn::teacher {
 
@@ -75,11 +76,23 @@ struct BinnedSession {
     Index bins() const { return static_cast<Index>(grid.n_bins); }
     Index units() const { return static_cast<Index>(unit_ids.size()); }
     Eigen::Map<const RowMatrix<std::int32_t>> count_matrix() const { return as_matrix(counts); }
-    /// The state of every bin as a label 0 (other), 1 (passive) or 2 (active), for the scaler.
-    std::vector<std::uint8_t> state_labels() const {
-        std::vector<std::uint8_t> out(state.size());
-        for (std::size_t k = 0; k < state.size(); ++k)
-            out[k] = static_cast<std::uint8_t>(state[k] + 1);
+    /// Labels for per-state scaling (jepa::StateLabels): the task-free blocks (passive replay and
+    /// the other blocks: spontaneous, gabors, flashes) are state 0, the active task state 1; only
+    /// the replay and the task, which show the same images, define their state's moments. With
+    /// the other blocks as a third state of their own, their stimuli's latent means went into its
+    /// offset (simulated cohort: residual block means of 0.65–1.45 on the running-driven latent).
+    jepa::StateLabels state_labels() const {
+        jepa::StateLabels out;
+        out.state.resize(state.size());
+        out.moments.resize(state.size());
+        for (std::size_t k = 0; k < state.size(); ++k) {
+            const bool active = state[k] == static_cast<std::int8_t>(BinState::active);
+            out.state[k] = active ? 1 : 0;
+            out.moments[k] = active ? 1
+                             : state[k] == static_cast<std::int8_t>(BinState::passive)
+                                 ? 0
+                                 : jepa::UnitScaler::no_state;
+        }
         return out;
     }
 };

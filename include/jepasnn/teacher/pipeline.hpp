@@ -330,7 +330,8 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
                     continue;
                 const jepa::UnitScaler scaler =
                     read_settings<jepa::UnitScaler>(json_get<Json>(s, "scaler", file), file);
-                const RowMatrix<float> x = scaler.apply<float>(b.count_matrix(), b.state_labels());
+                const RowMatrix<float> x =
+                    scaler.apply<float>(b.count_matrix(), b.state_labels().state);
                 out.latents = model.encode(json_get<std::size_t>(s, "readin", file), x)
                                   .template cast<double>();
                 return std::move(out);
