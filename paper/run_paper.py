@@ -245,6 +245,8 @@ STATE_COLUMNS = [
     ("GT R² active", "teacher", "gt_recovery_r2_active"),
     ("GT R² passive", "teacher", "gt_recovery_r2_passive"),
     ("lowest replicate GT R²", "teacher", "replicates_min_gt_recovery_r2"),
+    ("smoothed-count GT R²", "teacher", "smoothed_r2"),
+    ("GT R² − smoothed, lowest of overall/active/passive", "teacher", "smoothed_margin"),
 ]
 
 
@@ -267,7 +269,8 @@ def state_table(metrics, variants):
     return ["## State handling", "",
             "Image identity and changes decoded from the teacher's latents (fitted on the active "
             "block, tested on its passive replay), state decodability from the latents, and "
-            "held-out ground-truth R² (cross_state and teacher metrics of each run):", "",
+            "held-out ground-truth R² against the causally smoothed input counts (cross_state "
+            "and teacher metrics of each run):", "",
             *rows, "", *notes, ""]
 
 

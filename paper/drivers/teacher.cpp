@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -83,15 +84,28 @@ void write_curves(const std::filesystem::path& out, const jepa::TrainHistory& h)
     validation.write(out / "validation_curve.csv");
 }
 
-/// One row per session and method (teacher, pca, lds): held-out R² overall and per state.
+/// One row per session and method (teacher and the baselines): held-out R² overall and per state.
 void write_recovery(const std::filesystem::path& file, const Json& sessions) {
     paper::CsvTable csv({"session", "heldout", "method", "r2", "r2_active", "r2_passive"});
     for (const Json& s : sessions)
-        for (const char* method : {"teacher", "pca", "lds"})
+        for (const char* method : {"teacher", "smoothed", "pca", "lds"})
             if (s.contains(method))
                 csv.row(s["name"], s["heldout"], method, s[method]["r2"], s[method]["r2_active"],
                         s[method]["r2_passive"]);
     csv.write(file);
+}
+
+/// The teacher's lowest held-out R² margin over the smoothed-count baseline, overall and in each
+/// state (null without ground truth or baselines).
+Json smoothed_margin(const Json& m) {
+    double margin = std::numeric_limits<double>::infinity();
+    for (const char* part : {"", "_active", "_passive"}) {
+        const Json& t = m[std::string("gt_recovery_r2") + part];
+        const Json& b = m[std::string("smoothed_r2") + part];
+        if (t.is_null() || b.is_null()) return nullptr;
+        margin = std::min(margin, t.get<double>() - b.get<double>());
+    }
+    return margin;
 }
 
 /// The first three principal components of a session's latents (fitted on all its bins) and the
@@ -238,6 +252,8 @@ int main(int argc, char** argv) {
         Json metrics = r.metrics;
         metrics["steps"] = config.train.steps;
         metrics["heldout_sessions"] = config.data.heldout;
+        metrics["smoothing_ms"] = config.evaluation.smoothing_ms;
+        metrics["smoothed_margin"] = smoothed_margin(metrics);
         regularizer_ablation(ctx, config, sessions, metrics);
 
         // Seed replicates: the paper run again with other seeds (everything else equal), so that

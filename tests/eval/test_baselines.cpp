@@ -1,9 +1,13 @@
 // PCA against scikit-learn, the least-squares linear-dynamical baseline against an independent
-// numpy implementation, and the effective rank against numpy's SVD.
+// numpy implementation, causal exponential smoothing against its closed-form sum, and the
+// effective rank against numpy's SVD.
 #include <jepasnn/core/rng.hpp>
 #include <jepasnn/eval/effective_rank.hpp>
 #include <jepasnn/eval/lds.hpp>
 #include <jepasnn/eval/pca.hpp>
+#include <jepasnn/eval/smoothing.hpp>
+
+#include <cmath>
 
 #include "eval_test_util.hpp"
 
@@ -61,4 +65,34 @@ TEST_CASE("effective rank matches numpy and separates isotropic from collapsed l
     CHECK(eval::effective_rank(iso) > 7.8);
     CHECK(eval::effective_rank(collapsed) < 1.1);
     CHECK(eval::effective_rank(jepasnn::RowMatrix<double>::Zero(5, 3)) == 0.0);
+}
+
+TEST_CASE("causal exponential smoothing is its closed-form weighted sum and never looks ahead") {
+    // s_t = a^t·x_0 + Σ_{k<t} (1 − a)·a^k·x_{t−k}, a = exp(−Δt/τ): summed independently in long
+    // double from the definition of the filter's impulse response.
+    const Index bins = 60, units = 3;
+    eval::Mat x(bins, units);
+    for (Index i = 0; i < x.size(); ++i)
+        x.data()[i] = jepasnn::normal_at(4, 1, static_cast<std::uint64_t>(i));
+    const double dt = 0.01, tau = 0.05;
+    const eval::Mat s = eval::causal_exponential_smoothing(x, dt, tau);
+    const long double a = std::exp(-static_cast<long double>(dt) / tau);
+    for (Index t = 0; t < bins; ++t)
+        for (Index u = 0; u < units; ++u) {
+            long double want = std::pow(a, t) * x(0, u);
+            for (Index k = 0; k < t; ++k)
+                want += (1 - a) * std::pow(a, k) * x(t - k, u);
+            CHECK(std::fabs(static_cast<double>(want) - s(t, u)) < 1e-13);
+        }
+    // Changing the future leaves the past unchanged; a constant stays constant.
+    eval::Mat y = x;
+    y.bottomRows(10).setConstant(5.0);
+    CHECK(eval::causal_exponential_smoothing(y, dt, tau).topRows(bins - 10) ==
+          s.topRows(bins - 10));
+    const eval::Mat c =
+        eval::causal_exponential_smoothing(eval::Mat::Constant(20, 2, 3.0), dt, tau);
+    CHECK((c.array() - 3.0).abs().maxCoeff() < 1e-15);
+    CHECK_THROWS_WITH(eval::causal_exponential_smoothing(x, dt, 0.0),
+                      Catch::Contains("eval::causal_exponential_smoothing") &&
+                          Catch::Contains("time constant 0"));
 }

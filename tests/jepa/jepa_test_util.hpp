@@ -46,6 +46,14 @@ std::vector<jepasnn::jepa::SessionRecording<T>> toy_sessions(const std::vector<I
     return out;
 }
 
+/// Latents (n × d) with independent N(0.2, 0.7²) entries keyed by `seed`.
+inline RowMatrix<double> random_latents(Index n, Index d, std::uint64_t seed) {
+    RowMatrix<double> z(n, d);
+    for (Index i = 0; i < z.size(); ++i)
+        z.data()[i] = 0.7 * normal_at(seed, 5, static_cast<std::uint64_t>(i)) + 0.2;
+    return z;
+}
+
 /// A short, quiet training configuration.
 inline jepasnn::jepa::TrainConfig quick_train_config(std::uint64_t steps) {
     jepasnn::jepa::TrainConfig c;

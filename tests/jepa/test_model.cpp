@@ -63,7 +63,7 @@ TEST_CASE("whole-model gradients match central differences for every encoder and
         const auto batch = tiny_batch(data, length, c.init_seed);
         jepa::SigRegConfig sig;
         sig.directions = 12;
-        const int kind = *rc::gen::inRange(0, 6);
+        const int kind = *rc::gen::inRange(0, 7);
         jepasnn::test::CentralDifferenceCheck check;
         switch (kind) {
             case 0: {
@@ -102,6 +102,21 @@ TEST_CASE("whole-model gradients match central differences for every encoder and
             case 4: {
                 jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::NoRegularizer> m(c);
                 check = model_gradient_check(m, batch);
+            } break;
+            case 5: {
+                // Per-state SIGReg: bins labelled in alternating runs of 3, so time steps mix
+                // the two states.
+                auto labelled = data;
+                for (auto& d : labelled) {
+                    d.state.resize(static_cast<std::size_t>(d.x.rows()));
+                    for (std::size_t k = 0; k < d.state.size(); ++k)
+                        d.state[k] = static_cast<std::uint8_t>((k / 3) % 2);
+                }
+                jepa::SigRegConfig per_state = sig;
+                per_state.per_state = true;
+                jepa::LeJepa<double, jepa::GruEncoder, jepa::SigRegRegularizer> m(
+                    c, jepa::SigRegRegularizer<double>(per_state));
+                check = model_gradient_check(m, tiny_batch(labelled, length, c.init_seed));
             } break;
             default: {
                 jepa::LeJepa<double, jepa::ConvGruEncoder, jepa::SigRegRegularizer> m(

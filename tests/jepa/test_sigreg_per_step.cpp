@@ -1,28 +1,21 @@
 // SIGReg as the teacher's regulariser: computed per time step across the batch's windows (the
 // Epps–Pulley statistic assumes independent samples; rows of one window are autocorrelated).
 // Pins that the value equals the mean of the per-step statistics along the same directions, that
-// its backward matches central differences, and that ctx.batch = 0 pools every row.
+// its backward matches central differences (pooled and per brain state), and that ctx.batch = 0
+// pools every row.
 #include <jepasnn/jepa/regularizers.hpp>
 
 #include <rapidcheck/catch.h>
 
 #include <cmath>
+#include <vector>
 
 #include "central_differences.hpp"
-#include "test_support.hpp"
+#include "jepa_test_util.hpp"
 
 namespace jepa = jepasnn::jepa;
 using jepasnn::Index;
 using Mat = jepasnn::RowMatrix<double>;
-
-namespace {
-Mat random_latents(Index n, Index d, std::uint64_t seed) {
-    Mat z(n, d);
-    for (Index i = 0; i < z.size(); ++i)
-        z.data()[i] = 0.7 * jepasnn::normal_at(seed, 5, static_cast<std::uint64_t>(i)) + 0.2;
-    return z;
-}
-}  // namespace
 
 TEST_CASE("sigreg regulariser is the mean of per time step statistics", "[tolerance]") {
     rc::prop("random steps and batch sizes", [] {
@@ -32,7 +25,7 @@ TEST_CASE("sigreg regulariser is the mean of per time step statistics", "[tolera
         const std::uint64_t step = *rc::gen::inRange<std::uint64_t>(0, 1000);
         jepa::SigRegConfig config;
         config.directions = *rc::gen::inRange(1, 40);
-        const Mat z = random_latents(steps * batch, d, seed);  // (L·B, D) time-major
+        const Mat z = jepasnn::test::random_latents(steps * batch, d, seed);  // (L·B, D) time-major
         jepa::SigRegRegularizer<double> reg(config);
         const double value = reg.forward(z, {seed, step, batch});
         // Independent reference: the plain statistic of each time step's B rows, averaged.
@@ -49,19 +42,24 @@ TEST_CASE("sigreg regulariser is the mean of per time step statistics", "[tolera
     });
 }
 
-TEST_CASE("per time step sigreg backward matches central differences", "[tolerance]") {
-    rc::prop("random shapes and scales", [] {
+TEST_CASE("per time step sigreg backward matches central differences, pooled and per state",
+          "[tolerance]") {
+    rc::prop("random shapes, scales and state labels", [] {
         const Index steps = *rc::gen::inRange(1, 5), batch = *rc::gen::inRange(1, 7),
                     d = *rc::gen::inRange(1, 4);
         const auto seed = *rc::gen::arbitrary<std::uint64_t>();
         const double scale = *rc::gen::element(1.0, 0.05, 2.5);
         jepa::SigRegConfig config;
         config.directions = *rc::gen::inRange(1, 12);
-        Mat z = random_latents(steps * batch, d, seed);
+        config.per_state = *rc::gen::arbitrary<bool>();
+        const auto labels = *rc::gen::container<std::vector<std::uint8_t>>(
+            static_cast<std::size_t>(steps * batch), rc::gen::inRange<std::uint8_t>(0, 3));
+        Mat z = jepasnn::test::random_latents(steps * batch, d, seed);
         jepa::SigRegRegularizer<double> reg(config);
-        const jepa::RegularizerContext ctx{seed, 3, batch};
+        const jepa::RegularizerContext ctx{seed, 3, batch, labels};
         auto loss = [&] { return scale * reg.forward(z, ctx); };
-        // S of central_differences.hpp: a mean of statistics that sum nonnegative terms.
+        // S of central_differences.hpp: a (weighted) mean of statistics that sum nonnegative
+        // terms.
         const double magnitude = std::abs(loss());
         Mat dz = Mat::Constant(z.rows(), d, 0.25);  // backward adds into what is there
         reg.backward(dz, scale);
@@ -76,7 +74,7 @@ TEST_CASE("per time step sigreg backward matches central differences", "[toleran
 
 TEST_CASE("sigreg regulariser rejects latents that do not tile the batch") {
     jepa::SigRegRegularizer<double> reg;
-    const Mat z = random_latents(10, 3, 1);
+    const Mat z = jepasnn::test::random_latents(10, 3, 1);
     CHECK_THROWS_WITH(reg.forward(z, {0, 0, 4}), Catch::Contains("jepa::SigRegRegularizer") &&
                                                      Catch::Contains("10 rows") &&
                                                      Catch::Contains("batch of 4"));

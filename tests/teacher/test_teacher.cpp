@@ -39,6 +39,11 @@ TEST_CASE(
     CHECK(teacher > 0.1);
     CHECK(pca > 0.2);
     CHECK(lds > 0.2);
+    // The smoothed-count baseline is scored per state too; one held-out session: its mean.
+    CHECK(m["smoothed_r2"].get<double>() > 0.2);
+    CHECK(m["smoothed_r2_active"].is_number());
+    CHECK(m["smoothed_r2_passive"].is_number());
+    CHECK(m["sessions"][2]["smoothed"]["r2"] == m["smoothed_r2"]);
     CHECK(m["gt_recovery_r2_active"].is_number());
     CHECK(m["gt_recovery_r2_passive"].is_number());
     CHECK(m["effective_rank"].get<double>() > 2.0);  // no collapse

@@ -1,7 +1,8 @@
 // Module header for jepasnn/eval: pure linear algebra on latents and targets — affine maps and
 // held-out R² (overall and per group), contiguous cross-validation folds, ridge and multinomial
 // logistic probes with cross-validated regularisation, cross-state transfer, PCA and a
-// least-squares linear-dynamical baseline of the same dimension, and the effective rank.
+// least-squares linear-dynamical baseline of the same dimension, causal exponential smoothing,
+// and the effective rank.
 #pragma once
 
 #include "effective_rank.hpp"
@@ -12,3 +13,4 @@
 #include "pca.hpp"
 #include "probes.hpp"
 #include "regression.hpp"
+#include "smoothing.hpp"

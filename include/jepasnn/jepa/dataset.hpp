@@ -31,13 +31,6 @@ struct SessionRecording {
     std::vector<std::uint8_t> state;  // (bins) brain-state label, or empty when none is known
 };
 
-/// Brain-state labels of a recording's bins for per-state scaling: `state` is the state of every
-/// bin (the scaler applies that state's offset and gain), `moments` the state whose moments the
-/// bin defines, or UnitScaler::no_state (empty: the same as `state`).
-struct StateLabels {
-    std::vector<std::uint8_t> state, moments;
-};
-
 /// Splits raw counts (bins × units), fits the transform + z-score on the training blocks (per
 /// brain state with state scaling, from `labels`), and applies it to every bin.
 template <class T, class Derived>
@@ -91,7 +84,7 @@ std::vector<std::vector<data::RowRange>> runs_of(std::span<const SessionRecordin
 }
 
 /// Gathers windows into a batch: grouped by session (stable order), one time-major matrix per
-/// session slice.
+/// session slice, and each bin's brain state (SessionRecording::state) for per-state SIGReg.
 template <class T>
 Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<WindowRef> windows,
                     Index length) {
@@ -101,6 +94,7 @@ Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<W
     Batch<T> b;
     b.steps = length;
     b.size = static_cast<Index>(windows.size());
+    b.states.assign(static_cast<std::size_t>(length * b.size), 0);
     for (std::size_t i = 0; i < windows.size();) {
         const std::size_t s = windows[i].session;
         require(s < sessions.size(), "jepa::make_batch", "window names session ", s, " of ",
@@ -110,6 +104,9 @@ Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<W
             ++j;
         const Index count = static_cast<Index>(j - i);
         const RowMatrix<T>& x = sessions[s].x;
+        const std::vector<std::uint8_t>& state = sessions[s].state;
+        require(state.empty() || std::ssize(state) == x.rows(), "jepa::make_batch", "session ", s,
+                " has ", state.size(), " state labels for ", x.rows(), " bins");
         RowMatrix<T> input(length * count, x.cols());  // (L·count, U_s)
         for (Index w = 0; w < count; ++w) {
             const Index start = windows[i + static_cast<std::size_t>(w)].start;
@@ -117,6 +114,10 @@ Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<W
                     ", ", start + length, ") exceeds session ", s, "'s ", x.rows(), " bins");
             for (Index t = 0; t < length; ++t)
                 input.row(t * count + w) = x.row(start + t);
+            if (!state.empty())
+                for (Index t = 0; t < length; ++t)
+                    b.states[static_cast<std::size_t>(t * b.size + static_cast<Index>(i) + w)] =
+                        state[static_cast<std::size_t>(start + t)];
         }
         b.slices.push_back({s, static_cast<Index>(i), count});
         b.inputs.push_back(std::move(input));

@@ -250,6 +250,9 @@ class LeJepa {
         loss.prediction = prediction_loss(b);
         RegularizerContext rctx = ctx;
         rctx.batch = b.size;
+        if (!b.states.empty())
+            rctx.states =
+                std::span(b.states).last(static_cast<std::size_t>(used_rows(z_, b).rows()));
         loss.regularizer = regularizer_.forward(used_rows(z_, b), rctx);
         loss.total = (1.0 - config_.lambda) * loss.prediction + config_.lambda * loss.regularizer;
         return loss;

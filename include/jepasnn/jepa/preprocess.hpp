@@ -274,4 +274,11 @@ struct UnitScaler {
     }
 };
 
+/// Brain-state labels of a recording's bins: `state` is the state of every bin (the scaler applies
+/// that state's offset and gain), `moments` the state whose moments the bin defines, or
+/// UnitScaler::no_state (empty: the same as `state`).
+struct StateLabels {
+    std::vector<std::uint8_t> state, moments;
+};
+
 }  // namespace jepasnn::jepa

@@ -3,8 +3,10 @@
 // configs — VICReg, an EMA target encoder with stop-gradient, and none.
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +28,8 @@ struct RegularizerContext {
     /// step are independent windows while rows of one window are strongly autocorrelated.
     /// 0: every row is an independent sample. (Set by the model.)
     Index batch = 0;
+    /// Brain state of each row of z (empty: unknown). Only per-state SIGReg reads it.
+    std::span<const std::uint8_t> states = {};
 };
 
 /// A regulariser policy R (a class template on the scalar T, e.g. SigRegRegularizer<float>)
@@ -77,32 +81,60 @@ class SigRegRegularizer {
     /// when ctx.batch is 0). Per time step because the Epps–Pulley statistic assumes independent
     /// samples: pooling the autocorrelated bins of a few windows inflates it by roughly the
     /// autocorrelation time and would push the encoder towards fast, unpredictable features.
+    /// With config().per_state and ctx.states, a time step's rows are split by brain state and
+    /// its value is Σ_k (n_k/N)·T_k over the states' own statistics T_k: each state's latents
+    /// must be N(0, I) by themselves, so a state offset or gain is penalised instead of being a
+    /// way to spread the pooled latents. Under the null T_k's expectation does not depend on
+    /// n_k (the statistic is n·(squared distance), whose sampling part is O(1/n)), so the value
+    /// stays on the global statistic's scale and λ keeps its meaning.
     double forward(nn::ConstMatRef<T> z, const RegularizerContext& ctx) {
         directions_ = sigreg_directions<T>(z.cols(), config_.directions, ctx.seed, ctx.step);
         rows_ = ctx.batch > 0 ? ctx.batch : z.rows();
         require(z.rows() % rows_ == 0, "jepa::SigRegRegularizer", "latents have ", z.rows(),
                 " rows, not a multiple of the batch of ", rows_);
-        const Index slices = z.rows() / rows_;
-        caches_.resize(static_cast<std::size_t>(slices));
-        std::vector<double> values(static_cast<std::size_t>(slices));
+        const bool by_state = config_.per_state && !ctx.states.empty();
+        require(!by_state || std::ssize(ctx.states) == z.rows(), "jepa::SigRegRegularizer",
+                "latents have ", z.rows(), " rows but ", ctx.states.size(), " state labels");
+        slices_ = z.rows() / rows_;
+        make_samples(by_state ? ctx.states : std::span<const std::uint8_t>{});
+        caches_.resize(samples_.size());
+        std::vector<double> values(samples_.size());
         parallel_for_if_large(
-            z.size() * config_.directions * config_.knots, 0, slices, [&](Index s) {
-                values[static_cast<std::size_t>(s)] =
-                    sigreg_forward<T>(caches_[static_cast<std::size_t>(s)],
-                                      z.middleRows(s * rows_, rows_), directions_, knots_);
+            z.size() * config_.directions * config_.knots, 0, std::ssize(samples_), [&](Index i) {
+                const Sample& g = samples_[static_cast<std::size_t>(i)];
+                auto& cache = caches_[static_cast<std::size_t>(i)];
+                double v = 0.0;
+                if (g.rows.empty()) {
+                    v = sigreg_forward<T>(cache, z.middleRows(g.first, rows_), directions_, knots_);
+                } else {
+                    RowMatrix<T> part(std::ssize(g.rows), z.cols());
+                    for (Index r = 0; r < part.rows(); ++r)
+                        part.row(r) = z.row(g.rows[static_cast<std::size_t>(r)]);
+                    v = sigreg_forward<T>(cache, part, directions_, knots_);
+                }
+                values[static_cast<std::size_t>(i)] = g.weight * v;
             });
         double total = 0.0;
         for (const double v : values)
             total += v;
-        return total / static_cast<double>(slices);
+        return total / static_cast<double>(slices_);
     }
     void backward(nn::MatRef<T> dz, double scale) {
-        const Index slices = static_cast<Index>(caches_.size());
+        // Samples cover disjoint rows of dz, so they write in parallel.
         parallel_for_if_large(
-            dz.size() * config_.directions * config_.knots, 0, slices, [&](Index s) {
-                sigreg_backward<T>(dz.middleRows(s * rows_, rows_),
-                                   caches_[static_cast<std::size_t>(s)], directions_, knots_,
-                                   scale / static_cast<double>(slices));
+            dz.size() * config_.directions * config_.knots, 0, std::ssize(samples_), [&](Index i) {
+                const Sample& g = samples_[static_cast<std::size_t>(i)];
+                const auto& cache = caches_[static_cast<std::size_t>(i)];
+                const double s = scale * g.weight / static_cast<double>(slices_);
+                if (g.rows.empty()) {
+                    sigreg_backward<T>(dz.middleRows(g.first, rows_), cache, directions_, knots_,
+                                       s);
+                    return;
+                }
+                RowMatrix<T> part = RowMatrix<T>::Zero(std::ssize(g.rows), dz.cols());
+                sigreg_backward<T>(part, cache, directions_, knots_, s);
+                for (Index r = 0; r < part.rows(); ++r)
+                    dz.row(g.rows[static_cast<std::size_t>(r)]) += part.row(r);
             });
     }
 
@@ -112,11 +144,41 @@ class SigRegRegularizer {
     }
 
   private:
+    /// The rows of one statistic: rows_ rows from `first` (`rows` empty), or the listed rows.
+    struct Sample {
+        Index first = 0;
+        std::vector<Index> rows;
+        double weight = 1.0;  // n_k / N of its time step
+    };
+
+    /// One sample per time step, or with labels one per (time step, state present), states in
+    /// ascending order.
+    void make_samples(std::span<const std::uint8_t> states) {
+        samples_.clear();
+        for (Index s = 0; s < slices_; ++s) {
+            if (states.empty()) {
+                samples_.push_back({s * rows_, {}, 1.0});
+                continue;
+            }
+            std::array<std::vector<Index>, 256> by_state;
+            for (Index r = s * rows_; r < (s + 1) * rows_; ++r)
+                by_state[states[static_cast<std::size_t>(r)]].push_back(r);
+            for (auto& members : by_state)
+                if (!members.empty()) {
+                    const double w =
+                        static_cast<double>(members.size()) / static_cast<double>(rows_);
+                    samples_.push_back({0, std::move(members), w});
+                }
+        }
+    }
+
     SigRegConfig config_;
     SigRegKnots knots_;
     RowMatrix<T> directions_;             // (D, M) of the last forward
-    Index rows_ = 0;                      // samples per statistic (the batch)
-    std::vector<SigRegCache<T>> caches_;  // one per time step
+    Index rows_ = 0;                      // rows per time step (the batch)
+    Index slices_ = 0;                    // time steps (statistics averaged) of the last forward
+    std::vector<Sample> samples_;         // of the last forward
+    std::vector<SigRegCache<T>> caches_;  // one per sample
 };
 
 /// VICReg's variance + covariance terms (vicreg.hpp); the invariance term is L_pred.

@@ -30,12 +30,16 @@ struct SigRegConfig {
     Index knots = 17;        // K
     double t_max = 3.0;
     KnotPrecision precision = KnotPrecision::official_float32;
+    /// The teacher's regulariser only: each brain state's latents tested against N(0, I) on
+    /// their own (SigRegRegularizer), so nothing rewards latents for separating the states.
+    bool per_state = false;
 
     static void fields(auto& s, auto&& field) {
         field("directions", s.directions);
         field("knots", s.knots);
         field("t_max", s.t_max);
         field("knot_precision", s.precision);
+        field("per_state", s.per_state);
     }
     void validate(std::string_view where) const {
         require(directions >= 1, where, "sigreg.directions is ", directions, ", expected >= 1");

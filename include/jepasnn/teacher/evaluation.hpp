@@ -1,7 +1,8 @@
 // Evaluation of teacher latents against a simulated session's ground truth (DESIGN.md "Teacher",
 // Evaluation): an affine map latents → true latents fitted on the training time blocks and scored
-// (R², overall and per brain state) on the held-out blocks; the same for PCA of the preprocessed
-// counts and for the least-squares LDS baseline of the same dimension; collapse diagnostics
+// (R², overall and per brain state) on the held-out blocks; the same for the preprocessed counts
+// smoothed by a causal exponential filter, for PCA of them and for the least-squares LDS baseline
+// of the same dimension; collapse diagnostics
 // (effective rank, per-dimension variance, SIGReg) on the held-out blocks.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include "../eval/lds.hpp"
 #include "../eval/pca.hpp"
 #include "../eval/regression.hpp"
+#include "../eval/smoothing.hpp"
 #include "../jepa/collapse.hpp"
 #include "../jepa/dataset.hpp"
 #include "../jepa/preprocess.hpp"
@@ -23,14 +25,16 @@
 namespace jepasnn::teacher {
 
 struct TeacherEvalConfig {
-    double ridge = 1e-6;       // of the affine map, relative: ridge·n (n training rows)
-    bool baselines = true;     // PCA and LDS of the same dimension as the latents
-    Index sigreg_stride = 25;  // SIGReg on every stride-th held-out bin (≈ independent samples)
+    double ridge = 1e-6;         // of the affine map, relative: ridge·n (n training rows)
+    bool baselines = true;       // smoothed counts, and PCA and LDS of the latents' dimension
+    double smoothing_ms = 50.0;  // time constant of the smoothed-count baseline
+    Index sigreg_stride = 25;    // SIGReg on every stride-th held-out bin (≈ independent samples)
     Index sigreg_directions = 256;
 
     static void fields(auto& s, auto&& field) {
         field("ridge", s.ridge);
         field("baselines", s.baselines);
+        field("smoothing_ms", s.smoothing_ms);
         field("sigreg_stride", s.sigreg_stride);
         field("sigreg_directions", s.sigreg_directions);
     }
@@ -39,6 +43,8 @@ struct TeacherEvalConfig {
         require(sigreg_stride >= 1 && sigreg_directions >= 1, where,
                 "evaluation.sigreg_stride and sigreg_directions are ", sigreg_stride, " and ",
                 sigreg_directions, ", expected >= 1");
+        require(std::isfinite(smoothing_ms) && smoothing_ms > 0.0, where,
+                "evaluation.smoothing_ms is ", smoothing_ms, ", expected > 0");
     }
 };
 
@@ -128,7 +134,10 @@ inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eva
     const std::span<const std::int8_t> state = session.state;
     j["teacher"] = to_json(recovery_score(z, truth, state, train, test, config.ridge));
     if (config.baselines) {
-        // Both baselines are fitted on the training blocks only, like the teacher.
+        // Every baseline is fitted on the training blocks only, like the teacher.
+        const eval::Mat smoothed = eval::causal_exponential_smoothing(x, session.grid.bin_width,
+                                                                      config.smoothing_ms / 1000.0);
+        j["smoothed"] = to_json(recovery_score(smoothed, truth, state, train, test, config.ridge));
         const eval::Mat xtr = eval::take_rows(x, train);
         const Index q = std::min<Index>(z.cols(), x.cols());
         const eval::Pca pca = eval::Pca::fit(xtr, q);

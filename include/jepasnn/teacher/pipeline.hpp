@@ -80,7 +80,8 @@ inline Json finite_or_null(double v) {
 /// Headline numbers: means over the held-out sessions (over the training sessions when none is
 /// held out), each session scored on its held-out time blocks.
 inline Json summarize(const Json& sessions, bool any_heldout) {
-    std::vector<double> r2, active, passive, pca, lds, rank, sig;
+    std::vector<double> r2, active, passive, smoothed, smoothed_active, smoothed_passive, pca, lds,
+        rank, sig;
     for (const Json& s : sessions) {
         if (s["heldout"].get<bool>() != any_heldout) continue;
         rank.push_back(s["collapse"]["effective_rank"].get<double>());
@@ -92,6 +93,11 @@ inline Json summarize(const Json& sessions, bool any_heldout) {
         r2.push_back(get(s["teacher"], "r2"));
         active.push_back(get(s["teacher"], "r2_active"));
         passive.push_back(get(s["teacher"], "r2_passive"));
+        if (s.contains("smoothed")) {
+            smoothed.push_back(get(s["smoothed"], "r2"));
+            smoothed_active.push_back(get(s["smoothed"], "r2_active"));
+            smoothed_passive.push_back(get(s["smoothed"], "r2_passive"));
+        }
         if (s.contains("pca")) pca.push_back(get(s["pca"], "r2"));
         if (s.contains("lds")) lds.push_back(get(s["lds"], "r2"));
     }
@@ -99,6 +105,9 @@ inline Json summarize(const Json& sessions, bool any_heldout) {
             {"gt_recovery_r2", finite_or_null(mean_of(r2))},
             {"gt_recovery_r2_active", finite_or_null(mean_of(active))},
             {"gt_recovery_r2_passive", finite_or_null(mean_of(passive))},
+            {"smoothed_r2", finite_or_null(mean_of(smoothed))},
+            {"smoothed_r2_active", finite_or_null(mean_of(smoothed_active))},
+            {"smoothed_r2_passive", finite_or_null(mean_of(smoothed_passive))},
             {"pca_r2", finite_or_null(mean_of(pca))},
             {"lds_r2", finite_or_null(mean_of(lds))},
             {"effective_rank", finite_or_null(mean_of(rank))},
