@@ -45,7 +45,7 @@ EXPERIMENTS = [
 # profile's own cohort).
 VARIANT_EXPERIMENTS = ["cohort", "teacher", "cross_state"]
 # Figures without a C++ driver: drawn from files run_paper.py itself collects.
-EXTRA_PLOTS = ["performance.py"]
+EXTRA_PLOTS = ["state_ablation.py", "performance.py"]
 
 # Keys that legitimately differ between two runs of the same build.
 NONDETERMINISTIC = {"runtime_s", "timing"}

@@ -1,11 +1,14 @@
 // Training: identical loss curves for the same seed and threads, bitwise-identical resume from a
 // checkpoint, a clear stop on NaN/Inf that keeps the last good checkpoint, the time-block split,
 // window sampling and batching, held-out read-in fitting, and config/checkpoint error handling.
+#include <jepasnn/jepa/adaptation.hpp>
 #include <jepasnn/jepa/trainer.hpp>
 
 #include <rapidcheck/catch.h>
 
 #include <fstream>
+#include <limits>
+#include <optional>
 
 #include "jepa_test_util.hpp"
 
@@ -26,6 +29,28 @@ jepa::Trainer<Model> make_trainer(const jepa::TrainConfig& config, std::uint64_t
 
 std::vector<float> values_of(Model& m) {
     return {m.parameters().values().begin(), m.parameters().values().end()};
+}
+
+/// 40 adaptation steps of 6 windows of 12 bins (the tiny model's sizes).
+jepa::AdaptConfig tiny_adapt_config(jepa::Adaptation kind, double learning_rate) {
+    jepa::AdaptConfig c;
+    c.kind = kind;
+    c.steps = 40;
+    c.batch_size = 6;
+    c.window = 12;
+    c.learning_rate = learning_rate;
+    return c;
+}
+
+/// Every block of a tiny model with two sessions is bitwise what `before` (its values then) held.
+void require_unchanged(Model& model, const std::vector<float>& before) {
+    const auto& layout = model.parameters().layout();
+    const Model reference(jepasnn::test::tiny_model_config());
+    for (const auto& b : reference.parameters().layout().blocks()) {
+        const auto now = model.parameters().value(layout.find(b.name));
+        for (Index i = 0; i < now.size(); ++i)
+            REQUIRE(now.data()[i] == before[b.offset + static_cast<std::size_t>(i)]);
+    }
 }
 
 /// A regulariser that returns NaN from a given step on (to test the stop on non-finite losses).
@@ -237,13 +262,7 @@ TEST_CASE("a held-out session is fitted through its read-in alone") {
     const std::size_t s = jepa::fit_heldout_readin(model, held_out[0], fit, &curve);
     CHECK(s == 2);
     // Every block but the new read-in is bitwise unchanged.
-    const auto& layout = model.parameters().layout();
-    const jepa::LeJepa<float> reference(jepasnn::test::tiny_model_config());
-    for (const auto& b : reference.parameters().layout().blocks()) {
-        const auto now = model.parameters().value(layout.find(b.name));
-        for (Index i = 0; i < now.size(); ++i)
-            REQUIRE(now.data()[i] == before[b.offset + static_cast<std::size_t>(i)]);
-    }
+    require_unchanged(model, before);
     double first = 0.0, last = 0.0;
     for (int i = 0; i < 5; ++i) {
         first += curve.steps[static_cast<std::size_t>(i)].loss;
@@ -251,6 +270,137 @@ TEST_CASE("a held-out session is fitted through its read-in alone") {
     }
     CHECK(last < first);
     CHECK(model.encode(2, held_out[0].x).rows() == 600);
+}
+
+TEST_CASE("state_runs cuts runs where the brain state changes") {
+    const std::vector<std::uint8_t> state = {0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1};
+    const std::vector<data::RowRange> runs = {{0, 4}, {6, 12}};
+    CHECK(jepa::state_runs(runs, state, 1) == std::vector<data::RowRange>{{1, 3}, {6, 8}, {9, 12}});
+    CHECK(jepa::state_runs(runs, state, 0) == std::vector<data::RowRange>{{0, 1}, {3, 4}, {8, 9}});
+    CHECK(jepa::state_runs(runs, state, 2).empty());
+    CHECK_THROWS_WITH(jepa::state_runs({{0, 13}}, state, 1), Catch::Contains("outside the 12"));
+}
+
+TEST_CASE("adapting a read-in to one brain state fits a copy on that state's bins alone") {
+    jepasnn::test::SingleThread one;
+    auto t = make_trainer(jepasnn::test::quick_train_config(30));
+    t.run();
+    Model& model = t.model();
+    const std::vector<float> before = values_of(model);
+    // Session 1 with two states; the bins of state 0 are poisoned, so any window the adaptation
+    // drew from them would turn its loss into NaN.
+    jepa::SessionRecording<float> rec = t.sessions()[1];
+    rec.state.assign(static_cast<std::size_t>(rec.x.rows()), 0);
+    for (Index r = 0; r < rec.x.rows(); ++r)
+        if ((r / 150) % 2 == 1)
+            rec.state[static_cast<std::size_t>(r)] = 1;
+        else
+            rec.x.row(r).setConstant(std::numeric_limits<float>::quiet_NaN());
+
+    // A copy reads exactly like its source.
+    Model copy = model;
+    const std::size_t c = copy.clone_session(1);
+    CHECK(c == 2);
+    CHECK(copy.encode(c, t.sessions()[1].x) == copy.encode(1, t.sessions()[1].x));
+
+    jepa::AdaptConfig fit = tiny_adapt_config(jepa::Adaptation::readin, 1e-2);
+    jepa::TrainHistory curve;
+    const std::optional<std::size_t> s = jepa::adapt_readin(model, 1, rec, 1, fit, &curve);
+    REQUIRE(s == 2u);
+    // Every block but the copy is bitwise unchanged, the source read-in included.
+    require_unchanged(model, before);
+    REQUIRE(curve.steps.size() == 40);
+    for (const auto& step : curve.steps)
+        REQUIRE(std::isfinite(step.loss));  // no window touched a state-0 bin
+    double first = 0.0, last = 0.0;
+    for (std::size_t i = 0; i < 5; ++i) {
+        first += curve.steps[i].loss;
+        last += curve.steps[curve.steps.size() - 1 - i].loss;
+    }
+    CHECK(last < first);
+    CHECK(model.encode(2, t.sessions()[1].x) != model.encode(1, t.sessions()[1].x));
+    // A state without a training window adds nothing.
+    CHECK_FALSE(jepa::adapt_readin(model, 1, rec, 7, fit).has_value());
+    CHECK(model.sessions() == 3);
+    rec.state.pop_back();
+    CHECK_THROWS_WITH(jepa::adapt_readin(model, 1, rec, 1, fit), Catch::Contains("state labels"));
+}
+
+TEST_CASE("FiLM adaptation scales and shifts each unit in front of the source read-in") {
+    jepasnn::test::SingleThread one;
+    auto t = make_trainer(jepasnn::test::quick_train_config(30));
+    t.run();
+    Model& model = t.model();
+    const std::vector<float> before = values_of(model);
+    jepa::SessionRecording<float> rec = t.sessions()[0];
+    rec.state.assign(static_cast<std::size_t>(rec.x.rows()), 1);
+    jepa::AdaptConfig fit = tiny_adapt_config(jepa::Adaptation::film, 3e-2);
+    fit.pull_back = 0.1;
+    jepa::TrainHistory curve;
+    REQUIRE(jepa::adapt_readin(model, 0, rec, 1, fit, &curve) == 2u);
+    REQUIRE(curve.steps.size() == 40);
+    require_unchanged(model, before);
+    const std::vector<float> after = values_of(model);
+    const auto [source, size] = model.readin_range(0);
+    const auto [copy, copy_size] = model.readin_range(2);
+    REQUIRE(size == copy_size);
+    // Row u of the copy's weight is g_u times the source's (a gain per unit, no rotation), and
+    // the gains moved off the identity.
+    const Index units = rec.x.cols(), d = static_cast<Index>(size) / (units + 1);
+    double moved = 0.0;
+    for (Index u = 0; u < units; ++u) {
+        const auto w = [&](std::size_t base, Index k) {
+            return static_cast<double>(after[base + static_cast<std::size_t>(u * d + k)]);
+        };
+        const double g = w(copy, 0) / w(source, 0);
+        moved += std::abs(g - 1.0);
+        for (Index k = 0; k < d; ++k)
+            REQUIRE(w(copy, k) == Approx(g * w(source, k)).epsilon(1e-5).margin(1e-7));
+    }
+    CHECK(moved > 1e-3);
+    CHECK_FALSE(jepa::adapt_readin(model, 0, rec, 0, fit).has_value());  // no state-0 window
+    fit.kind = jepa::Adaptation::none;
+    CHECK_THROWS_WITH(jepa::adapt_readin(model, 0, rec, 1, fit), Catch::Contains("'none'"));
+    fit.kind = jepa::Adaptation::film;
+    fit.pull_back = -1.0;
+    CHECK_THROWS_WITH(jepa::adapt_readin(model, 0, rec, 1, fit), Catch::Contains("pull_back"));
+}
+
+TEST_CASE("FiLM adaptation's gradient matches finite differences in double") {
+    jepasnn::test::SingleThread one;
+    using DoubleModel = jepa::LeJepa<double>;
+    DoubleModel model(jepasnn::test::tiny_model_config());
+    auto sessions = jepasnn::test::toy_sessions<double>({7, 5}, 400, 3);
+    jepa::SessionRecording<double>& rec = sessions[1];
+    rec.state.assign(static_cast<std::size_t>(rec.x.rows()), 0);
+    const std::size_t copy = model.clone_session(1);
+    jepa::AdaptConfig fit;
+    fit.kind = jepa::Adaptation::film;
+    fit.batch_size = 4;
+    fit.window = 12;
+    fit.pull_back = 0.7;
+    const jepa::WindowSampler sampler({rec.split.train}, fit.window);
+    const auto [offset, size] = model.readin_range(copy);
+    jepa::detail::FilmObjective<DoubleModel> objective(
+        {model, rec, sampler, fit, copy, offset, size, nullptr}, fit.pull_back);
+    jepasnn::RandomStream rng(5, 0);
+    for (double& v : objective.film)
+        v += 0.3 * (rng.uniform() - 0.5);  // away from the identity, where the penalty is flat
+    const std::uint64_t step = 3;  // same windows, dropout mask and SIGReg directions each call
+    objective.loss_and_gradient(step);
+    const std::vector<double> analytic = objective.grad;
+    const double h = 1e-6;
+    for (std::size_t i = 0; i < objective.film.size(); ++i) {
+        const double keep = objective.film[i];
+        objective.film[i] = keep + h;
+        const double up = objective.loss_and_gradient(step).loss;
+        objective.film[i] = keep - h;
+        const double down = objective.loss_and_gradient(step).loss;
+        objective.film[i] = keep;
+        const double numeric = (up - down) / (2 * h);
+        INFO("film parameter " << i);
+        CHECK(analytic[i] == Approx(numeric).epsilon(1e-6).margin(1e-8));
+    }
 }
 
 TEST_CASE("train configuration round-trips through JSON and rejects bad fields") {

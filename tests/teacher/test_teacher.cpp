@@ -9,6 +9,17 @@
 namespace teacher = jepasnn::teacher;
 using jepasnn::Json;
 
+namespace {
+/// The small teacher config with 30 training and 20 read-in steps (checkpoint and wiring tests).
+Json short_teacher_config_json(const std::filesystem::path& cohort) {
+    Json doc = jepasnn::test::small_teacher_config_json(cohort);
+    doc["train"]["steps"] = 30;
+    doc["train"]["warmup_steps"] = 5;
+    doc["readin"]["steps"] = 20;
+    return doc;
+}
+}  // namespace
+
 TEST_CASE(
     "the teacher recovers held-out ground truth well above PCA and embeds from its checkpoint") {
     jepasnn::test::SingleThread one;
@@ -82,11 +93,8 @@ TEST_CASE("a teacher with per-state scaling keeps each state's moments in its ch
     jepasnn::test::SingleThread one;
     jepasnn::test::TempDir tmp;
     jepasnn::test::simulate_small_cohort(tmp / "cohort");
-    Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
-    doc["train"]["steps"] = 30;
-    doc["train"]["warmup_steps"] = 5;
+    Json doc = short_teacher_config_json(tmp / "cohort");
     doc["train"]["state_scaling"] = "moments";
-    doc["readin"]["steps"] = 20;
     const auto config = jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
     const auto sessions = teacher::load_teacher_sessions(config.data);
     const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
@@ -103,6 +111,54 @@ TEST_CASE("a teacher with per-state scaling keeps each state's moments in its ch
         const auto e = teacher::embed_session(tmp / "teacher.ckpt", sessions[s].nwb);
         CHECK_FALSE(e.fitted_readin);
         CHECK(e.latents == r.latents[s].z);
+    }
+}
+
+TEST_CASE("a teacher adapted to each brain state reads every bin through its state's read-in") {
+    // FiLM adaptation of every session's read-in to each of its two states (label-free).
+    jepasnn::test::SingleThread one;
+    jepasnn::test::TempDir tmp;
+    jepasnn::test::simulate_small_cohort(tmp / "cohort");
+    Json doc = short_teacher_config_json(tmp / "cohort");
+    doc["adaptation"] = {{"kind", "film"}, {"steps", 20}, {"batch_size", 16}, {"window", 48}};
+    const auto config = jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
+    const auto sessions = teacher::load_teacher_sessions(config.data);
+    const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
+    // Two training sessions and one held out, each with two states: six adapted read-ins after
+    // the three sessions' own.
+    REQUIRE(r.adapt_history.size() == 6);
+    for (const auto& h : r.adapt_history)
+        CHECK(h.steps.size() == 20);
+    const Json& header = r.checkpoint_header;
+    CHECK(header["model"]["config"]["session_units"].size() == 9);
+    for (std::size_t s = 0; s < 3; ++s) {
+        const Json& e = header["sessions"][s];
+        CHECK(e["state_readins"] == Json::array({3 + 2 * s, 4 + 2 * s}));
+        CHECK(r.metrics["sessions"][s]["state_adaptation_loss"].size() == 2);
+    }
+    // Each bin's latent is its state's read-in's: the states' rows differ from the unadapted ones.
+    teacher::write_teacher_checkpoint(tmp / "teacher.ckpt", r);
+    for (std::size_t s : {0u, 2u}) {
+        const auto e = teacher::embed_session(tmp / "teacher.ckpt", sessions[s].nwb);
+        CHECK_FALSE(e.fitted_readin);
+        CHECK(e.latents == r.latents[s].z);
+    }
+    // Without adaptation the same training gives the same model, so the unadapted latents differ
+    // from the adapted ones in both states.
+    doc["adaptation"]["kind"] = "none";
+    const teacher::TeacherResult plain = teacher::train_teacher(
+        jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config"), sessions);
+    CHECK(plain.adapt_history.empty());
+    CHECK(plain.checkpoint_header["sessions"][0]["state_readins"].empty());
+    const auto& state = sessions[0].state;
+    for (std::uint8_t k : {0, 1}) {
+        double diff = 0.0;
+        for (std::size_t row = 0; row < state.size(); ++row)
+            if (state[row] == k)
+                diff += (r.latents[0].z.row(static_cast<jepasnn::Index>(row)) -
+                         plain.latents[0].z.row(static_cast<jepasnn::Index>(row)))
+                            .squaredNorm();
+        CHECK(diff > 0.0);
     }
 }
 
@@ -134,9 +190,25 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     bad([](Json& j) { j["model"]["latent"] = 0; }, "latent");
     bad([](Json& j) { j["train"]["steps"] = "many"; }, "steps");
     bad([](Json& j) { j["readin"]["window"] = 3; }, "readin batch_size/window");
+    bad(
+        [](Json& j) {
+            j["adaptation"] = {{"kind", "film"}, {"window", 3}};
+        },
+        "adaptation batch_size/window");
+    bad([](Json& j) { j["adaptation"] = {{"kind", "affine"}}; }, "'none', 'readin' or 'film'");
+    bad([](Json& j) { j["adaptation"] = {{"pull_back", -2}}; }, "pull_back is -2");
     bad([](Json& j) { j["evaluation"]["ridge"] = -1; }, "evaluation.ridge is -1");
     CHECK_THROWS_WITH(jepasnn::read_settings<teacher::TeacherConfig>(Json::object(), "cfg.json"),
                       Catch::Contains("cfg.json") && Catch::Contains("data"));
+}
+
+TEST_CASE("the example teacher configuration is valid") {
+    const auto file = std::filesystem::path(JEPASNN_TEST_ASSETS_DIR) / ".." / ".." / "examples" /
+                      "configs" / "teacher.json";
+    const teacher::TeacherConfig c = teacher::read_teacher_config(file);
+    CHECK(c.adaptation.kind == jepasnn::jepa::Adaptation::none);
+    CHECK(c.adaptation.pull_back == 1.0);
+    CHECK(c.train.steps == 1500);
 }
 
 TEST_CASE("the teacher rejects data it cannot train on") {

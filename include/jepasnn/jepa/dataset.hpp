@@ -83,6 +83,29 @@ std::vector<std::vector<data::RowRange>> runs_of(std::span<const SessionRecordin
     return runs;
 }
 
+/// The parts of `runs` whose bins are all in brain state `k` (`state`: one label per bin), each
+/// run cut where the state changes: where windows of one state may lie.
+inline std::vector<data::RowRange> state_runs(const std::vector<data::RowRange>& runs,
+                                              std::span<const std::uint8_t> state, std::uint8_t k) {
+    std::vector<data::RowRange> out;
+    for (const data::RowRange& r : runs) {
+        require(r.begin >= 0 && r.end <= static_cast<Index>(state.size()), "jepa::state_runs",
+                "run [", r.begin, ", ", r.end, ") outside the ", state.size(), " labelled bins");
+        for (Index b = r.begin; b < r.end;) {
+            if (state[static_cast<std::size_t>(b)] != k) {
+                ++b;
+                continue;
+            }
+            Index e = b;
+            while (e < r.end && state[static_cast<std::size_t>(e)] == k)
+                ++e;
+            out.push_back({b, e});
+            b = e;
+        }
+    }
+    return out;
+}
+
 /// Gathers windows into a batch: grouped by session (stable order), one time-major matrix per
 /// session slice, and each bin's brain state (SessionRecording::state) for per-state SIGReg.
 template <class T>

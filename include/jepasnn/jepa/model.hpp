@@ -123,6 +123,21 @@ class LeJepa {
         return sessions() - 1;
     }
 
+    /// Adds a session whose read-in is a copy of session `source`'s (same units; the EMA copy too):
+    /// the starting point of adapting a read-in to one brain state. Returns the new index.
+    std::size_t clone_session(std::size_t source) {
+        require(source < sessions(), "jepa::LeJepa::clone_session", "session ", source,
+                " out of range for ", sessions(), " sessions");
+        const std::size_t s = add_session(config_.session_units[source], config_.init_seed);
+        const auto copy = [&](nn::Parameters<T>& p) {
+            p.value(readin_.weight(s)) = p.value(readin_.weight(source));
+            p.value(readin_.bias(s)) = p.value(readin_.bias(source));
+        };
+        copy(params_);
+        if constexpr (uses_target_encoder) copy(target_params_);
+        return s;
+    }
+
     /// Loss of a batch; adds its gradients into parameters().gradients() (zero them first). The
     /// step keys dropout and SIGReg's directions.
     LossParts forward_backward(const Batch<T>& batch, const RegularizerContext& ctx,

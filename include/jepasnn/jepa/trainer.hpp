@@ -403,22 +403,11 @@ struct ReadinObjective {
 };
 }  // namespace detail
 
-/// Adds `session` to the model as a new read-in (the original project's "unit identification")
-/// and trains only that read-in on the session's training blocks with the teacher's loss, the
-/// encoder and predictor frozen. Returns the new session's index; `history` receives the curve.
-template <class Model>
-std::size_t fit_heldout_readin(Model& model,
-                               const SessionRecording<typename Model::Scalar>& session,
-                               const ReadinFitConfig& config, TrainHistory* history = nullptr) {
-    using T = typename Model::Scalar;
-    constexpr std::string_view where = "jepa::fit_heldout_readin";
-    require(config.window >= model.config().min_window(), where, "window is ", config.window,
-            " bins, expected at least ", model.config().min_window());
-    const std::size_t index = model.add_session(session.x.cols(), config.seed);
-    const WindowSampler sampler({session.split.train}, config.window);
-    require(sampler.available() > 0, where, "the session's training blocks hold no window of ",
-            config.window, " bins");
-    const auto [offset, size] = model.readin_range(index);
+namespace detail {
+/// Runs a read-in objective (`size` parameters) for config.steps AdamW steps with warm-up and
+/// cosine decay.
+template <class T, class Objective>
+void run_readin_fit(Objective& objective, std::size_t size, const ReadinFitConfig& config) {
     nn::AdamWConfig adam;
     adam.weight_decay = config.weight_decay;
     const nn::WarmupCosineSchedule schedule{config.learning_rate,
@@ -426,9 +415,47 @@ std::size_t fit_heldout_readin(Model& model,
                                             std::max<std::uint64_t>(config.steps, 1), 0.0};
     train::Loop<T> loop({"fit-readin", config.steps, config.clip_norm, schedule, false},
                         nn::AdamW<T>(size, adam));
-    detail::ReadinObjective<Model> objective{model, session, sampler, config,
-                                             index, offset,  size,    history};
     loop.run(objective, progress_style(!config.progress), config.steps);
+}
+
+/// The windows of `runs` for fitting a read-in of `session`, after checking there are some.
+template <class Model>
+WindowSampler readin_sampler(const Model& model,
+                             const SessionRecording<typename Model::Scalar>& session,
+                             const std::vector<data::RowRange>& runs, const ReadinFitConfig& config,
+                             std::string_view where) {
+    require(config.window >= model.config().min_window(), where, "window is ", config.window,
+            " bins, expected at least ", model.config().min_window());
+    WindowSampler sampler({runs}, config.window);
+    require(sampler.available() > 0, where, "session '", session.name,
+            "': its training blocks hold no window of ", config.window, " bins");
+    return sampler;
+}
+
+/// Trains read-in `index` alone on windows inside `runs` of `session` (the encoder and predictor
+/// frozen) with the teacher's loss.
+template <class Model>
+void fit_readin(Model& model, std::size_t index,
+                const SessionRecording<typename Model::Scalar>& session,
+                const std::vector<data::RowRange>& runs, const ReadinFitConfig& config,
+                TrainHistory* history, std::string_view where) {
+    const WindowSampler sampler = readin_sampler(model, session, runs, config, where);
+    const auto [offset, size] = model.readin_range(index);
+    ReadinObjective<Model> objective{model, session, sampler, config, index, offset, size, history};
+    run_readin_fit<typename Model::Scalar>(objective, size, config);
+}
+}  // namespace detail
+
+/// Adds `session` to the model as a new read-in (the original project's "unit identification")
+/// and trains only that read-in on the session's training blocks with the teacher's loss, the
+/// encoder and predictor frozen. Returns the new session's index; `history` receives the curve.
+template <class Model>
+std::size_t fit_heldout_readin(Model& model,
+                               const SessionRecording<typename Model::Scalar>& session,
+                               const ReadinFitConfig& config, TrainHistory* history = nullptr) {
+    const std::size_t index = model.add_session(session.x.cols(), config.seed);
+    detail::fit_readin(model, index, session, session.split.train, config, history,
+                       "jepa::fit_heldout_readin");
     return index;
 }
 

@@ -14,6 +14,7 @@
 #include "../core/json.hpp"
 #include "../core/settings.hpp"
 #include "../core/type_list.hpp"
+#include "../jepa/adaptation.hpp"
 #include "../jepa/config.hpp"
 #include "../jepa/model.hpp"
 #include "../jepa/trainer.hpp"
@@ -62,6 +63,11 @@ struct TeacherConfig {
     Json regularizer_config = Json::object();  // the policy's own settings (its from_json)
     jepa::TrainConfig train;
     jepa::ReadinFitConfig readin;
+    // Label-free adaptation to each brain state (kind 'readin' or 'film'; 'none' by default):
+    // after training, every session gets one read-in per state, a copy of its own fitted on that
+    // state's training blocks alone with everything else frozen (jepa/adaptation.hpp); each bin's
+    // latent comes from its state's read-in.
+    jepa::AdaptConfig adaptation;
     TeacherEvalConfig evaluation;
     std::filesystem::path output = "teacher_run";  // train-teacher writes here (CLI --out wins)
 
@@ -73,6 +79,7 @@ struct TeacherConfig {
         field("regularizer_config", s.regularizer_config);
         field("train", s.train);
         field("readin", s.readin);
+        field("adaptation", s.adaptation);
         field("evaluation", s.evaluation);
         field("output", s.output);
     }
@@ -85,12 +92,15 @@ struct TeacherConfig {
         require_teacher_variant(encoder, regularizer, where);
         train.validate(where);
         readin.validate(where);
+        adaptation.validate(where);
         evaluation.validate(where);
-        require(readin.batch_size >= 1 && readin.window >= model.min_window() &&
-                    readin.learning_rate > 0.0,
-                where, "readin batch_size/window/learning_rate are ", readin.batch_size, "/",
-                readin.window, "/", readin.learning_rate, ", expected >= 1/", model.min_window(),
-                "/> 0");
+        const auto fit = [&](const jepa::ReadinFitConfig& c, std::string_view name) {
+            require(c.batch_size >= 1 && c.window >= model.min_window() && c.learning_rate > 0.0,
+                    where, name, " batch_size/window/learning_rate are ", c.batch_size, "/",
+                    c.window, "/", c.learning_rate, ", expected >= 1/", model.min_window(), "/> 0");
+        };
+        fit(readin, "readin");
+        if (adaptation.kind != jepa::Adaptation::none) fit(adaptation, "adaptation");
         require(!output.empty(), where, "output is empty, expected a directory");
     }
 

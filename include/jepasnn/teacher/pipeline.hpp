@@ -18,6 +18,7 @@
 #include "../core/checkpoint.hpp"
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../jepa/adaptation.hpp"
 #include "../jepa/model.hpp"
 #include "../jepa/trainer.hpp"
 #include "config.hpp"
@@ -52,6 +53,7 @@ struct TeacherResult {
     std::vector<SessionLatents> latents;             // every session, in data order
     jepa::TrainHistory history;                      // the multi-session training
     std::vector<jepa::TrainHistory> readin_history;  // one per held-out session, in data order
+    std::vector<jepa::TrainHistory> adapt_history;   // adaptation: per session and state
     Json metrics;
     Json checkpoint_header;         // everything but the parameters (see write_teacher_checkpoint)
     std::vector<float> parameters;  // trained model with every read-in (held-out ones included)
@@ -181,9 +183,51 @@ std::vector<jepa::SessionRecording<typename Model::Scalar>> fit_heldout_readins(
     return heldout;
 }
 
+/// The read-in of each brain state of one session under config.adaptation (index = state), each
+/// a copy of `readin` fitted on that state's training blocks with everything else frozen (a state
+/// without a training window keeps `readin`). Empty without adaptation or state labels.
+template <class Model>
+std::vector<std::size_t> adapt_state_readins(
+    Model& m, std::size_t readin, const jepa::SessionRecording<typename Model::Scalar>& rec,
+    const TeacherConfig& config, std::uint64_t seed,
+    std::vector<jepa::TrainHistory>* histories = nullptr) {
+    std::vector<std::size_t> out;
+    if (config.adaptation.kind == jepa::Adaptation::none || rec.state.empty()) return out;
+    const std::uint8_t states = *std::max_element(rec.state.begin(), rec.state.end());
+    for (unsigned k = 0; k <= states; ++k) {
+        jepa::AdaptConfig ac = config.adaptation;
+        ac.seed = seed + k;
+        jepa::TrainHistory h;
+        out.push_back(jepa::adapt_readin(m, readin, rec, static_cast<std::uint8_t>(k), ac, &h)
+                          .value_or(readin));
+        if (histories != nullptr) histories->push_back(std::move(h));
+    }
+    return out;
+}
+
+/// A session's latents (bins × D): through its read-in, or with per-state read-ins, each bin
+/// through its own state's.
+template <class Model>
+RowMatrix<double> encode_session(Model& m, std::size_t readin,
+                                 const std::vector<std::size_t>& state_readins,
+                                 const RowMatrix<typename Model::Scalar>& x,
+                                 const std::vector<std::uint8_t>& state) {
+    if (state_readins.empty()) return m.encode(readin, x).template cast<double>();
+    require(state.size() == static_cast<std::size_t>(x.rows()), "teacher::encode_session",
+            state.size(), " state labels for ", x.rows(), " bins");
+    RowMatrix<double> z(x.rows(), m.config().latent);
+    for (std::size_t k = 0; k < state_readins.size(); ++k) {
+        const RowMatrix<double> zk = m.encode(state_readins[k], x).template cast<double>();
+        for (Index r = 0; r < x.rows(); ++r)
+            if (state[static_cast<std::size_t>(r)] == k) z.row(r) = zk.row(r);
+    }
+    return z;
+}
+
 /// The checkpoint's description of a session: what embed_session matches a file against.
 template <class T>
 Json checkpoint_session(const BinnedSession& b, bool heldout, std::size_t readin,
+                        const std::vector<std::size_t>& state_readins,
                         const jepa::SessionRecording<T>& rec) {
     return {{"name", b.name},
             {"identifier", b.identifier},
@@ -191,6 +235,7 @@ Json checkpoint_session(const BinnedSession& b, bool heldout, std::size_t readin
             {"bins", b.bins()},
             {"heldout", heldout},
             {"readin", readin},
+            {"state_readins", state_readins},
             {"scaler", settings_json(rec.scaler)}};
 }
 
@@ -250,15 +295,30 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
         const bool held = detail::is_heldout(config.data, b.name);
         const jepa::SessionRecording<T>& rec =
             held ? heldout[next_heldout++] : trainer.sessions()[roles.readin[s]];
-        SessionLatents lat{b.name, held, m.encode(roles.readin[s], rec.x).template cast<double>()};
+        const std::size_t first_adapted = result.adapt_history.size();
+        const std::vector<std::size_t> state_readins =
+            detail::adapt_state_readins(m, roles.readin[s], rec, config,
+                                        config.adaptation.seed + 256 * s, &result.adapt_history);
+        SessionLatents lat{
+            b.name, held,
+            detail::encode_session(m, roles.readin[s], state_readins, rec.x, rec.state)};
         Json e = evaluate_session(b, rec.x.template cast<double>(), lat.z, rec.split,
                                   config.evaluation, config.train.seed);
         e["name"] = b.name;
         e["heldout"] = held;
         e["units"] = b.units();
         e["bins"] = b.bins();
+        if (!state_readins.empty()) {
+            Json adapted = Json::array();  // per state: the adaptation's final loss, or null
+            for (std::size_t k = 0; k < state_readins.size(); ++k) {
+                const auto& steps = result.adapt_history[first_adapted + k].steps;
+                adapted.push_back(steps.empty() ? Json(nullptr) : Json(steps.back().loss));
+            }
+            e["state_adaptation_loss"] = std::move(adapted);
+        }
         session_metrics.push_back(std::move(e));
-        checkpoint_sessions.push_back(detail::checkpoint_session(b, held, roles.readin[s], rec));
+        checkpoint_sessions.push_back(
+            detail::checkpoint_session(b, held, roles.readin[s], state_readins, rec));
         result.latents.push_back(std::move(lat));
     }
 
@@ -339,15 +399,22 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
                     continue;
                 const jepa::UnitScaler scaler =
                     read_settings<jepa::UnitScaler>(json_get<Json>(s, "scaler", file), file);
-                const RowMatrix<float> x =
-                    scaler.apply<float>(b.count_matrix(), b.state_labels().state);
-                out.latents = model.encode(json_get<std::size_t>(s, "readin", file), x)
-                                  .template cast<double>();
+                const std::vector<std::uint8_t> state = b.state_labels().state;
+                const RowMatrix<float> x = scaler.apply<float>(b.count_matrix(), state);
+                const auto readin = json_get<std::size_t>(s, "readin", file);
+                const auto state_readins =
+                    json_get_or(s, "state_readins", std::vector<std::size_t>{}, file);
+                for (const std::size_t r : state_readins)
+                    require(r < model.sessions(), file, "state read-in ", r,
+                            " out of range for the model's ", model.sessions(), " read-ins");
+                out.latents = detail::encode_session(model, readin, state_readins, x, state);
                 return std::move(out);
             }
             const jepa::SessionRecording<float> rec = detail::prepare<float>(config, b);
             const std::size_t index = jepa::fit_heldout_readin(model, rec, config.readin);
-            out.latents = model.encode(index, rec.x).template cast<double>();
+            const std::vector<std::size_t> state_readins =
+                detail::adapt_state_readins(model, index, rec, config, config.adaptation.seed);
+            out.latents = detail::encode_session(model, index, state_readins, rec.x, rec.state);
             out.fitted_readin = true;
             return std::move(out);
         });
