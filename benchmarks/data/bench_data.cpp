@@ -113,13 +113,14 @@ void set_counters(benchmark::State& state, std::uint64_t spikes) {
 
 }  // namespace
 
-/// The whole units table at 10 ms into an output that is reused between calls (the steady
-/// state of a pipeline that bins repeatedly: no page faults).
-static void BM_bin_session(benchmark::State& state) {
+/// The whole units table at state.range(0) ms into a count type C, into an output that is reused
+/// between calls (the steady state of a pipeline that bins repeatedly: no page faults).
+template <class C>
+void bin_session_reused(benchmark::State& state) {
     const data::UnitTable& u = session();
-    const data::BinGrid g = grid(state.range(0) * 1e-3);
+    const data::BinGrid g = grid(static_cast<double>(state.range(0)) * 1e-3);
     const std::vector<std::size_t> all = data::all_units(u.size());
-    jepasnn::Tensor<std::int32_t, 2> out;
+    jepasnn::Tensor<C, 2> out;
     data::bin_spikes_into(out, u.trains(), g, all);  // first touch outside the timing
     for (auto _ : state) {
         data::bin_spikes_into(out, u.trains(), g, all);
@@ -128,8 +129,20 @@ static void BM_bin_session(benchmark::State& state) {
     }
     set_counters(state, u.total_spikes());
     state.counters["bins"] = static_cast<double>(g.n_bins);
+    state.counters["output_bytes"] = static_cast<double>(out.size() * sizeof(C));
+}
+
+/// int32 output (4 bytes per count).
+static void BM_bin_session(benchmark::State& state) {
+    bin_session_reused<std::int32_t>(state);
 }
 BENCHMARK(BM_bin_session)->Arg(10)->Arg(100)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+/// uint8 output (1 byte per count: the narrowest exact type of VBN's 10 ms counts).
+static void BM_bin_session_uint8(benchmark::State& state) {
+    bin_session_reused<std::uint8_t>(state);
+}
+BENCHMARK(BM_bin_session_uint8)->Arg(10)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 /// The same with a fresh output each call: includes the operating system's first touch of
 /// n_bins × units × 4 bytes.

@@ -4,8 +4,9 @@ unit with explicit 10 ms edges, one thread), and against the memory-bandwidth li
 of the same spike bytes, 8 bytes per spike). numpy's loop is timed on a subset of units and scaled
 to all units by unit count: with 900,001 explicit edges its cost per unit is dominated by the
 edges (searchsorted of every edge into the unit's spikes), not by the unit's spikes.
-Also: the cost of a fresh output (first touch of n_bins x units x 4 bytes), 100 ms bins, and
-streaming from the NWB file."""
+Each at int32 output (4 bytes per count) and at uint8 (1 byte: the narrowest exact type of
+10 ms counts, which `jepasnn bin` writes by default). Also: the cost of a fresh output (first
+touch of n_bins x units x 4 bytes), 100 ms bins, and streaming from the NWB file."""
 from compare_common import parse_args, run_ours, run_theirs, write_results
 from vbn_session import vbn_session
 
@@ -17,6 +18,8 @@ with vbn_session(args) as (path, spikes):
 
     bin1_s, bin1_mib, _ = run_ours(args.binary, "^BM_bin_session/10/", threads=1)
     bin2_s, bin2_mib, _ = run_ours(args.binary, "^BM_bin_session/10/", threads=2)
+    u8_1_s, u8_1_mib, _ = run_ours(args.binary, "^BM_bin_session_uint8/10/", threads=1)
+    u8_2_s, u8_2_mib, _ = run_ours(args.binary, "^BM_bin_session_uint8/10/", threads=2)
     copy_s, copy_mib, _ = run_ours(args.binary, "^BM_copy_spike_bytes/", threads=1)
     fresh_s, fresh_mib, _ = run_ours(args.binary, "^BM_bin_session_fresh_output/", threads=2,
                                      min_time=0)
@@ -54,6 +57,14 @@ with vbn_session(args) as (path, spikes):
              fraction_of_copy_bandwidth=copy_s / bin1_s),
         case("10 ms, 2 threads vs memcpy of the spike bytes (1 thread)", bin2_s, bin2_mib,
              copy_s, copy_mib, fraction_of_copy_bandwidth=copy_s / bin2_s),
+        case("10 ms uint8, 1 thread vs numpy np.histogram per unit (1 thread)", u8_1_s, u8_1_mib,
+             numpy_s, numpy_mib, numpy_timed_units=subset, numpy_scaled_to_units=units),
+        case("10 ms uint8, 2 threads vs numpy np.histogram per unit (1 thread)", u8_2_s, u8_2_mib,
+             numpy_s, numpy_mib, numpy_timed_units=subset, numpy_scaled_to_units=units),
+        case("10 ms uint8, 1 thread vs memcpy of the spike bytes (1 thread)", u8_1_s, u8_1_mib,
+             copy_s, copy_mib, fraction_of_copy_bandwidth=copy_s / u8_1_s),
+        case("10 ms uint8, 2 threads vs memcpy of the spike bytes (1 thread)", u8_2_s, u8_2_mib,
+             copy_s, copy_mib, fraction_of_copy_bandwidth=copy_s / u8_2_s),
         case("10 ms, 2 threads, fresh output each call vs reused output", fresh_s, fresh_mib,
              bin2_s, bin2_mib),
         case("100 ms, 2 threads vs memcpy of the spike bytes (1 thread)", b100_s, b100_mib,

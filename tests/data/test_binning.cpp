@@ -10,6 +10,8 @@
 
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <variant>
 
 #include "data_test_support.hpp"
 
@@ -68,6 +70,21 @@ TEST_CASE("bin edges follow the rule exactly with binary-fraction times") {
     CHECK(counts(3, 0) == 2);
     CHECK(grid.bin_of(0.75 - below_1ns) == 1);
     CHECK(grid.bin_of(0.75 - below_4ns) == 0);
+}
+
+TEST_CASE("wide bins from zero count their first bin") {
+    // The search for bin 0's first time brackets it by [−10, 10] s, whose ordered keys are more
+    // than 2^63 apart: their difference once overflowed and bin 0 came out empty.
+    const UnitTable u = UnitTable::from_trains({1}, {{0.0, 0.5, 3.0, 9.999, 12.0, 25.0}});
+    for (double width : {2.0, 10.0, 1000.0}) {
+        INFO("width " << width);
+        const BinGrid grid = BinGrid::covering({0.0, 2000.0}, width);
+        const auto counts = bin_spikes(u, grid);
+        const auto reference = naive_bins(u, grid, {0});
+        CHECK(jepasnn::test::same_tensor(counts, reference));
+        CHECK(counts(0, 0) == reference(0, 0));
+    }
+    CHECK(bin_spikes(u, BinGrid::covering({0.0, 20.0}, 10.0))(0, 0) == 4);
 }
 
 TEST_CASE("only whole bins count with the same tolerance") {
@@ -164,6 +181,73 @@ TEST_CASE("block 0 of the fixture bins like numpy does") {
     CHECK(unit_sums == g["unit_sums"].get<std::vector<std::int64_t>>());
     CHECK(bin_sums == g["bin_sums"].get<std::vector<std::int64_t>>());
     CHECK(checksum == g["checksum"].get<std::int64_t>());
+}
+
+TEST_CASE("narrow count types hold the same counts and refuse what they cannot hold") {
+    rc::prop("uint8 and uint16 equal int32 where they fit; narrowest is the narrowest that fits",
+             [] {
+                 const auto n_units = *rc::gen::inRange<std::size_t>(1, 12);
+                 // Up to 400 spikes in 2 s and bins up to 1 s: some counts pass 255.
+                 const UnitTable u = random_units(n_units, 2.0, 400);
+                 const BinGrid grid =
+                     BinGrid::covering({0.0, 2.0}, *rc::gen::element(0.01, 0.1, 1.0));
+                 jepasnn::set_thread_count(*rc::gen::inRange(1, 4));
+                 const auto reference = naive_bins(u, grid, all_units(n_units));
+                 const std::int32_t largest =
+                     *std::max_element(reference.begin(), reference.end());
+                 const std::size_t first_over = static_cast<std::size_t>(
+                     std::find_if(reference.begin(), reference.end(),
+                                  [](std::int32_t c) { return c > 255; }) -
+                     reference.begin());
+                 const Counts narrowest =
+                     bin_spikes_as(CountDType::narrowest, u, grid, all_units(n_units));
+                 const auto wide = bin_spikes<std::uint16_t>(u, grid);
+                 jepasnn::set_thread_count(2);
+                 RC_ASSERT(narrowest.index() == (largest <= 255 ? 0u : 1u));
+                 RC_ASSERT(std::visit(
+                     [&](const auto& c) { return jepasnn::test::same_tensor(c, reference); },
+                     narrowest));
+                 RC_ASSERT(jepasnn::test::same_tensor(wide, reference));
+                 if (largest <= 255) {
+                     RC_ASSERT(jepasnn::test::same_tensor(bin_spikes<std::uint8_t>(u, grid),
+                                                          reference));
+                 } else {  // the first count past 255 in (bin, column) order is the one named
+                     const std::size_t bin = first_over / n_units, column = first_over % n_units;
+                     try {
+                         (void)bin_spikes<std::uint8_t>(u, grid);
+                         RC_FAIL("uint8 held a count of " + std::to_string(largest));
+                     } catch (const jepasnn::Error& e) {
+                         const std::string what = e.what();
+                         RC_ASSERT(what.find("(output column " + std::to_string(column) +
+                                             ") has more than 255 spikes in bin " +
+                                             std::to_string(bin) + " ") != std::string::npos);
+                     }
+                 }
+             });
+}
+
+TEST_CASE("a count past the type names the unit and the bin") {
+    std::vector<double> burst(300);
+    for (std::size_t i = 0; i < burst.size(); ++i)
+        burst[i] = 0.2 + 1e-4 * static_cast<double>(i);  // 300 spikes in [0.2, 0.23)
+    const UnitTable u = UnitTable::from_trains({7, 9}, {{0.05, 0.25}, burst});
+    const BinGrid grid = BinGrid::covering({0.0, 0.5}, 0.1);
+    CHECK_THROWS_WITH(bin_spikes<std::uint8_t>(u, grid),
+                      Catch::Contains("bin_spikes: unit 1 (id 9) (output column 1) has more than "
+                                      "255 spikes in bin 2 (from 0.2 s), more than uint8 holds"));
+    const auto wide = bin_spikes<std::uint16_t>(u, grid);
+    CHECK(wide(2, 1) == 300);
+    CHECK(wide(2, 0) == 1);
+    const Counts narrowest = bin_spikes_as(CountDType::narrowest, u, grid, all_units(2));
+    REQUIRE(std::holds_alternative<jepasnn::Tensor<std::uint16_t, 2>>(narrowest));
+    CHECK(jepasnn::test::same_tensor(std::get<1>(narrowest), wide));
+    CHECK_THROWS_WITH(bin_spikes_as(CountDType::uint8, u, grid, all_units(2)),
+                      Catch::Contains("unit 1 (id 9)") && Catch::Contains("bin 2"));
+    CHECK(std::holds_alternative<jepasnn::Tensor<std::int32_t, 2>>(
+        bin_spikes_as(CountDType::int32, u, grid, all_units(2))));
+    CHECK(parse_count_dtype("uint16", "--dtype") == CountDType::uint16);
+    CHECK_THROWS_WITH(parse_count_dtype("int8", "--dtype"),
+                      Catch::Contains("--dtype") && Catch::Contains("'int8'"));
 }
 
 TEST_CASE("bad selections are errors") {

@@ -52,7 +52,7 @@ TEST_CASE("info json has the contract keys") {
     CHECK(text.out.find("block 5") != std::string::npos);
 }
 
-TEST_CASE("bin writes int32 counts and a units csv") {
+TEST_CASE("bin writes counts in the narrowest exact type and a units csv") {
     REQUIRE_CLI();
     TempDir dir;
     const std::string counts = (dir / "c.npy").string(), units = (dir / "u.csv").string();
@@ -60,7 +60,7 @@ TEST_CASE("bin writes int32 counts and a units csv") {
                             "default", "--out", counts, "--units-out", units});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    const auto a = jepasnn::load_npy<std::int32_t>(counts);
+    const auto a = jepasnn::load_npy<std::uint8_t>(counts);  // 10 ms counts fit uint8
     const Json g = jepasnn::test::golden("fixture_golden.json");
     REQUIRE(a.shape == std::vector<std::size_t>{11950, 15});
     const std::string csv = jepasnn::test::read_text(units);
@@ -74,14 +74,21 @@ TEST_CASE("bin writes int32 counts and a units csv") {
     REQUIRE(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--qc", "default",
                      "--stream", "--out", stream})
                 .status == 0);
-    CHECK(jepasnn::load_npy<std::int32_t>(state).data == a.data);
-    CHECK(jepasnn::load_npy<std::int32_t>(stream).data == a.data);
+    CHECK(jepasnn::load_npy<std::uint8_t>(state).data == a.data);
+    CHECK(jepasnn::load_npy<std::uint8_t>(stream).data == a.data);
+    // Asked for int32, the same values.
+    const std::string wide = (dir / "w.npy").string();
+    REQUIRE(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--qc", "default",
+                     "--dtype", "int32", "--out", wide})
+                .status == 0);
+    const auto w = jepasnn::load_npy<std::int32_t>(wide);
+    CHECK(std::equal(w.data.begin(), w.data.end(), a.data.begin(), a.data.end()));
     // All units of block 0 match numpy's per-unit sums.
     const std::string all = (dir / "all.npy").string();
     REQUIRE(run_cli({"bin", fixture_path(), "--bin-ms", "10", "--t-start", "5", "--t-stop", "124.5",
                      "--out", all})
                 .status == 0);
-    const auto every = jepasnn::load_npy<std::int32_t>(all);
+    const auto every = jepasnn::load_npy<std::uint8_t>(all);
     std::vector<std::int64_t> sums(40, 0);
     for (std::size_t i = 0; i < every.data.size(); ++i)
         sums[i % 40] += every.data[i];
@@ -99,6 +106,15 @@ TEST_CASE("bin rejects bad input with one line and no output") {
     check_cli_error(
         run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "3", "--out", out}),
         "no stimulus block 3");
+    // 10 s bins hold more than 255 spikes of the busiest units: uint8 is refused, in memory and
+    // streamed; narrowest widens to uint16.
+    for (const char* stream : {"--threads=1", "--stream"})
+        check_cli_error(run_cli({"bin", fixture_path(), "--bin-ms", "10000", "--block", "0",
+                                 "--dtype", "uint8", stream, "--out", out}),
+                        "more than 255 spikes in bin");
+    check_cli_error(
+        run_cli({"bin", fixture_path(), "--bin-ms", "10", "--dtype", "int8", "--out", out}),
+        "--dtype");
     const auto usage =
         run_cli({"bin", fixture_path(), "--bin-ms", "10", "--t-start", "1", "--out", out});
     check_cli_error(usage, "--t-stop");

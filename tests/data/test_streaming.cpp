@@ -6,6 +6,8 @@
 #include <rapidcheck/catch.h>
 
 #include <limits>
+#include <string>
+#include <variant>
 
 #include "data_test_support.hpp"
 
@@ -32,6 +34,37 @@ TEST_CASE("streamed counts equal in-memory counts for any chunk size") {
         RC_ASSERT(jepasnn::test::same_tensor(bin_file(file, grid, selection, o),
                                              bin_spikes(units, grid, selection)));
     });
+}
+
+TEST_CASE("streamed counts come in the same count types with the same overflow") {
+    const NwbFile file(fixture_nwb());
+    const UnitTable units = file.read_units();
+    const std::vector<std::size_t> all = all_units(units.size());
+    StreamingOptions o;
+    o.chunk_spikes = 1000;
+    const BinGrid fine = BinGrid::covering({3.0, 250.0}, 0.01);
+    CHECK(jepasnn::test::same_tensor(bin_file<std::uint8_t>(file, fine, o),
+                                     bin_spikes<std::uint8_t>(units, fine)));
+    // 10 s bins: the busiest units pass 255 spikes per bin, so narrowest is uint16 on both paths
+    // and uint8 is refused naming the same unit and bin.
+    const BinGrid coarse = BinGrid::covering({0.0, 270.0}, 10.0);
+    const Counts streamed = bin_file_as(CountDType::narrowest, file, coarse, all, o);
+    REQUIRE(std::holds_alternative<jepasnn::Tensor<std::uint16_t, 2>>(streamed));
+    CHECK(jepasnn::test::same_tensor(std::get<1>(streamed),
+                                     bin_spikes<std::uint16_t>(units, coarse)));
+    std::string in_memory;
+    try {
+        (void)bin_spikes<std::uint8_t>(units, coarse);
+    } catch (const jepasnn::Error& e) {
+        in_memory = e.what();
+    }
+    const std::string unit = in_memory.substr(in_memory.find("unit "));
+    REQUIRE(unit.find("more than 255 spikes in bin") != std::string::npos);
+    for (std::size_t chunk : {std::size_t{7}, std::size_t{1} << 22}) {
+        o.chunk_spikes = chunk;
+        CHECK_THROWS_WITH(bin_file<std::uint8_t>(file, coarse, all, o),
+                          Catch::Contains(file.path()) && Catch::EndsWith(unit));
+    }
 }
 
 TEST_CASE("streaming validates spikes across chunk boundaries") {

@@ -1,7 +1,9 @@
 // jepasnn bin FILE.nwb --bin-ms MS [--t-start S --t-stop S | --block N | --state S]
-//             [--qc none|default] --out COUNTS.npy [--units-out UNITS.csv] [--stream]
-// Integer spike counts (time × units, int32 .npy) by DESIGN.md's binning rule, units in file
-// order after QC, and optionally a CSV describing each output column. Both files are complete
+//             [--qc none|default] [--dtype narrowest|uint8|uint16|int32] --out COUNTS.npy
+//             [--units-out UNITS.csv] [--stream]
+// Integer spike counts (time × units .npy, by default in the narrowest type that holds every
+// count exactly) by DESIGN.md's binning rule, units in file order after QC, and optionally a CSV
+// describing each output column. Both files are complete
 // or absent: nothing is written until everything is computed, and a failed second write removes
 // the first.
 #include <jepasnn/core/atomic_file.hpp>
@@ -18,6 +20,7 @@
 #include <numeric>
 #include <optional>
 #include <sstream>
+#include <variant>
 
 #include "command.hpp"
 
@@ -30,6 +33,7 @@ struct BinOptions {
     std::optional<std::int64_t> block;
     std::optional<std::string> state;
     std::string qc = "none";
+    std::string dtype = "narrowest";
     std::string out;
     std::string units_out;
     bool stream = false;
@@ -52,8 +56,9 @@ std::string json_cell(const jepasnn::Json& v) {
 
 /// One row per output column: its position, the unit's id, area, spikes in the range and the
 /// unit's scalar columns.
+template <class C>
 std::string units_csv(const jepasnn::data::UnitTable& u, const std::vector<std::size_t>& units,
-                      const jepasnn::Tensor<std::int32_t, 2>& counts) {
+                      const jepasnn::Tensor<C, 2>& counts) {
     std::vector<const jepasnn::data::Column*> cols;
     for (const auto& c : u.columns().columns())
         if (c.is_scalar() && c.kind() != jepasnn::data::ColumnKind::reference) cols.push_back(&c);
@@ -74,6 +79,27 @@ std::string units_csv(const jepasnn::data::UnitTable& u, const std::vector<std::
         os << '\n';
     }
     return os.str();
+}
+
+/// The counts and the CSV: both files complete, or neither.
+template <class C>
+void write_counts(const BinOptions& o, const jepasnn::Tensor<C, 2>& counts, const std::string& csv,
+                  const jepasnn::data::BinGrid& grid) {
+    jepasnn::save_npy(o.out, counts);
+    if (!o.units_out.empty()) {
+        try {
+            jepasnn::write_atomically(o.units_out, [&](std::ostream& out) { out << csv; });
+        } catch (...) {
+            std::error_code ignored;
+            std::filesystem::remove(o.out, ignored);  // both files or neither
+            throw;
+        }
+    }
+    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
+    std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s, %s), %lld spikes\n",
+                o.out.c_str(), counts.shape(0), counts.shape(1), o.bin_ms, grid.t_start,
+                std::string(jepasnn::data::count_type_name<C>()).c_str(),
+                static_cast<long long>(total));
 }
 
 void run_bin(const BinOptions& o) {
@@ -106,24 +132,16 @@ void run_bin(const BinOptions& o) {
         data::BinGrid::covering(data::resolve_range(s, request), o.bin_ms / 1000.0);
     const std::vector<std::size_t> units =
         filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
-    const jepasnn::Tensor<std::int32_t, 2> counts =
-        o.stream ? data::bin_file(file, grid, units) : data::bin_spikes(s.units, grid, units);
-    const std::string csv = o.units_out.empty() ? std::string() : units_csv(s.units, units, counts);
-
-    jepasnn::save_npy(o.out, counts);
-    if (!o.units_out.empty()) {
-        try {
-            jepasnn::write_atomically(o.units_out, [&](std::ostream& out) { out << csv; });
-        } catch (...) {
-            std::error_code ignored;
-            std::filesystem::remove(o.out, ignored);  // both files or neither
-            throw;
-        }
-    }
-    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
-    std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s), %lld spikes\n", o.out.c_str(),
-                counts.shape(0), counts.shape(1), o.bin_ms, grid.t_start,
-                static_cast<long long>(total));
+    const data::CountDType dtype = data::parse_count_dtype(o.dtype, "--dtype");
+    const data::Counts binned = o.stream ? data::bin_file_as(dtype, file, grid, units)
+                                         : data::bin_spikes_as(dtype, s.units, grid, units);
+    std::visit(
+        [&](const auto& counts) {
+            const std::string csv =
+                o.units_out.empty() ? std::string() : units_csv(s.units, units, counts);
+            write_counts(o, counts, csv, grid);
+        },
+        binned);
 }
 
 void setup_bin(CLI::App& app) {
@@ -141,7 +159,11 @@ void setup_bin(CLI::App& app) {
     state->excludes(start)->excludes(stop);
     app.add_option("--qc", o->qc, "unit filter: none or default (VBN notebook filter)")
         ->check(CLI::IsMember({"none", "default"}));
-    app.add_option("--out", o->out, "counts .npy (int32, time x units)")->required();
+    app.add_option("--dtype", o->dtype,
+                   "count type: narrowest (default: uint8, else uint16, else int32), uint8, "
+                   "uint16 or int32; a count the type cannot hold is an error")
+        ->check(CLI::IsMember({"narrowest", "uint8", "uint16", "int32"}));
+    app.add_option("--out", o->out, "counts .npy (time x units)")->required();
     app.add_option("--units-out", o->units_out, "CSV describing each output column");
     app.add_flag("--stream", o->stream,
                  "read spike_times in chunks from the file (bounded memory, same counts)");

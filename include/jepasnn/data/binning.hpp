@@ -1,7 +1,10 @@
 // Spike counts in time bins, exactly by DESIGN.md's rule: bin k covers [t0 + k·dt, t0 + (k+1)·dt);
 // a spike at t belongs to bin floor((t − t0 + 1e-9)/dt), so one within 1 ns below an edge counts
 // in the bin that starts there; only whole bins, n = floor((t1 − t0)/dt + 1e-9). The output is
-// (time × units) int32, units in the order given.
+// (time × units), units in the order given, in one of the exact count types: uint8 (a quarter of
+// int32's bytes: VBN's 10 ms counts never exceed a few spikes), uint16 or int32. A count the type
+// cannot hold is an error naming the unit and the bin, never a wrap; CountDType::narrowest tries
+// uint8, then uint16, then int32 and keeps the first that holds every count.
 //
 // The kernel builds the output in chunks of consecutive bins. Within a chunk each unit's run of
 // spikes is found by galloping from its cursor (comparing times with the chunk's exact first time:
@@ -16,11 +19,15 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "../core/eigen.hpp"  // <immintrin.h>, read inside the GCC bug 105593 guard there
@@ -85,7 +92,83 @@ struct BinGrid {
     }
 };
 
+/// The integer types binned counts come in.
+template <class C>
+concept CountType = std::same_as<C, std::uint8_t> || std::same_as<C, std::uint16_t> ||
+                    std::same_as<C, std::int32_t>;
+
+template <CountType C>
+constexpr std::string_view count_type_name() {
+    if constexpr (std::same_as<C, std::uint8_t>)
+        return "uint8";
+    else if constexpr (std::same_as<C, std::uint16_t>)
+        return "uint16";
+    else
+        return "int32";
+}
+
+/// Counts in whichever type was asked for or found narrowest.
+using Counts = std::variant<Tensor<std::uint8_t, 2>, Tensor<std::uint16_t, 2>,
+                            Tensor<std::int32_t, 2>>;
+
+/// The count type to bin into; `narrowest` is the narrowest that holds every count exactly.
+enum class CountDType { narrowest, uint8, uint16, int32 };
+
+inline CountDType parse_count_dtype(std::string_view text, std::string_view where) {
+    if (text == "narrowest") return CountDType::narrowest;
+    if (text == "uint8") return CountDType::uint8;
+    if (text == "uint16") return CountDType::uint16;
+    if (text == "int32") return CountDType::int32;
+    fail(where, "unknown count type '", text, "', expected narrowest, uint8, uint16 or int32");
+}
+
+/// The first count (by bin, then output column) that the output type cannot hold.
+struct CountOverflow {
+    std::size_t bin = 0;
+    std::size_t column = 0;
+    friend auto operator<=>(const CountOverflow&, const CountOverflow&) = default;
+};
+
 namespace detail {
+
+/// The one-line error for a count that does not fit: which unit, which bin, which type.
+template <CountType C>
+[[noreturn]] void report_overflow(const CountOverflow& o, std::span<const std::size_t> units,
+                                  const BinGrid& grid, std::span<const std::int64_t> ids,
+                                  std::string_view where) {
+    fail(where, row_label(units[o.column], ids), " (output column ", o.column, ") has more than ",
+         static_cast<std::int64_t>(std::numeric_limits<C>::max()), " spikes in bin ", o.bin,
+         " (from ", grid.edge(o.bin), " s), more than ", count_type_name<C>(),
+         " holds; bin into a wider count type");
+}
+
+/// Bins into the type asked for with `try_bin(Tensor<C, 2>&) -> optional<CountOverflow>`;
+/// `narrowest` tries uint8, then uint16, then int32. `report.template operator()<C>(overflow)`
+/// ends a request whose type cannot hold a count.
+template <class TryBin, class Report>
+Counts counts_as(CountDType dtype, TryBin&& try_bin, Report&& report) {
+    auto exact = [&]<CountType C>(bool must_fit) -> std::optional<Counts> {
+        Tensor<C, 2> out;
+        if (const std::optional<CountOverflow> overflow = try_bin(out)) {
+            if (must_fit) report.template operator()<C>(*overflow);
+            return std::nullopt;
+        }
+        return Counts(std::move(out));
+    };
+    switch (dtype) {
+        case CountDType::uint8:
+            return *exact.template operator()<std::uint8_t>(true);
+        case CountDType::uint16:
+            return *exact.template operator()<std::uint16_t>(true);
+        case CountDType::int32:
+            return *exact.template operator()<std::int32_t>(true);
+        case CountDType::narrowest:
+            break;
+    }
+    if (auto c = exact.template operator()<std::uint8_t>(false)) return std::move(*c);
+    if (auto c = exact.template operator()<std::uint16_t>(false)) return std::move(*c);
+    return *exact.template operator()<std::int32_t>(true);
+}
 
 /// Doubles in increasing order ↔ increasing integers (IEEE bit patterns with the sign folded).
 inline std::int64_t ordered_key(double x) {
@@ -106,8 +189,10 @@ inline double first_time_of_bin(const BinGrid& grid, std::int64_t k) {
     for (double width = 2.0 * grid.bin_width; grid.bin_of(above) < k; width *= 2.0)
         above = guess + width;
     std::int64_t lo = ordered_key(below), hi = ordered_key(above);
-    while (hi - lo > 1) {  // invariant: bin_of(lo) < k <= bin_of(hi)
-        const std::int64_t mid = lo + (hi - lo) / 2;
+    // The keys of −x and x are >= 2^63 apart for |x| >= 2, so their difference is taken unsigned.
+    auto gap = [&] { return static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo); };
+    while (gap() > 1) {  // invariant: bin_of(lo) < k <= bin_of(hi)
+        const auto mid = static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + gap() / 2);
         if (grid.bin_of(from_ordered_key(mid)) < k)
             lo = mid;
         else
@@ -143,23 +228,25 @@ inline void check_selection(std::span<const std::size_t> units, std::size_t n_un
                  " units");
 }
 
-/// Copies n int32 with non-temporal stores where the CPU has them: the output is written once and
-/// not read back soon, so it should neither be read first nor evict the working set.
-inline void stream_store(std::int32_t* dst, const std::int32_t* src, std::size_t n) {
+/// Copies `bytes` bytes with non-temporal stores where the CPU has them: the output is written
+/// once and not read back soon, so it should neither be read first nor evict the working set.
+inline void stream_store(void* destination, const void* source, std::size_t bytes) {
+    auto* dst = static_cast<unsigned char*>(destination);
+    const auto* src = static_cast<const unsigned char*>(source);
 #if defined(__AVX__)
-    for (; n > 0 && (reinterpret_cast<std::uintptr_t>(dst) & 31) != 0; --n)
+    for (; bytes > 0 && (reinterpret_cast<std::uintptr_t>(dst) & 31) != 0; --bytes)
         *dst++ = *src++;
-    for (; n >= 8; n -= 8, dst += 8, src += 8)
+    for (; bytes >= 32; bytes -= 32, dst += 32, src += 32)
         _mm256_stream_si256(reinterpret_cast<__m256i*>(dst),
                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
 #elif defined(__SSE2__)
-    for (; n > 0 && (reinterpret_cast<std::uintptr_t>(dst) & 15) != 0; --n)
+    for (; bytes > 0 && (reinterpret_cast<std::uintptr_t>(dst) & 15) != 0; --bytes)
         *dst++ = *src++;
-    for (; n >= 4; n -= 4, dst += 4, src += 4)
+    for (; bytes >= 16; bytes -= 16, dst += 16, src += 16)
         _mm_stream_si128(reinterpret_cast<__m128i*>(dst),
                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
 #endif
-    if (n > 0) std::memcpy(dst, src, n * sizeof(std::int32_t));
+    if (bytes > 0) std::memcpy(dst, src, bytes);
 }
 
 /// Orders this thread's non-temporal stores before whatever follows.
@@ -184,11 +271,13 @@ inline constexpr std::size_t bin_block_bytes = 128 * 1024;
 
 /// One thread's binning of consecutive chunks of bins. Per chunk: each unit's run of spikes in
 /// it is binned by the rule (a vectorised loop), the spikes are grouped by row with a counting
-/// sort, and the rows are assembled a block at a time in cache and streamed out.
+/// sort, and the rows are assembled a block at a time in cache (32-bit), checked against C's
+/// range, narrowed and streamed out. After the first count C cannot hold, the counter stops.
+template <CountType C>
 class ChunkCounter {
   public:
     ChunkCounter(SpikeTrains trains, const BinGrid& grid, std::span<const std::size_t> units,
-                 std::size_t chunk, std::size_t block_rows, std::int32_t* counts)
+                 std::size_t chunk, std::size_t block_rows, C* counts)
         : trains_(trains),
           grid_(grid),
           units_(units),
@@ -198,7 +287,11 @@ class ChunkCounter {
           run_end_(units.size()),
           row_start_(chunk + 1),
           row_fill_(chunk),
-          block_(block_rows * units.size()) {}
+          block_(block_rows * units.size()),
+          narrow_(sizeof(C) < sizeof(std::uint32_t) ? block_.size() : 0) {}
+
+    /// The first count the type could not hold, if any.
+    const std::optional<CountOverflow>& overflow() const { return overflow_; }
 
     /// Every unit's cursor to its first spike at or after the start of bin `first_bin`.
     void start_at(std::size_t first_bin) {
@@ -210,6 +303,8 @@ class ChunkCounter {
     /// Counts of bins [k0, k1) into rows k0… of the output (chunks in increasing order).
     void count_chunk(std::size_t k0, std::size_t k1) {
         const std::size_t spikes = find_runs(k1);
+        require(spikes <= std::numeric_limits<std::uint32_t>::max(), "bin_spikes", "bins ", k0,
+                "..", k1, " hold ", spikes, " spikes, more than a chunk's 32-bit index holds");
         if (local_.size() < spikes) {
             local_.resize(spikes);
             entries_.resize(spikes);
@@ -270,72 +365,116 @@ class ChunkCounter {
         }
     }
 
-    /// Rows a block at a time: zero in cache, add each row's spikes, stream out.
+    /// Rows a block at a time: zero in cache, add each row's spikes, check, narrow, stream out.
     void write_rows(std::size_t k0, std::size_t rows) {
         const std::size_t n_units = units_.size();
-        for (std::size_t r0 = 0; r0 < rows; r0 += block_rows_) {
+        for (std::size_t r0 = 0; r0 < rows && !overflow_; r0 += block_rows_) {
             const std::size_t r1 = std::min(rows, r0 + block_rows_);
-            std::fill(block_.begin(),
-                      block_.begin() + static_cast<std::ptrdiff_t>((r1 - r0) * n_units), 0);
+            const std::size_t n = (r1 - r0) * n_units;
+            std::fill(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(n), 0u);
             for (std::size_t r = r0; r < r1; ++r) {
-                std::int32_t* row = block_.data() + (r - r0) * n_units;  // (n_units,)
+                std::uint32_t* row = block_.data() + (r - r0) * n_units;  // (n_units,)
                 for (std::uint32_t e = row_start_[r]; e < row_start_[r + 1]; ++e)
                     ++row[entries_[e]];
             }
-            stream_store(counts_ + (k0 + r0) * n_units, block_.data(), (r1 - r0) * n_units);
+            if (!fits(k0 + r0, n)) return;
+            C* const out = counts_ + (k0 + r0) * n_units;
+            if constexpr (sizeof(C) == sizeof(std::uint32_t)) {
+                stream_store(out, block_.data(), n * sizeof(C));  // same bits: every count fits
+            } else {
+                for (std::size_t i = 0; i < n; ++i)
+                    narrow_[i] = static_cast<C>(block_[i]);
+                stream_store(out, narrow_.data(), n * sizeof(C));
+            }
         }
+    }
+
+    /// Whether the block's n counts (from row `first_row`) all fit C; else records the first.
+    bool fits(std::size_t first_row, std::size_t n) {
+        constexpr auto limit = static_cast<std::uint32_t>(std::numeric_limits<C>::max());
+        std::uint32_t largest = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            largest = std::max(largest, block_[i]);
+        if (largest <= limit) return true;
+        const std::size_t i = static_cast<std::size_t>(
+            std::find_if(block_.begin(), block_.end(), [](std::uint32_t v) { return v > limit; }) -
+            block_.begin());
+        overflow_ = CountOverflow{first_row + i / units_.size(), i % units_.size()};
+        return false;
     }
 
     SpikeTrains trains_;
     const BinGrid& grid_;
     std::span<const std::size_t> units_;
-    std::int32_t* counts_;  // (n_bins, n_units)
+    C* counts_;  // (n_bins, n_units)
     std::size_t block_rows_;
     std::vector<std::uint64_t> cursor_, run_end_;      // per unit: next spike, end of its run
     std::vector<std::int32_t> local_;                  // (chunk spikes,) bin within the chunk
     std::vector<std::uint32_t> entries_;               // (chunk spikes,) output column, by row
     std::vector<std::uint32_t> row_start_, row_fill_;  // (chunk rows,)
-    std::vector<std::int32_t> block_;                  // (block rows, units)
+    std::vector<std::uint32_t> block_;                 // (block rows, units) counts
+    std::vector<C> narrow_;                            // (block rows, units) when C < 32 bits
+    std::optional<CountOverflow> overflow_;
 };
 
 }  // namespace detail
 
 /// Counts of the selected units' spikes on `grid` into `out` (n_bins × units.size()), reusing
-/// out's storage when it already has that shape (repeated binning allocates nothing).
-inline void bin_spikes_into(Tensor<std::int32_t, 2>& out, SpikeTrains trains, const BinGrid& grid,
-                            std::span<const std::size_t> units) {
+/// out's storage when it already has that shape (repeated binning allocates nothing). Returns the
+/// first count (by bin, then column) that C cannot hold, and then out's contents are unspecified.
+template <CountType C>
+std::optional<CountOverflow> try_bin_spikes_into(Tensor<C, 2>& out, SpikeTrains trains,
+                                                 const BinGrid& grid,
+                                                 std::span<const std::size_t> units) {
     constexpr std::string_view where = "bin_spikes";
     grid.validate(where);
     detail::check_selection(units, trains.size(), where);
     const std::size_t n_units = units.size();
     const std::size_t n_bins = grid.n_bins;
     if (out.shape(0) != n_bins || out.shape(1) != n_units)
-        out = Tensor<std::int32_t, 2>::from_shape({n_bins, n_units});
-    if (n_units == 0 || n_bins == 0) return;
+        out = Tensor<C, 2>::from_shape({n_bins, n_units});
+    if (n_units == 0 || n_bins == 0) return std::nullopt;
 
     const std::size_t chunk = detail::chunk_bins(trains, grid, units);
     const std::size_t n_chunks = (n_bins + chunk - 1) / chunk;
     const std::size_t block_rows =
-        std::max<std::size_t>(1, detail::bin_block_bytes / (n_units * sizeof(std::int32_t)));
+        std::max<std::size_t>(1, detail::bin_block_bytes / (n_units * sizeof(std::uint32_t)));
     const auto n_groups =
         static_cast<std::int64_t>(std::min<std::size_t>(n_chunks, std::max(1, thread_count())));
+    // Groups cover increasing bins, so the first group's overflow is the first overall.
+    std::vector<std::optional<CountOverflow>> overflow(static_cast<std::size_t>(n_groups));
     parallel_for(0, n_groups, [&](std::int64_t g) {
         const auto group = static_cast<std::size_t>(g), groups = static_cast<std::size_t>(n_groups);
         const std::size_t chunk_begin = n_chunks * group / groups;
         const std::size_t chunk_end = n_chunks * (group + 1) / groups;
-        detail::ChunkCounter counter(trains, grid, units, chunk, block_rows, out.data());
+        detail::ChunkCounter<C> counter(trains, grid, units, chunk, block_rows, out.data());
         counter.start_at(chunk_begin * chunk);
-        for (std::size_t c = chunk_begin; c < chunk_end; ++c)
+        for (std::size_t c = chunk_begin; c < chunk_end && !counter.overflow(); ++c)
             counter.count_chunk(c * chunk, std::min(n_bins, (c + 1) * chunk));
         detail::stream_fence();
+        overflow[group] = counter.overflow();
     });
+    for (const auto& o : overflow)
+        if (o) return o;
+    return std::nullopt;
+}
+
+/// try_bin_spikes_into, ending with a one-line error naming the unit (by `ids` when given) and
+/// the bin when a count does not fit C.
+template <CountType C>
+void bin_spikes_into(Tensor<C, 2>& out, SpikeTrains trains, const BinGrid& grid,
+                     std::span<const std::size_t> units, std::span<const std::int64_t> ids = {}) {
+    if (const auto overflow = try_bin_spikes_into(out, trains, grid, units))
+        detail::report_overflow<C>(*overflow, units, grid, ids, "bin_spikes");
 }
 
 /// (n_bins × units.size()) counts of the selected units, in the order given.
-inline Tensor<std::int32_t, 2> bin_spikes(SpikeTrains trains, const BinGrid& grid,
-                                          std::span<const std::size_t> units) {
-    Tensor<std::int32_t, 2> out;
-    bin_spikes_into(out, trains, grid, units);
+template <CountType C = std::int32_t>
+Tensor<C, 2> bin_spikes(SpikeTrains trains, const BinGrid& grid,
+                        std::span<const std::size_t> units,
+                        std::span<const std::int64_t> ids = {}) {
+    Tensor<C, 2> out;
+    bin_spikes_into(out, trains, grid, units, ids);
     return out;
 }
 
@@ -347,13 +486,26 @@ inline std::vector<std::size_t> all_units(std::size_t n) {
     return u;
 }
 
-inline Tensor<std::int32_t, 2> bin_spikes(const UnitTable& table, const BinGrid& grid,
-                                          std::span<const std::size_t> units) {
-    return bin_spikes(table.trains(), grid, units);
+template <CountType C = std::int32_t>
+Tensor<C, 2> bin_spikes(const UnitTable& table, const BinGrid& grid,
+                        std::span<const std::size_t> units) {
+    return bin_spikes<C>(table.trains(), grid, units, table.ids());
 }
-inline Tensor<std::int32_t, 2> bin_spikes(const UnitTable& table, const BinGrid& grid) {
+template <CountType C = std::int32_t>
+Tensor<C, 2> bin_spikes(const UnitTable& table, const BinGrid& grid) {
     const std::vector<std::size_t> every = all_units(table.size());
-    return bin_spikes(table.trains(), grid, every);
+    return bin_spikes<C>(table.trains(), grid, every, table.ids());
+}
+
+/// The selected units' counts in the type asked for (narrowest: the narrowest exact one).
+inline Counts bin_spikes_as(CountDType dtype, const UnitTable& table, const BinGrid& grid,
+                            std::span<const std::size_t> units) {
+    return detail::counts_as(
+        dtype,
+        [&](auto& out) { return try_bin_spikes_into(out, table.trains(), grid, units); },
+        [&]<CountType C>(const CountOverflow& o) {
+            detail::report_overflow<C>(o, units, grid, table.ids(), "bin_spikes");
+        });
 }
 
 /// Counts of one spike train on `grid` (a column of bin_spikes, as a vector).

@@ -1,13 +1,15 @@
 // Binning straight from the file for sessions larger than memory: spike_times is read in bounded
 // 1-D hyperslab chunks (only the ranges of the selected units), validated as it streams (finite,
 // sorted within each unit, across chunk boundaries too) and scattered into the counts. Memory is
-// the output plus one chunk buffer; the counts equal bin_spikes() on the loaded table exactly.
+// the output plus one chunk buffer; the counts equal bin_spikes() on the loaded table exactly, in
+// the same count types and with the same error for a count the type cannot hold.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -60,11 +62,13 @@ struct StreamPlan {
 
 /// Validates and counts chunks of spike times in offset order: each chunk is split into the
 /// selected units' segments, which are checked (finite, sorted, also across chunks) and
-/// scattered into the counts independently (in parallel for a large chunk).
+/// scattered into the counts independently (in parallel for a large chunk). A count C cannot
+/// hold stays at C's largest value and is remembered (the first by bin, then column).
+template <CountType C>
 class ChunkBinner {
   public:
-    ChunkBinner(const UnitIndex& index, const StreamPlan& plan, const BinGrid& grid,
-                std::int32_t* counts, std::size_t n_out, std::string where)
+    ChunkBinner(const UnitIndex& index, const StreamPlan& plan, const BinGrid& grid, C* counts,
+                std::size_t n_out, std::string where)
         : index_(index),
           plan_(plan),
           grid_(grid),
@@ -77,13 +81,19 @@ class ChunkBinner {
     void add(std::span<const double> t, std::uint64_t first) {
         find_segments(first, first + t.size());
         bad_.assign(segments_.size(), ok);
+        segment_overflow_.assign(segments_.size(), std::nullopt);
         parallel_for_if_large(
             static_cast<std::int64_t>(t.size()), 0, static_cast<std::int64_t>(segments_.size()),
             [&](std::int64_t i) { count_segment(static_cast<std::size_t>(i), t, first); });
         for (std::size_t i = 0; i < segments_.size(); ++i)
             if (bad_[i] != ok)
                 report_bad_spike(segments_[i], bad_[i], t[segments_[i].first - first + bad_[i]]);
+        for (const auto& o : segment_overflow_)
+            if (o && (!overflow_ || *o < *overflow_)) overflow_ = o;
     }
+
+    /// The first count C could not hold, if any.
+    const std::optional<CountOverflow>& overflow() const { return overflow_; }
 
   private:
     struct Segment {
@@ -125,8 +135,16 @@ class ChunkBinner {
             const std::int64_t b = grid_.bin_of(t[k]);
             if (b < 0) continue;
             if (b >= n_bins) break;
-            for (std::size_t col : plan_.columns_of[seg.unit])
-                ++counts_[static_cast<std::size_t>(b) * n_out_ + col];
+            for (std::size_t col : plan_.columns_of[seg.unit]) {
+                C& count = counts_[static_cast<std::size_t>(b) * n_out_ + col];
+                if (count < std::numeric_limits<C>::max()) {
+                    ++count;
+                } else {
+                    const CountOverflow o{static_cast<std::size_t>(b), col};
+                    if (!segment_overflow_[i] || o < *segment_overflow_[i])
+                        segment_overflow_[i] = o;
+                }
+            }
         }
     }
 
@@ -143,31 +161,36 @@ class ChunkBinner {
     const UnitIndex& index_;
     const StreamPlan& plan_;
     const BinGrid& grid_;
-    std::int32_t* counts_;  // (n_bins, n_out)
+    C* counts_;  // (n_bins, n_out)
     std::size_t n_out_;
     std::string where_;
     std::vector<double> last_time_;  // per file unit: the last valid spike time seen
     std::size_t next_unit_ = 0;      // into plan_.wanted: the first unit not all done
     std::vector<Segment> segments_;
     std::vector<std::size_t> bad_;  // per segment: offset of the first invalid spike, or ok
+    std::vector<std::optional<CountOverflow>> segment_overflow_;  // per segment of this chunk
+    std::optional<CountOverflow> overflow_;                       // the first of every chunk
 };
 }  // namespace detail
 
-/// (n_bins × units.size()) counts of the selected units, read from `file` chunk by chunk.
-inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid,
-                                        std::span<const std::size_t> units,
-                                        const StreamingOptions& options = {}) {
+/// (n_bins × units.size()) counts of the selected units into `out`, read from `file` chunk by
+/// chunk; returns the first count C cannot hold (and then out's contents are unspecified).
+template <CountType C>
+std::optional<CountOverflow> try_bin_file_into(Tensor<C, 2>& out, const NwbFile& file,
+                                               const BinGrid& grid,
+                                               std::span<const std::size_t> units,
+                                               const StreamingOptions& options = {}) {
     grid.validate("bin_file");
     require(options.chunk_spikes >= 1, "bin_file", "chunk size must be >= 1 spike");
     const UnitIndex index = file.read_unit_index();
     detail::check_selection(units, index.size(), "bin_file");
-    Tensor<std::int32_t, 2> out = Tensor<std::int32_t, 2>::from_shape({grid.n_bins, units.size()});
-    std::fill(out.begin(), out.end(), 0);
-    if (units.empty() || grid.n_bins == 0) return out;
+    out = Tensor<C, 2>::from_shape({grid.n_bins, units.size()});
+    std::fill(out.begin(), out.end(), C{0});
+    if (units.empty() || grid.n_bins == 0) return std::nullopt;
 
     const detail::StreamPlan plan(index, units);
-    detail::ChunkBinner binner(index, plan, grid, out.data(), units.size(),
-                               file.path() + ": /units/spike_times");
+    detail::ChunkBinner<C> binner(index, plan, grid, out.data(), units.size(),
+                                  file.path() + ": /units/spike_times");
     std::vector<double> buffer(std::min<std::uint64_t>(options.chunk_spikes, plan.selected_spikes));
     // One open dataset for every chunk: a hyperslab read is then one H5Dread.
     const hdf5::Handle dataset = file.hdf5().open_dataset("/units/spike_times");
@@ -179,14 +202,45 @@ inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid
             file.hdf5().read_from(dataset.get(), "/units/spike_times", chunk, first);
             binner.add(chunk, first);
         }
+    return binner.overflow();
+}
+
+namespace detail {
+template <CountType C>
+[[noreturn]] void report_file_overflow(const CountOverflow& o, const NwbFile& file,
+                                       const BinGrid& grid, std::span<const std::size_t> units) {
+    report_overflow<C>(o, units, grid, file.read_unit_index().ids, file.path());
+}
+}  // namespace detail
+
+/// (n_bins × units.size()) counts of the selected units, read from `file` chunk by chunk.
+template <CountType C = std::int32_t>
+Tensor<C, 2> bin_file(const NwbFile& file, const BinGrid& grid, std::span<const std::size_t> units,
+                      const StreamingOptions& options = {}) {
+    Tensor<C, 2> out;
+    if (const auto overflow = try_bin_file_into(out, file, grid, units, options))
+        detail::report_file_overflow<C>(*overflow, file, grid, units);
     return out;
 }
 
 /// All units of the file, in file order.
-inline Tensor<std::int32_t, 2> bin_file(const NwbFile& file, const BinGrid& grid,
-                                        const StreamingOptions& options = {}) {
+template <CountType C = std::int32_t>
+Tensor<C, 2> bin_file(const NwbFile& file, const BinGrid& grid,
+                      const StreamingOptions& options = {}) {
     const std::vector<std::size_t> every = all_units(file.read_unit_index().size());
-    return bin_file(file, grid, every, options);
+    return bin_file<C>(file, grid, every, options);
+}
+
+/// The selected units' counts from the file in the type asked for (narrowest: the narrowest exact
+/// one; a session that needs a wider type is read again).
+inline Counts bin_file_as(CountDType dtype, const NwbFile& file, const BinGrid& grid,
+                          std::span<const std::size_t> units,
+                          const StreamingOptions& options = {}) {
+    return detail::counts_as(
+        dtype, [&](auto& out) { return try_bin_file_into(out, file, grid, units, options); },
+        [&]<CountType C>(const CountOverflow& o) {
+            detail::report_file_overflow<C>(o, file, grid, units);
+        });
 }
 
 }  // namespace jepasnn::data
