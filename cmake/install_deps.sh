@@ -23,7 +23,7 @@ done
 
 packages=(
     cmake ninja-build g++ git
-    libeigen3-dev xtensor-dev libhdf5-dev nlohmann-json3-dev librandom123-dev   # library
+    libeigen3-dev xtensor-dev libhdf5-dev zlib1g-dev nlohmann-json3-dev librandom123-dev   # library
     catch2 librapidcheck-dev libbenchmark-dev libcli11-dev                       # tests, CLI
     python3 python3-venv python3-numpy python3-matplotlib                        # figures
 )

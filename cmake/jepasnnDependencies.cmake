@@ -13,6 +13,8 @@ if(NOT "C" IN_LIST _jepasnn_languages)
 endif()
 set(HDF5_PREFER_PARALLEL FALSE)
 find_dependency(HDF5 COMPONENTS C)
+# zlib (HDF5's own dependency): the CRC-32 that ties a binned store to its NWB file.
+find_dependency(ZLIB)
 
 # Random123 is header-only and ships no CMake config: an imported target carries its include path
 # (nothing is added when the headers sit in a default system include directory).

@@ -1,16 +1,20 @@
 // Phase 0 throughput on a VBN-size synthetic session (2,000 units × 2.5 h, ~9.6e7 spikes, the
 // scale the issue quotes for numpy): binning the whole units table at 10 ms (into a reused output
 // and into a fresh one), the memory-bandwidth limit (a plain copy of the same spike bytes),
-// binning at 100 ms, streaming from the file, and reading the units table from NWB.
-// Competitors run side by side in compare_binning.py (numpy np.histogram per unit) and
-// compare_nwb_read.py (h5py).
+// binning at 100 ms, streaming from the file, reading the units table from NWB, and writing and
+// reading windows of a binned store of the session (uint8, 10 ms).
+// Competitors run side by side in compare_binning.py (numpy np.histogram per unit),
+// compare_nwb_read.py (h5py) and compare_store.py (h5py slicing the same store; numpy memory-
+// mapping the same counts as .npy).
 //
 // The session is generated in memory from a fixed seed (Poisson trains, log-normal rates scaled
 // to a 5.33 Hz mean) and written once as NWB to $JEPASNN_BENCH_DATA/vbn_size.nwb (a temporary
 // directory, removed at exit, when the variable is unset), so the Python competitors read the
 // very same bytes. JEPASNN_BENCH_QUICK=1 shrinks it to 200 units × 30 min for a smoke run.
+#include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/rng.hpp>
 #include <jepasnn/core/threads.hpp>
+#include <jepasnn/data/binned_store.hpp>
 #include <jepasnn/data/binning.hpp>
 #include <jepasnn/data/nwb_writer.hpp>
 #include <jepasnn/data/streaming_binning.hpp>
@@ -200,12 +204,90 @@ static void BM_bin_file_streaming(benchmark::State& state) {
 }
 BENCHMARK(BM_bin_file_streaming)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+/// The session's 10 ms counts as uint8 and the header of their store.
+struct StoreInput {
+    data::StoreHeader header;
+    data::Counts counts;
+};
+const StoreInput& store_input() {
+    static const StoreInput input = [] {
+        const data::Session s = data::load_session(session_file());
+        const data::BinGrid g = grid(0.01);
+        const std::vector<std::size_t> all = data::all_units(s.units.size());
+        return StoreInput{data::StoreHeader::of(s, session_file(), g, all, "none"),
+                          data::bin_spikes_as(data::CountDType::uint8, s.units, g, all)};
+    }();
+    return input;
+}
+
+/// The binned store of the session (and the same counts as .npy for numpy's memory map), written
+/// once beside the NWB file.
+const fs::path& store_file() {
+    static const fs::path path = [] {
+        const fs::path p = session_file().parent_path() / "vbn_size_store.h5";
+        if (!fs::exists(p)) {
+            data::write_store(p, store_input().header, store_input().counts);
+            jepasnn::save_npy(session_file().parent_path() / "vbn_size_counts.npy",
+                              std::get<jepasnn::Tensor<std::uint8_t, 2>>(store_input().counts));
+        }
+        return p;
+    }();
+    return path;
+}
+
+/// Writing the store: 1.8 GB of uint8 counts in 256 KiB chunks, atomically (the source's CRC-32
+/// is computed outside the timing).
+static void BM_store_write(benchmark::State& state) {
+    const StoreInput& input = store_input();
+    const fs::path path = session_file().parent_path() / "store_write_bench.h5";
+    for (auto _ : state)
+        data::write_store(path, input.header, input.counts);
+    state.counters["file_bytes"] = static_cast<double>(fs::file_size(path));
+    state.counters["count_bytes"] =
+        static_cast<double>(std::get<jepasnn::Tensor<std::uint8_t, 2>>(input.counts).size());
+    fs::remove(path);
+}
+BENCHMARK(BM_store_write)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+/// Starts of the random windows every reader uses (the compare script draws the same ones).
+std::vector<std::size_t> window_starts(std::size_t bins, std::size_t window, std::size_t n) {
+    std::vector<std::size_t> starts(n);
+    jepasnn::RandomStream rng(20261205, 0);
+    for (auto& s : starts)
+        s = rng.uniform_index(bins - window + 1);
+    return starts;
+}
+
+/// Reading random windows of state.range(0) bins × all units from the store (uint8).
+static void BM_store_read_window(benchmark::State& state) {
+    const data::BinnedStore store(store_file());
+    const auto window = static_cast<std::size_t>(state.range(0));
+    const std::vector<std::size_t> starts = window_starts(store.bins(), window, 1000);
+    std::vector<std::uint8_t> out(window * store.units());
+    std::size_t i = 0;
+    for (auto _ : state) {
+        store.read_window<std::uint8_t>(starts[i++ % starts.size()], window, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * out.size()));
+    state.counters["window_bytes"] = static_cast<double>(out.size());
+    state.counters["chunk_rows"] =
+        static_cast<double>(data::store_chunk_rows(store.units(), sizeof(std::uint8_t)));
+}
+BENCHMARK(BM_store_read_window)
+    ->Arg(64)
+    ->Arg(256)
+    ->Arg(1024)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
 /// Writes the session file (if needed) and prints its path: the compare scripts call this first.
 static void BM_prepare_session_file(benchmark::State& state) {
     for (auto _ : state)
         benchmark::DoNotOptimize(session_file().c_str());
     state.SetLabel(session_file().string());
     state.counters["spikes"] = static_cast<double>(session().total_spikes());
+    if (std::getenv("JEPASNN_BENCH_STORE") != nullptr) (void)store_file();
 }
 BENCHMARK(BM_prepare_session_file)->Iterations(1);
 

@@ -184,46 +184,43 @@ TEST_CASE("block 0 of the fixture bins like numpy does") {
 }
 
 TEST_CASE("narrow count types hold the same counts and refuse what they cannot hold") {
-    rc::prop("uint8 and uint16 equal int32 where they fit; narrowest is the narrowest that fits",
-             [] {
-                 const auto n_units = *rc::gen::inRange<std::size_t>(1, 12);
-                 // Up to 400 spikes in 2 s and bins up to 1 s: some counts pass 255.
-                 const UnitTable u = random_units(n_units, 2.0, 400);
-                 const BinGrid grid =
-                     BinGrid::covering({0.0, 2.0}, *rc::gen::element(0.01, 0.1, 1.0));
-                 jepasnn::set_thread_count(*rc::gen::inRange(1, 4));
-                 const auto reference = naive_bins(u, grid, all_units(n_units));
-                 const std::int32_t largest =
-                     *std::max_element(reference.begin(), reference.end());
-                 const std::size_t first_over = static_cast<std::size_t>(
-                     std::find_if(reference.begin(), reference.end(),
-                                  [](std::int32_t c) { return c > 255; }) -
-                     reference.begin());
-                 const Counts narrowest =
-                     bin_spikes_as(CountDType::narrowest, u, grid, all_units(n_units));
-                 const auto wide = bin_spikes<std::uint16_t>(u, grid);
-                 jepasnn::set_thread_count(2);
-                 RC_ASSERT(narrowest.index() == (largest <= 255 ? 0u : 1u));
-                 RC_ASSERT(std::visit(
-                     [&](const auto& c) { return jepasnn::test::same_tensor(c, reference); },
-                     narrowest));
-                 RC_ASSERT(jepasnn::test::same_tensor(wide, reference));
-                 if (largest <= 255) {
-                     RC_ASSERT(jepasnn::test::same_tensor(bin_spikes<std::uint8_t>(u, grid),
-                                                          reference));
-                 } else {  // the first count past 255 in (bin, column) order is the one named
-                     const std::size_t bin = first_over / n_units, column = first_over % n_units;
-                     try {
-                         (void)bin_spikes<std::uint8_t>(u, grid);
-                         RC_FAIL("uint8 held a count of " + std::to_string(largest));
-                     } catch (const jepasnn::Error& e) {
-                         const std::string what = e.what();
-                         RC_ASSERT(what.find("(output column " + std::to_string(column) +
-                                             ") has more than 255 spikes in bin " +
-                                             std::to_string(bin) + " ") != std::string::npos);
-                     }
-                 }
-             });
+    rc::prop(
+        "uint8 and uint16 equal int32 where they fit; narrowest is the narrowest that fits", [] {
+            const auto n_units = *rc::gen::inRange<std::size_t>(1, 12);
+            // Up to 400 spikes in 2 s and bins up to 1 s: some counts pass 255.
+            const UnitTable u = random_units(n_units, 2.0, 400);
+            const BinGrid grid = BinGrid::covering({0.0, 2.0}, *rc::gen::element(0.01, 0.1, 1.0));
+            jepasnn::set_thread_count(*rc::gen::inRange(1, 4));
+            const auto reference = naive_bins(u, grid, all_units(n_units));
+            const std::int32_t largest = *std::max_element(reference.begin(), reference.end());
+            const std::size_t first_over =
+                static_cast<std::size_t>(std::find_if(reference.begin(), reference.end(),
+                                                      [](std::int32_t c) { return c > 255; }) -
+                                         reference.begin());
+            const Counts narrowest =
+                bin_spikes_as(CountDType::narrowest, u, grid, all_units(n_units));
+            const auto wide = bin_spikes<std::uint16_t>(u, grid);
+            jepasnn::set_thread_count(2);
+            RC_ASSERT(narrowest.index() == (largest <= 255 ? 0u : 1u));
+            RC_ASSERT(
+                std::visit([&](const auto& c) { return jepasnn::test::same_tensor(c, reference); },
+                           narrowest));
+            RC_ASSERT(jepasnn::test::same_tensor(wide, reference));
+            if (largest <= 255) {
+                RC_ASSERT(jepasnn::test::same_tensor(bin_spikes<std::uint8_t>(u, grid), reference));
+            } else {  // the first count past 255 in (bin, column) order is the one named
+                const std::size_t bin = first_over / n_units, column = first_over % n_units;
+                try {
+                    (void)bin_spikes<std::uint8_t>(u, grid);
+                    RC_FAIL("uint8 held a count of " + std::to_string(largest));
+                } catch (const jepasnn::Error& e) {
+                    const std::string what = e.what();
+                    RC_ASSERT(what.find("(output column " + std::to_string(column) +
+                                        ") has more than 255 spikes in bin " + std::to_string(bin) +
+                                        " ") != std::string::npos);
+                }
+            }
+        });
 }
 
 TEST_CASE("a count past the type names the unit and the bin") {

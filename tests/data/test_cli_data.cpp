@@ -3,6 +3,7 @@
 // line on stderr and no partial output left behind.
 #include <jepasnn/core/npy.hpp>
 
+#include <fstream>
 #include <numeric>
 
 #include "data_test_support.hpp"
@@ -93,6 +94,47 @@ TEST_CASE("bin writes counts in the narrowest exact type and a units csv") {
     for (std::size_t i = 0; i < every.data.size(); ++i)
         sums[i % 40] += every.data[i];
     CHECK(sums == g["block0"]["unit_sums"].get<std::vector<std::int64_t>>());
+}
+
+TEST_CASE("bin writes a binned store that info describes") {
+    REQUIRE_CLI();
+    TempDir dir;
+    const std::string nwb = (dir / "session.nwb").string(), store = (dir / "s.h5").string(),
+                      counts = (dir / "c.npy").string();
+    fs::copy_file(fixture_path(), nwb);
+    const auto r = run_cli({"bin", nwb, "--bin-ms", "10", "--t-start", "0", "--t-stop", "279",
+                            "--qc", "default", "--store", store, "--out", counts});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const auto info = run_cli({"info", store, "--json"});
+    INFO(info.err);
+    REQUIRE(info.status == 0);
+    const Json j = Json::parse(info.out);
+    CHECK(j["dtype"] == "uint8");
+    CHECK(j["n_bins"] == 27900);
+    CHECK(j["n_units"] == 15);
+    CHECK(j["qc"] == "default");
+    CHECK(j["unit_ids"].size() == 15);
+    const auto a = jepasnn::load_npy<std::uint8_t>(counts);
+    CHECK(j["total_spikes"] == std::accumulate(a.data.begin(), a.data.end(), std::int64_t{0}));
+    CHECK(j["bins_per_state"]["active"].get<std::int64_t>() > 0);
+    CHECK(j["bins_per_state"]["passive"].get<std::int64_t>() > 0);
+    CHECK(j["source"]["status"] == "unchanged");
+    CHECK(run_cli({"info", store}).out.find("binned store") != std::string::npos);
+    // The NWB file changes: info says so.
+    std::ofstream(nwb, std::ios::app) << 'x';
+    CHECK(Json::parse(run_cli({"info", store, "--json"}).out)["source"]["status"] == "changed");
+    // Neither --out nor --store is a usage error, and a store that cannot be written leaves no
+    // counts file behind.
+    const auto neither = run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0"});
+    check_cli_error(neither, "--store");
+    CHECK(neither.status == 2);
+    TempDir empty;
+    check_cli_error(
+        run_cli({"bin", fixture_path(), "--bin-ms", "10", "--block", "0", "--out",
+                 (empty / "c.npy").string(), "--store", (empty / "no/such/dir/s.h5").string()}),
+        "s.h5");
+    CHECK(fs::is_empty(empty.path()));
 }
 
 TEST_CASE("bin rejects bad input with one line and no output") {

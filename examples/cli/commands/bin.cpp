@@ -9,6 +9,7 @@
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
+#include <jepasnn/data/binned_store.hpp>
 #include <jepasnn/data/binning.hpp>
 #include <jepasnn/data/session.hpp>
 #include <jepasnn/data/streaming_binning.hpp>
@@ -35,6 +36,7 @@ struct BinOptions {
     std::string qc = "none";
     std::string dtype = "narrowest";
     std::string out;
+    std::string store;
     std::string units_out;
     bool stream = false;
     int threads = 0;
@@ -81,27 +83,6 @@ std::string units_csv(const jepasnn::data::UnitTable& u, const std::vector<std::
     return os.str();
 }
 
-/// The counts and the CSV: both files complete, or neither.
-template <class C>
-void write_counts(const BinOptions& o, const jepasnn::Tensor<C, 2>& counts, const std::string& csv,
-                  const jepasnn::data::BinGrid& grid) {
-    jepasnn::save_npy(o.out, counts);
-    if (!o.units_out.empty()) {
-        try {
-            jepasnn::write_atomically(o.units_out, [&](std::ostream& out) { out << csv; });
-        } catch (...) {
-            std::error_code ignored;
-            std::filesystem::remove(o.out, ignored);  // both files or neither
-            throw;
-        }
-    }
-    const std::int64_t total = std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
-    std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s, %s), %lld spikes\n",
-                o.out.c_str(), counts.shape(0), counts.shape(1), o.bin_ms, grid.t_start,
-                std::string(jepasnn::data::count_type_name<C>()).c_str(),
-                static_cast<long long>(total));
-}
-
 void run_bin(const BinOptions& o) {
     namespace data = jepasnn::data;
     if (o.threads > 0) jepasnn::set_thread_count(o.threads);
@@ -135,11 +116,40 @@ void run_bin(const BinOptions& o) {
     const data::CountDType dtype = data::parse_count_dtype(o.dtype, "--dtype");
     const data::Counts binned = o.stream ? data::bin_file_as(dtype, file, grid, units)
                                          : data::bin_spikes_as(dtype, s.units, grid, units);
+    const std::string csv =
+        o.units_out.empty()
+            ? std::string()
+            : std::visit([&](const auto& c) { return units_csv(s.units, units, c); }, binned);
+    const std::optional<data::StoreHeader> header =
+        o.store.empty() ? std::nullopt
+                        : std::optional(data::StoreHeader::of(s, o.file, grid, units, o.qc));
+
+    std::vector<std::string> written;  // removed again when a later write fails
+    try {
+        if (!o.out.empty()) {
+            std::visit([&](const auto& c) { jepasnn::save_npy(o.out, c); }, binned);
+            written.push_back(o.out);
+        }
+        if (header) {
+            data::write_store(o.store, *header, binned);
+            written.push_back(o.store);
+        }
+        if (!o.units_out.empty())
+            jepasnn::write_atomically(o.units_out, [&](std::ostream& out) { out << csv; });
+    } catch (...) {
+        for (const std::string& f : written) {
+            std::error_code ignored;
+            std::filesystem::remove(f, ignored);
+        }
+        throw;
+    }
     std::visit(
-        [&](const auto& counts) {
-            const std::string csv =
-                o.units_out.empty() ? std::string() : units_csv(s.units, units, counts);
-            write_counts(o, counts, csv, grid);
+        [&]<class C>(const jepasnn::Tensor<C, 2>& c) {
+            const std::int64_t total = std::accumulate(c.begin(), c.end(), std::int64_t{0});
+            std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s, %s), %lld spikes\n",
+                        (o.out.empty() ? o.store : o.out).c_str(), c.shape(0), c.shape(1), o.bin_ms,
+                        grid.t_start, std::string(data::count_type_name<C>()).c_str(),
+                        static_cast<long long>(total));
         },
         binned);
 }
@@ -163,12 +173,19 @@ void setup_bin(CLI::App& app) {
                    "count type: narrowest (default: uint8, else uint16, else int32), uint8, "
                    "uint16 or int32; a count the type cannot hold is an error")
         ->check(CLI::IsMember({"narrowest", "uint8", "uint16", "int32"}));
-    app.add_option("--out", o->out, "counts .npy (time x units)")->required();
+    app.add_option("--out", o->out, "counts .npy (time x units)");
+    app.add_option("--store", o->store,
+                   "binned store (HDF5: counts chunked along time, grid, units, per-bin states, "
+                   "the NWB file's identity)");
     app.add_option("--units-out", o->units_out, "CSV describing each output column");
     app.add_flag("--stream", o->stream,
                  "read spike_times in chunks from the file (bounded memory, same counts)");
     app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);
-    app.callback([o] { run_bin(*o); });
+    app.callback([o] {
+        if (o->out.empty() && o->store.empty())
+            throw CLI::RequiredError("--out or --store (where to write the counts)");
+        run_bin(*o);
+    });
 }
 
 const jepasnn::cli::CommandRegistration bin_registration{

@@ -36,21 +36,15 @@ inline void fsync_path(const std::filesystem::path& path) {
 }
 }  // namespace detail
 
-/// Calls writer(std::ostream&) on a temporary file beside `path`, then renames it to `path`.
-/// Throws Error naming the path if the file cannot be created or written; on any exception the
-/// temporary file is removed and `path` is left as it was.
-template <class Writer>
-void write_atomically(const std::filesystem::path& path, Writer&& writer) {
+/// Calls fill(temporary path) to write a whole file beside `path` (through any API: streams,
+/// HDF5), then renames it to `path`. On any exception the temporary file is removed and `path`
+/// is left as it was.
+template <class Fill>
+void replace_atomically(const std::filesystem::path& path, Fill&& fill) {
     namespace fs = std::filesystem;
     const fs::path tmp = detail::temporary_sibling(path);
     try {
-        {
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            if (!out) fail(path.string(), "cannot create file (", std::strerror(errno), ")");
-            std::forward<Writer>(writer)(out);
-            out.flush();
-            if (!out) fail(path.string(), "write failed (", std::strerror(errno), ")");
-        }
+        std::forward<Fill>(fill)(tmp);
         detail::fsync_path(tmp);
         std::error_code ec;
         fs::rename(tmp, path, ec);
@@ -61,6 +55,20 @@ void write_atomically(const std::filesystem::path& path, Writer&& writer) {
         fs::remove(tmp, ignored);
         throw;
     }
+}
+
+/// Calls writer(std::ostream&) on a temporary file beside `path`, then renames it to `path`.
+/// Throws Error naming the path if the file cannot be created or written; on any exception the
+/// temporary file is removed and `path` is left as it was.
+template <class Writer>
+void write_atomically(const std::filesystem::path& path, Writer&& writer) {
+    replace_atomically(path, [&](const std::filesystem::path& tmp) {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) fail(path.string(), "cannot create file (", std::strerror(errno), ")");
+        std::forward<Writer>(writer)(out);
+        out.flush();
+        if (!out) fail(path.string(), "write failed (", std::strerror(errno), ")");
+    });
 }
 
 }  // namespace jepasnn

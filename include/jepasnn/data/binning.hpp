@@ -95,7 +95,7 @@ struct BinGrid {
 /// The integer types binned counts come in.
 template <class C>
 concept CountType = std::same_as<C, std::uint8_t> || std::same_as<C, std::uint16_t> ||
-                    std::same_as<C, std::int32_t>;
+    std::same_as<C, std::int32_t>;
 
 template <CountType C>
 constexpr std::string_view count_type_name() {
@@ -108,8 +108,8 @@ constexpr std::string_view count_type_name() {
 }
 
 /// Counts in whichever type was asked for or found narrowest.
-using Counts = std::variant<Tensor<std::uint8_t, 2>, Tensor<std::uint16_t, 2>,
-                            Tensor<std::int32_t, 2>>;
+using Counts =
+    std::variant<Tensor<std::uint8_t, 2>, Tensor<std::uint16_t, 2>, Tensor<std::int32_t, 2>>;
 
 /// The count type to bin into; `narrowest` is the narrowest that holds every count exactly.
 enum class CountDType { narrowest, uint8, uint16, int32 };
@@ -271,8 +271,8 @@ inline constexpr std::size_t bin_block_bytes = 128 * 1024;
 
 /// One thread's binning of consecutive chunks of bins. Per chunk: each unit's run of spikes in
 /// it is binned by the rule (a vectorised loop), the spikes are grouped by row with a counting
-/// sort, and the rows are assembled a block at a time in cache (32-bit), checked against C's
-/// range, narrowed and streamed out. After the first count C cannot hold, the counter stops.
+/// sort, and the rows are assembled a block at a time in cache, in C, and streamed out. After the
+/// first count C cannot hold, the counter stops.
 template <CountType C>
 class ChunkCounter {
   public:
@@ -287,8 +287,7 @@ class ChunkCounter {
           run_end_(units.size()),
           row_start_(chunk + 1),
           row_fill_(chunk),
-          block_(block_rows * units.size()),
-          narrow_(sizeof(C) < sizeof(std::uint32_t) ? block_.size() : 0) {}
+          block_(block_rows * units.size()) {}
 
     /// The first count the type could not hold, if any.
     const std::optional<CountOverflow>& overflow() const { return overflow_; }
@@ -365,42 +364,31 @@ class ChunkCounter {
         }
     }
 
-    /// Rows a block at a time: zero in cache, add each row's spikes, check, narrow, stream out.
+    /// Rows a block at a time: zero in cache, add each row's spikes (a count at C's largest
+    /// value stops the counter there), stream out. The block is in C itself, so a narrow type
+    /// also narrows the cache work: no widening, checking or narrowing pass over the counts.
     void write_rows(std::size_t k0, std::size_t rows) {
+        constexpr C largest = std::numeric_limits<C>::max();
         const std::size_t n_units = units_.size();
-        for (std::size_t r0 = 0; r0 < rows && !overflow_; r0 += block_rows_) {
+        for (std::size_t r0 = 0; r0 < rows; r0 += block_rows_) {
             const std::size_t r1 = std::min(rows, r0 + block_rows_);
             const std::size_t n = (r1 - r0) * n_units;
-            std::fill(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(n), 0u);
+            std::fill(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(n), C{0});
             for (std::size_t r = r0; r < r1; ++r) {
-                std::uint32_t* row = block_.data() + (r - r0) * n_units;  // (n_units,)
-                for (std::uint32_t e = row_start_[r]; e < row_start_[r + 1]; ++e)
-                    ++row[entries_[e]];
+                C* row = block_.data() + (r - r0) * n_units;  // (n_units,)
+                // A row's entries come in increasing column order (sort_by_row), so the first
+                // count found full is the first by (bin, column).
+                for (std::uint32_t e = row_start_[r]; e < row_start_[r + 1]; ++e) {
+                    C& count = row[entries_[e]];
+                    if (count == largest) [[unlikely]] {
+                        overflow_ = CountOverflow{k0 + r, entries_[e]};
+                        return;
+                    }
+                    ++count;
+                }
             }
-            if (!fits(k0 + r0, n)) return;
-            C* const out = counts_ + (k0 + r0) * n_units;
-            if constexpr (sizeof(C) == sizeof(std::uint32_t)) {
-                stream_store(out, block_.data(), n * sizeof(C));  // same bits: every count fits
-            } else {
-                for (std::size_t i = 0; i < n; ++i)
-                    narrow_[i] = static_cast<C>(block_[i]);
-                stream_store(out, narrow_.data(), n * sizeof(C));
-            }
+            stream_store(counts_ + (k0 + r0) * n_units, block_.data(), n * sizeof(C));
         }
-    }
-
-    /// Whether the block's n counts (from row `first_row`) all fit C; else records the first.
-    bool fits(std::size_t first_row, std::size_t n) {
-        constexpr auto limit = static_cast<std::uint32_t>(std::numeric_limits<C>::max());
-        std::uint32_t largest = 0;
-        for (std::size_t i = 0; i < n; ++i)
-            largest = std::max(largest, block_[i]);
-        if (largest <= limit) return true;
-        const std::size_t i = static_cast<std::size_t>(
-            std::find_if(block_.begin(), block_.end(), [](std::uint32_t v) { return v > limit; }) -
-            block_.begin());
-        overflow_ = CountOverflow{first_row + i / units_.size(), i % units_.size()};
-        return false;
     }
 
     SpikeTrains trains_;
@@ -412,8 +400,7 @@ class ChunkCounter {
     std::vector<std::int32_t> local_;                  // (chunk spikes,) bin within the chunk
     std::vector<std::uint32_t> entries_;               // (chunk spikes,) output column, by row
     std::vector<std::uint32_t> row_start_, row_fill_;  // (chunk rows,)
-    std::vector<std::uint32_t> block_;                 // (block rows, units) counts
-    std::vector<C> narrow_;                            // (block rows, units) when C < 32 bits
+    std::vector<C> block_;                             // (block rows, units)
     std::optional<CountOverflow> overflow_;
 };
 
@@ -438,7 +425,7 @@ std::optional<CountOverflow> try_bin_spikes_into(Tensor<C, 2>& out, SpikeTrains 
     const std::size_t chunk = detail::chunk_bins(trains, grid, units);
     const std::size_t n_chunks = (n_bins + chunk - 1) / chunk;
     const std::size_t block_rows =
-        std::max<std::size_t>(1, detail::bin_block_bytes / (n_units * sizeof(std::uint32_t)));
+        std::max<std::size_t>(1, detail::bin_block_bytes / (n_units * sizeof(C)));
     const auto n_groups =
         static_cast<std::int64_t>(std::min<std::size_t>(n_chunks, std::max(1, thread_count())));
     // Groups cover increasing bins, so the first group's overflow is the first overall.
@@ -470,8 +457,7 @@ void bin_spikes_into(Tensor<C, 2>& out, SpikeTrains trains, const BinGrid& grid,
 
 /// (n_bins × units.size()) counts of the selected units, in the order given.
 template <CountType C = std::int32_t>
-Tensor<C, 2> bin_spikes(SpikeTrains trains, const BinGrid& grid,
-                        std::span<const std::size_t> units,
+Tensor<C, 2> bin_spikes(SpikeTrains trains, const BinGrid& grid, std::span<const std::size_t> units,
                         std::span<const std::int64_t> ids = {}) {
     Tensor<C, 2> out;
     bin_spikes_into(out, trains, grid, units, ids);
@@ -501,8 +487,7 @@ Tensor<C, 2> bin_spikes(const UnitTable& table, const BinGrid& grid) {
 inline Counts bin_spikes_as(CountDType dtype, const UnitTable& table, const BinGrid& grid,
                             std::span<const std::size_t> units) {
     return detail::counts_as(
-        dtype,
-        [&](auto& out) { return try_bin_spikes_into(out, table.trains(), grid, units); },
+        dtype, [&](auto& out) { return try_bin_spikes_into(out, table.trains(), grid, units); },
         [&]<CountType C>(const CountOverflow& o) {
             detail::report_overflow<C>(o, units, grid, table.ids(), "bin_spikes");
         });

@@ -60,6 +60,10 @@ hid_t native_type_of() {
         return H5T_NATIVE_INT32;
     else if constexpr (std::is_same_v<T, std::int8_t>)
         return H5T_NATIVE_INT8;
+    else if constexpr (std::is_same_v<T, std::uint8_t>)
+        return H5T_NATIVE_UINT8;
+    else if constexpr (std::is_same_v<T, std::uint16_t>)
+        return H5T_NATIVE_UINT16;
     else
         static_assert(sizeof(T) == 0, "native_type_of: unsupported element type");
 }
@@ -206,6 +210,33 @@ class Reader {
             fail_hdf5(file_, path, "read failed (", out.size(), " elements at ", offset, ")");
     }
 
+    /// Rows [first, first + n) of a 2-D dataset (all columns) into `out` (n × columns, row-major),
+    /// converting to T: one hyperslab, so a chunked dataset reads only the chunks it touches.
+    template <class T>
+    void read_rows(hid_t ds, std::string_view path, hsize_t first, hsize_t n,
+                   std::span<T> out) const {
+        Handle space = space_handle(H5Dget_space(ds));
+        if (!space.valid()) fail_hdf5(file_, path, "cannot read the dataspace");
+        if (H5Sget_simple_extent_ndims(space.get()) != 2)
+            fail(file_, path, ": row reads need a 2-D dataset");
+        hsize_t dims[2] = {0, 0};
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        if (first + n > dims[0])
+            fail(file_, path, ": rows ", first, "..", first + n, " run past the dataset's ",
+                 dims[0], " rows");
+        if (out.size() != n * dims[1])
+            fail(file_, path, ": ", n, " rows of ", dims[1], " columns read into ", out.size(),
+                 " elements");
+        if (out.empty()) return;
+        const hsize_t start[2] = {first, 0}, count[2] = {n, dims[1]};
+        if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0)
+            fail_hdf5(file_, path, "cannot select rows ", first, "..", first + n);
+        Handle memory_space = space_handle(H5Screate_simple(2, count, nullptr));
+        if (H5Dread(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
+                    out.data()) < 0)
+            fail_hdf5(file_, path, "read failed (rows ", first, "..", first + n, ")");
+    }
+
     /// The whole dataset as T (numbers only; HDF5 converts between numeric types).
     template <class T>
     std::vector<T> read_all(std::string_view path) const {
@@ -332,6 +363,19 @@ class Reader {
         if (cls != H5T_INTEGER && cls != H5T_FLOAT) return std::nullopt;
         double value = 0.0;
         if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0)
+            fail_hdf5(file_, object, "cannot read attribute '", name, "'");
+        return value;
+    }
+
+    /// A scalar integer attribute read exactly as int64 (a double holds only 53 bits), if present.
+    std::optional<std::int64_t> attribute_integer(std::string_view object,
+                                                  std::string_view name) const {
+        Handle attr = open_attribute(object, name);
+        if (!attr.valid()) return std::nullopt;
+        Handle ftype = type_handle(H5Aget_type(attr.get()));
+        if (H5Tget_class(ftype.get()) != H5T_INTEGER) return std::nullopt;
+        std::int64_t value = 0;
+        if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0)
             fail_hdf5(file_, object, "cannot read attribute '", name, "'");
         return value;
     }

@@ -5,6 +5,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -75,6 +76,29 @@ class Writer {
     void numbers(std::string_view path, std::span<const T> data, std::vector<hsize_t> dims = {}) {
         if (dims.empty()) dims = {static_cast<hsize_t>(data.size())};
         write_dataset(path, native_type_of<T>(), native_type_of<T>(), dims, data.data());
+    }
+
+    /// A 2-D numeric dataset stored in chunks of `chunk_rows` rows × all columns, unfiltered: a
+    /// read of rows [a, b) touches only the chunks those rows lie in.
+    template <class T>
+    void chunked_rows(std::string_view path, std::span<const T> data, hsize_t rows, hsize_t columns,
+                      hsize_t chunk_rows) {
+        if (rows * columns != data.size())
+            fail(file_, path, ": ", data.size(), " elements written as ", rows, " x ", columns);
+        const std::string p(path);
+        Handle plist = plist_handle(H5Pcopy(dataset_plist_.get()));
+        const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min(chunk_rows, rows)),
+                                  std::max<hsize_t>(1, columns)};
+        if (H5Pset_chunk(plist.get(), 2, chunk) < 0)
+            fail_hdf5(file_, p, "cannot set the chunk shape");
+        const hsize_t dims[2] = {rows, columns};
+        Handle space = space_handle(H5Screate_simple(2, dims, nullptr));
+        Handle ds = dataset_handle(H5Dcreate2(handle_.get(), p.c_str(), native_type_of<T>(),
+                                              space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT));
+        if (!ds.valid()) fail_hdf5(file_, p, "cannot create dataset");
+        if (!data.empty() &&
+            H5Dwrite(ds.get(), native_type_of<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
+            fail_hdf5(file_, p, "write failed");
     }
 
     /// A numeric dataset stored with a different file type (e.g. uint16 index values).

@@ -16,6 +16,7 @@
 #include "../core/json.hpp"
 #include "../core/settings.hpp"
 #include "../core/tensor.hpp"
+#include "../data/bin_states.hpp"
 #include "../data/binning.hpp"
 #include "../data/session.hpp"
 #include "../data/simulator/ground_truth.hpp"
@@ -59,9 +60,6 @@ struct TeacherDataConfig {
     }
 };
 
-/// Brain-state label of a bin.
-enum class BinState : std::int8_t { other = -1, passive = 0, active = 1 };
-
 /// One session binned for the teacher.
 struct BinnedSession {
     std::string name;  // file stem (session_000 for a cohort)
@@ -70,7 +68,7 @@ struct BinnedSession {
     std::vector<std::int64_t> unit_ids;  // selected units, file order
     data::BinGrid grid;                  // from t = 0
     Tensor<std::int32_t, 2> counts;      // (bins, units)
-    std::vector<std::int8_t> state;      // (bins) BinState values
+    std::vector<std::int8_t> state;      // (bins) data::BinState values
     std::optional<data::GroundTruth> truth;
 
     Index bins() const { return static_cast<Index>(grid.n_bins); }
@@ -89,39 +87,16 @@ struct BinnedSession {
         out.state.resize(state.size());
         out.moments.resize(state.size());
         for (std::size_t k = 0; k < state.size(); ++k) {
-            const bool active = state[k] == static_cast<std::int8_t>(BinState::active);
+            const bool active = state[k] == static_cast<std::int8_t>(data::BinState::active);
             out.state[k] = active ? 1 : 0;
             out.moments[k] = active ? 1
-                             : state[k] == static_cast<std::int8_t>(BinState::passive)
+                             : state[k] == static_cast<std::int8_t>(data::BinState::passive)
                                  ? 0
                                  : jepa::UnitScaler::no_state;
         }
         return out;
     }
 };
-
-namespace detail {
-/// Labels each bin by the active block and its passive replay (other where neither, or where the
-/// file has no such blocks).
-inline std::vector<std::int8_t> bin_states(const data::Session& s, const data::BinGrid& grid) {
-    std::vector<std::int8_t> state(grid.n_bins, static_cast<std::int8_t>(BinState::other));
-    for (const auto& [which, label] : {std::pair{data::BrainState::active, BinState::active},
-                                       std::pair{data::BrainState::passive, BinState::passive}}) {
-        const data::SessionBlock* block = nullptr;
-        try {
-            block = &s.state(which);
-        } catch (const Error&) {
-            continue;  // a file without this state: its bins stay "other"
-        }
-        for (std::size_t k = 0; k < grid.n_bins; ++k) {
-            const double centre = grid.edge(k) + 0.5 * grid.bin_width;
-            if (centre >= block->start && centre < block->stop)
-                state[k] = static_cast<std::int8_t>(label);
-        }
-    }
-    return state;
-}
-}  // namespace detail
 
 /// Reads `path`, applies the QC filter `qc` and bins every selected unit from t = 0: on the
 /// ground truth's grid when `<parent>/<stem>/latents.npy` exists (its bin width must be bin_ms),
@@ -158,7 +133,7 @@ inline BinnedSession load_binned_session(const std::filesystem::path& path, std:
         b.grid = data::BinGrid::covering({0.0, extent.stop}, dt);
     }
     b.counts = data::bin_spikes(s.units, b.grid, units);
-    b.state = detail::bin_states(s, b.grid);
+    b.state = data::bin_states(s, b.grid);
     return b;
 }
 

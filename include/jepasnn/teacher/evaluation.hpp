@@ -90,11 +90,11 @@ inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat trut
         groups.push_back(state[static_cast<std::size_t>(t)]);
     const eval::GroupedR2 r = eval::heldout_r2(map, eval::take_rows(features, test),
                                                eval::take_rows(truth, test), groups);
-    const auto group = [&](BinState s) {
+    const auto group = [&](data::BinState s) {
         const auto it = r.per_group.find(static_cast<std::int64_t>(s));
         return it == r.per_group.end() ? std::nan("") : it->second;
     };
-    return {r.overall, group(BinState::active), group(BinState::passive)};
+    return {r.overall, group(data::BinState::active), group(data::BinState::passive)};
 }
 
 /// Collapse diagnostics of the held-out rows of z; SIGReg on every stride-th of them, since the

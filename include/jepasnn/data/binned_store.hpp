@@ -1,0 +1,222 @@
+// A binned store: one session's spike counts binned once into an HDF5 file (the format users
+// already read with h5py), so that training reads windows of bins instead of holding the session.
+// Layout (format 1):
+//   /counts     (bins, units) uint8 | uint16 | int32, time-major, stored in chunks of
+//               store_chunk_rows(...) rows × all units, unfiltered: a window of W bins reads the
+//               chunks it overlaps, O((W + chunk rows) · units) bytes, whatever the session length
+//   /unit_ids   (units,) int64   NWB ids of the columns
+//   /unit_rows  (units,) int64   the columns' rows in the NWB units table (the QC selection)
+//   /state      (bins,) int8     each bin's data::BinState (-1 other, 0 passive replay, 1 active)
+//   attributes of "/": jepasnn_store (format version), t_start and bin_width (s), qc,
+//     source_path, source_identifier, source_size, source_mtime_ns, source_crc32
+// The source's size, time and CRC-32 tie the store to its NWB file: a store whose file has
+// changed since is refused (BinnedStore::check_source). Stores are written atomically.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "../core/atomic_file.hpp"
+#include "../core/error.hpp"
+#include "../core/file_checksum.hpp"
+#include "../core/tensor.hpp"
+#include "bin_states.hpp"
+#include "binning.hpp"
+#include "hdf5_reader.hpp"
+#include "hdf5_writer.hpp"
+#include "session.hpp"
+
+namespace jepasnn::data {
+
+inline constexpr std::int64_t store_format_version = 1;
+
+/// Chunks of about this many bytes: large enough that a chunk read is one sequential read, small
+/// enough that a training window (tens to hundreds of bins) does not read far past itself.
+inline constexpr std::size_t store_chunk_bytes = std::size_t{256} << 10;
+
+/// Rows per chunk for `units` columns of `count_bytes` bytes each.
+inline std::size_t store_chunk_rows(std::size_t units, std::size_t count_bytes) {
+    return std::clamp<std::size_t>(
+        store_chunk_bytes / std::max<std::size_t>(1, units * count_bytes), 16, 65536);
+}
+
+/// Everything in a store but the counts.
+struct StoreHeader {
+    BinGrid grid;
+    std::vector<std::int64_t> unit_ids;   // (units,)
+    std::vector<std::int64_t> unit_rows;  // (units,) rows in the NWB units table
+    std::vector<std::int8_t> state;       // (bins,) BinState values
+    std::string qc;                       // the QC filter's name
+    std::filesystem::path source;         // the NWB file, as named when the store was written
+    std::string source_identifier;        // its NWB identifier
+    FileIdentity source_identity;
+
+    /// The header of `units` (rows of s.units) binned on `grid` from the NWB file `source`.
+    static StoreHeader of(const Session& s, const std::filesystem::path& source,
+                          const BinGrid& grid, std::span<const std::size_t> units,
+                          std::string_view qc) {
+        StoreHeader h;
+        h.grid = grid;
+        for (const std::size_t u : units) {
+            h.unit_ids.push_back(s.units.id(u));
+            h.unit_rows.push_back(static_cast<std::int64_t>(u));
+        }
+        h.state = bin_states(s, grid);
+        h.qc = qc;
+        h.source = source;
+        h.source_identifier = s.info.identifier;
+        h.source_identity = file_identity(source);
+        return h;
+    }
+};
+
+/// Writes `counts` with its header to `path` atomically (nothing at `path` unless complete).
+inline void write_store(const std::filesystem::path& path, const StoreHeader& h,
+                        const Counts& counts) {
+    const std::string where = path.string();
+    std::visit(
+        [&]<class C>(const Tensor<C, 2>& c) {
+            require(c.shape(0) == h.grid.n_bins && c.shape(1) == h.unit_ids.size(), where,
+                    "counts are ", c.shape(0), " x ", c.shape(1), ", the header describes ",
+                    h.grid.n_bins, " bins x ", h.unit_ids.size(), " units");
+            require(!h.unit_ids.empty(), where, "a store needs at least one unit");
+            require(h.unit_rows.size() == h.unit_ids.size() && h.state.size() == h.grid.n_bins,
+                    where, "header lengths disagree (", h.unit_rows.size(), " unit rows, ",
+                    h.state.size(), " state labels)");
+            replace_atomically(path, [&](const std::filesystem::path& tmp) {
+                hdf5::Writer w(tmp);
+                w.chunked_rows<C>("/counts", std::span<const C>(c.data(), c.size()), c.shape(0),
+                                  c.shape(1), store_chunk_rows(c.shape(1), sizeof(C)));
+                w.numbers<std::int64_t>("/unit_ids", h.unit_ids);
+                w.numbers<std::int64_t>("/unit_rows", h.unit_rows);
+                w.numbers<std::int8_t>("/state", h.state);
+                w.attribute("/", "jepasnn_store", store_format_version);
+                w.attribute("/", "t_start", h.grid.t_start);
+                w.attribute("/", "bin_width", h.grid.bin_width);
+                w.attribute("/", "qc", h.qc);
+                w.attribute("/", "source_path", h.source.string());
+                w.attribute("/", "source_identifier", h.source_identifier);
+                w.attribute("/", "source_size", static_cast<std::int64_t>(h.source_identity.size));
+                w.attribute("/", "source_mtime_ns", h.source_identity.mtime_ns);
+                w.attribute("/", "source_crc32",
+                            static_cast<std::int64_t>(h.source_identity.crc32));
+                w.close();
+            });
+        },
+        counts);
+}
+
+/// An open store: its header in memory, its counts read a window at a time.
+class BinnedStore {
+  public:
+    /// Opens and validates `path` (format, datasets, shapes, count type), or an Error naming the
+    /// file and what is wrong.
+    explicit BinnedStore(const std::filesystem::path& path) : file_(path) {
+        const std::string where = path.string();
+        const auto version = file_.attribute_integer("/", "jepasnn_store");
+        require(version.has_value(), where,
+                "not a binned store (no 'jepasnn_store' attribute; create one with jepasnn bin "
+                "--store)");
+        require(*version == store_format_version, where, "store format ", *version,
+                ", this build reads format ", store_format_version);
+        for (const char* name : {"/counts", "/unit_ids", "/unit_rows", "/state"})
+            require(file_.exists(name) && file_.is_dataset(name), where, "store lacks ", name);
+        counts_ = file_.open_dataset("/counts");
+        const hdf5::DatasetInfo info = file_.info("/counts");
+        require(info.dims.size() == 2, where, "/counts has rank ", info.dims.size(),
+                ", expected 2 (bins x units)");
+        dtype_ = info.type_name;
+        require(dtype_ == "uint8" || dtype_ == "uint16" || dtype_ == "int32", where,
+                "/counts holds ", dtype_, ", expected uint8, uint16 or int32");
+        header_.grid.t_start = number("t_start");
+        header_.grid.bin_width = number("bin_width");
+        header_.grid.n_bins = static_cast<std::size_t>(info.dims[0]);
+        header_.grid.validate(where);
+        require(header_.grid.n_bins >= 1 && info.dims[1] >= 1, where, "/counts is empty");
+        header_.unit_ids = file_.read_all<std::int64_t>("/unit_ids");
+        header_.unit_rows = file_.read_all<std::int64_t>("/unit_rows");
+        header_.state = file_.read_all<std::int8_t>("/state");
+        require(header_.unit_ids.size() == info.dims[1] && header_.unit_rows.size() == info.dims[1],
+                where, "/unit_ids and /unit_rows have ", header_.unit_ids.size(), " and ",
+                header_.unit_rows.size(), " entries for ", info.dims[1], " columns of /counts");
+        require(header_.state.size() == header_.grid.n_bins, where, "/state has ",
+                header_.state.size(), " entries for ", header_.grid.n_bins, " bins");
+        header_.qc = text("qc");
+        header_.source = text("source_path");
+        header_.source_identifier = text("source_identifier");
+        header_.source_identity.size = static_cast<std::uint64_t>(integer("source_size"));
+        header_.source_identity.mtime_ns = integer("source_mtime_ns");
+        header_.source_identity.crc32 = static_cast<std::uint32_t>(integer("source_crc32"));
+    }
+
+    const StoreHeader& header() const { return header_; }
+    const std::string& path() const { return file_.file(); }
+    std::size_t bins() const { return header_.grid.n_bins; }
+    std::size_t units() const { return header_.unit_ids.size(); }
+    /// The stored count type: "uint8", "uint16" or "int32".
+    const std::string& dtype() const { return dtype_; }
+
+    /// Bins [first, first + n) of every unit into `out` (n × units, row-major), converted to C;
+    /// C must hold the stored type's range (an int32 window can read any store).
+    template <CountType C>
+    void read_window(std::size_t first, std::size_t n, std::span<C> out) const {
+        require(sizeof(C) >= stored_bytes(), path(), "a ", dtype_, " store read as ",
+                count_type_name<C>(), " would not be exact");
+        require(first + n <= bins(), path(), "window of bins ", first, "..", first + n,
+                " runs past the store's ", bins(), " bins");
+        file_.read_rows(counts_.get(), "/counts", first, n, out);
+    }
+
+    /// Every count in the stored type.
+    Counts read_all() const {
+        auto as = [&]<CountType C>() -> Counts {
+            Tensor<C, 2> t = Tensor<C, 2>::from_shape({bins(), units()});
+            read_window<C>(0, bins(), std::span<C>(t.data(), t.size()));
+            return t;
+        };
+        if (dtype_ == "uint8") return as.template operator()<std::uint8_t>();
+        if (dtype_ == "uint16") return as.template operator()<std::uint16_t>();
+        return as.template operator()<std::int32_t>();
+    }
+
+    /// Refuses a store whose NWB file is not the one it was binned from any more.
+    void check_source(const std::filesystem::path& nwb) const {
+        require(std::filesystem::exists(nwb), path(), "its source ", nwb.string(),
+                " does not exist");
+        require(same_file_content(nwb, header_.source_identity), path(), "is stale: ", nwb.string(),
+                " has changed since the store was binned from it (size ",
+                header_.source_identity.size, " bytes, CRC-32 ", header_.source_identity.crc32,
+                "); bin it again with jepasnn bin --store");
+    }
+
+  private:
+    double number(const char* name) const {
+        const auto v = file_.attribute_number("/", name);
+        require(v.has_value(), path(), "store lacks the numeric attribute '", name, "'");
+        return *v;
+    }
+    std::int64_t integer(const char* name) const {
+        const auto v = file_.attribute_integer("/", name);
+        require(v.has_value(), path(), "store lacks the integer attribute '", name, "'");
+        return *v;
+    }
+    std::string text(const char* name) const {
+        const auto v = file_.attribute_string("/", name);
+        require(v.has_value(), path(), "store lacks the text attribute '", name, "'");
+        return *v;
+    }
+    std::size_t stored_bytes() const { return dtype_ == "uint8" ? 1 : dtype_ == "uint16" ? 2 : 4; }
+
+    hdf5::Reader file_;
+    hdf5::Handle counts_;
+    StoreHeader header_;
+    std::string dtype_;
+};
+
+}  // namespace jepasnn::data
