@@ -33,6 +33,10 @@ struct PaperCohort {
     static std::filesystem::path simulated_dir(const std::filesystem::path& paper_dir) {
         return paper_dir / "cohort" / "sessions";
     }
+    /// Where the teacher bins the cohort's sessions once (teacher::TeacherDataConfig::stores).
+    static std::filesystem::path stores_dir(const std::filesystem::path& paper_dir) {
+        return paper_dir / "cohort" / "stores";
+    }
     static std::filesystem::path nwb_manifest(const std::filesystem::path& paper_dir) {
         return paper_dir / "cohort" / "nwb_cohort.json";
     }

@@ -9,10 +9,11 @@
 // teacher (replicates.csv; the minimum R² and effective rank over them go to the report).
 //
 // Config section "teacher": "config" is a teacher config (teacher::TeacherConfig JSON without
-// "data.cohort"/"data.nwb", which come from the cohort experiment; seeds are derived from the
-// paper seed), "ablation" = {"steps": N, "regularizers": [...]}, "replicates" = N (extra seeds).
-// On real files the held-out sessions are those of the config whose names are files of the
-// cohort, else the last file (none when the cohort has one file).
+// "data.cohort"/"data.nwb", which come from the cohort experiment, and "data.stores": the
+// sessions are binned once into stores beside the cohort and trained from there; seeds are
+// derived from the paper seed), "ablation" = {"steps": N, "regularizers": [...]}, "replicates" = N
+// (extra seeds). On real files the held-out sessions are those of the config whose names are files
+// of the cohort, else the last file (none when the cohort has one file).
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/eval/pca.hpp>
 #include <jepasnn/teacher/pipeline.hpp>
@@ -67,6 +68,7 @@ teacher::TeacherConfig teacher_config(const paper::DriverContext& ctx,
         for (const paper::CohortEntry& e : cohort.sessions)
             data["nwb"].push_back(e.nwb.string());
     }
+    data["stores"] = paper::PaperCohort::stores_dir(ctx.paper_dir).string();
     doc["train"]["progress"] = progress_style() != ProgressStyle::quiet;
     return with_seeds(read_settings<teacher::TeacherConfig>(doc, "paper config: teacher"),
                       ctx.seed);

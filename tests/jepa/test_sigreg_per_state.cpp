@@ -136,7 +136,8 @@ TEST_CASE("make_batch carries each bin's state into the latents' row order") {
     rc::prop("random windows over labelled and unlabelled sessions", [] {
         std::vector<jepa::SessionRecording<double>> sessions(3);
         for (std::size_t s = 0; s < sessions.size(); ++s) {
-            sessions[s].x = Mat::Zero(40, 2);
+            sessions[s] = jepa::prepare_session<double>(Mat::Zero(40, 2),
+                                                        jepa::CountTransform::sqrt, {10, 0.25});
             if (s != 1)  // session 1 has no labels: its bins count as state 0
                 sessions[s].state = random_labels(40, 3);
         }

@@ -1,8 +1,11 @@
 // The teacher pipeline on a small simulated cohort: the held-out session's ground-truth latents
 // are partly recovered, without collapse, with PCA and LDS baselines on the same blocks; the
 // checkpoint embeds known sessions exactly as the pipeline did and fits a read-in for an unseen
-// one; the configuration file is strict.
+// one; the configuration file is strict; binned stores give bitwise the in-memory teacher.
 #include <jepasnn/teacher/pipeline.hpp>
+
+#include <filesystem>
+#include <fstream>
 
 #include "teacher_test_util.hpp"
 
@@ -112,6 +115,61 @@ TEST_CASE("a teacher with per-state scaling keeps each state's moments in its ch
         CHECK_FALSE(e.fitted_readin);
         CHECK(e.latents == r.latents[s].z);
     }
+}
+
+TEST_CASE("a teacher trained from binned stores is bitwise the in-memory teacher") {
+    jepasnn::test::SingleThread one;
+    jepasnn::test::TempDir tmp;
+    jepasnn::test::simulate_small_cohort(tmp / "cohort");
+    Json doc = short_teacher_config_json(tmp / "cohort");
+    doc["train"]["state_scaling"] = "moments";
+    const auto memory_config = jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
+    doc["data"]["stores"] = (tmp / "stores").string();
+    const auto store_config = jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
+    const auto in_memory = teacher::load_teacher_sessions(memory_config.data);
+    auto stored = teacher::load_teacher_sessions(store_config.data);
+    REQUIRE(stored.size() == 3);
+    for (std::size_t s = 0; s < stored.size(); ++s) {
+        CHECK(in_memory[s].counts.store() == nullptr);
+        REQUIRE(stored[s].counts.store() != nullptr);
+        CHECK(stored[s].counts.store()->path() ==
+              teacher::session_store_path(tmp / "stores", in_memory[s].nwb).string());
+        CHECK(stored[s].unit_ids == in_memory[s].unit_ids);
+        CHECK(stored[s].state == in_memory[s].state);
+        CHECK(stored[s].identifier == in_memory[s].identifier);
+        CHECK(stored[s].bins() == in_memory[s].bins());
+    }
+    const teacher::TeacherResult a = teacher::train_teacher(memory_config, in_memory);
+    const teacher::TeacherResult b = teacher::train_teacher(store_config, stored);
+    CHECK(b.history.steps == a.history.steps);
+    CHECK(b.parameters == a.parameters);
+    CHECK(b.metrics == a.metrics);
+    for (std::size_t s = 0; s < 3; ++s)
+        CHECK(b.latents[s].z == a.latents[s].z);
+    stored.clear();  // closes the stores (HDF5 would keep reading an open file as it was)
+
+    // The stores are reused as they are, not binned again.
+    const auto store0 = teacher::session_store_path(tmp / "stores", in_memory[0].nwb);
+    const auto written = std::filesystem::last_write_time(store0);
+    CHECK(teacher::load_teacher_sessions(store_config.data)[0].counts.store() != nullptr);
+    CHECK(std::filesystem::last_write_time(store0) == written);
+
+    // A store binned otherwise, a changed NWB file or a foreign file is refused by name.
+    doc["data"]["qc"] = "none";
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(
+                          jepasnn::read_settings<teacher::TeacherConfig>(doc, "cfg").data),
+                      Catch::Contains("session_000.h5") && Catch::Contains("'default' QC filter"));
+    doc["data"]["qc"] = "default";
+    jepasnn::test::write_text(tmp / "stores" / "session_001.h5", "not a store");
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(store_config.data),
+                      Catch::Contains("session_001.h5"));
+    std::filesystem::remove(tmp / "stores" / "session_001.h5");
+    {
+        std::ofstream nwb(in_memory[0].nwb, std::ios::binary | std::ios::app);
+        nwb << '\0';
+    }
+    CHECK_THROWS_WITH(teacher::load_teacher_sessions(store_config.data),
+                      Catch::Contains("session_000.h5") && Catch::Contains("stale"));
 }
 
 TEST_CASE("a teacher adapted to each brain state reads every bin through its state's read-in") {

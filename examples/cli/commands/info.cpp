@@ -105,13 +105,6 @@ void print_text(const jepasnn::data::Session& s) {
                     s.running_speed->unit.c_str());
 }
 
-/// "unchanged", "changed" or "missing": the store's NWB file now, by its recorded path.
-std::string source_status(const jepasnn::data::BinnedStore& store) {
-    const auto& h = store.header();
-    if (!std::filesystem::exists(h.source)) return "missing";
-    return jepasnn::same_file_content(h.source, h.source_identity) ? "unchanged" : "changed";
-}
-
 jepasnn::Json store_json(const jepasnn::data::BinnedStore& store) {
     namespace data = jepasnn::data;
     const data::StoreHeader& h = store.header();
@@ -147,7 +140,7 @@ jepasnn::Json store_json(const jepasnn::data::BinnedStore& store) {
                    {"identifier", h.source_identifier},
                    {"size", h.source_identity.size},
                    {"crc32", h.source_identity.crc32},
-                   {"status", source_status(store)}};
+                   {"status", std::string(jepasnn::enum_name(store.source_status(h.source)))}};
     return j;
 }
 

@@ -14,17 +14,20 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "../core/atomic_file.hpp"
 #include "../core/error.hpp"
 #include "../core/file_checksum.hpp"
+#include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "bin_states.hpp"
 #include "binning.hpp"
@@ -185,11 +188,26 @@ class BinnedStore {
         return as.template operator()<std::int32_t>();
     }
 
+    /// Whether `nwb` is still the file the store was binned from.
+    enum class SourceStatus { unchanged, changed, missing };
+    friend constexpr std::array<std::pair<SourceStatus, std::string_view>, 3> enum_names(
+        SourceStatus) {
+        return {{{SourceStatus::unchanged, "unchanged"},
+                 {SourceStatus::changed, "changed"},
+                 {SourceStatus::missing, "missing"}}};
+    }
+    SourceStatus source_status(const std::filesystem::path& nwb) const {
+        if (!std::filesystem::exists(nwb)) return SourceStatus::missing;
+        return same_file_content(nwb, header_.source_identity) ? SourceStatus::unchanged
+                                                               : SourceStatus::changed;
+    }
+
     /// Refuses a store whose NWB file is not the one it was binned from any more.
     void check_source(const std::filesystem::path& nwb) const {
-        require(std::filesystem::exists(nwb), path(), "its source ", nwb.string(),
+        const SourceStatus status = source_status(nwb);
+        require(status != SourceStatus::missing, path(), "its source ", nwb.string(),
                 " does not exist");
-        require(same_file_content(nwb, header_.source_identity), path(), "is stale: ", nwb.string(),
+        require(status == SourceStatus::unchanged, path(), "is stale: ", nwb.string(),
                 " has changed since the store was binned from it (size ",
                 header_.source_identity.size, " bytes, CRC-32 ", header_.source_identity.crc32,
                 "); bin it again with jepasnn bin --store");

@@ -4,9 +4,12 @@
 // the VBN-like simulator with ground truth.
 #pragma once
 
+#include "bin_states.hpp"
+#include "binned_store.hpp"
 #include "binning.hpp"
 #include "blocks.hpp"
 #include "column.hpp"
+#include "count_source.hpp"
 #include "nwb_reader.hpp"
 #include "nwb_writer.hpp"
 #include "quality_metrics.hpp"

@@ -68,7 +68,7 @@ struct FilmObjective {
     FilmObjective(ReadinObjective<Model> objective, double c)
         : inner(std::move(objective)), pull_back(c) {
         const std::span<Scalar> p = inner.parameters();
-        const Index units = inner.session.x.cols();
+        const Index units = inner.session.units();
         const Index d = static_cast<Index>(p.size()) / (units + 1);
         weight = Eigen::Map<const RowMatrix<Scalar>>(p.data(), units, d);
         bias = Eigen::Map<const RowVector<Scalar>>(p.data() + units * d, d);
@@ -124,8 +124,8 @@ std::optional<std::size_t> adapt_readin(Model& model, std::size_t source,
     constexpr std::string_view where = "jepa::adapt_readin";
     config.validate(where);
     require(config.kind != Adaptation::none, where, "adaptation kind is 'none'");
-    require(session.state.size() == static_cast<std::size_t>(session.x.rows()), where, "session '",
-            session.name, "' has ", session.state.size(), " state labels for ", session.x.rows(),
+    require(session.state.size() == static_cast<std::size_t>(session.bins()), where, "session '",
+            session.name, "' has ", session.state.size(), " state labels for ", session.bins(),
             " bins");
     const std::vector<data::RowRange> runs = state_runs(session.split.train, session.state, state);
     if (WindowSampler({runs}, config.window).available() == 0) return std::nullopt;

@@ -1,6 +1,7 @@
-// In-memory multi-session training data for the teacher: preprocessing fitted on the training
-// blocks of each session's time split (data/time_split.hpp) only, seeded window sampling inside
-// training runs, and assembly of windows into session-grouped batches.
+// Multi-session training data for the teacher: preprocessing fitted on the training blocks of
+// each session's time split (data/time_split.hpp) only, seeded window sampling inside training
+// runs, and assembly of windows into session-grouped batches, each window read from the
+// session's counts (in memory or in a binned store) when the batch is made.
 #pragma once
 
 #include <algorithm>
@@ -21,34 +22,57 @@
 
 namespace jepasnn::jepa {
 
-/// One preprocessed recording of a session, with its split and the fitted scaler.
+/// One session prepared for training: its counts (in memory or in a binned store), its split,
+/// the scaler fitted on its training blocks and its bins' brain states. The model input is made
+/// from the counts when it is read, a window at a time, so a recording holds no copy of it.
 template <class T>
 struct SessionRecording {
     std::string name;
-    RowMatrix<T> x;  // (bins, units) model input
+    data::CountSource counts;  // (bins, units) raw counts
     data::TimeSplit split;
     UnitScaler scaler;                // fitted on split.train
     std::vector<std::uint8_t> state;  // (bins) brain-state label, or empty when none is known
+
+    Index bins() const { return counts.bins(); }
+    Index units() const { return counts.units(); }
+    /// The model input of bins [first, first + n) (n × units).
+    RowMatrix<T> input(Index first, Index n) const {
+        return scaler.template apply<T>(counts, first, n, state);
+    }
+    /// The model input of every bin (bins × units): the whole session in memory.
+    RowMatrix<T> input() const { return input(0, bins()); }
 };
 
-/// Splits raw counts (bins × units), fits the transform + z-score on the training blocks (per
-/// brain state with state scaling, from `labels`), and applies it to every bin.
+/// Splits the counts (bins × units), fits the transform + z-score on the training blocks in one
+/// pass (per brain state with state scaling, from `labels`) and keeps the counts as they are:
+/// the model input is made from them a window at a time (SessionRecording::input).
+template <class T>
+SessionRecording<T> prepare_session(data::CountSource counts, CountTransform transform,
+                                    const data::TimeSplitConfig& split, std::string name = {},
+                                    StateScaling scaling = StateScaling::none,
+                                    const StateLabels& labels = {}) {
+    SessionRecording<T> s;
+    s.name = std::move(name);
+    s.split = data::split_time_blocks(counts.bins(), split);
+    require(!s.split.train.empty(), "jepa::prepare_session", "session '", s.name,
+            "' has no training blocks");
+    s.scaler = UnitScaler::fit(counts, s.split.train, transform, scaling,
+                               labels.moments.empty() ? labels.state : labels.moments);
+    s.counts = std::move(counts);
+    s.state = labels.state;
+    return s;
+}
+
+/// The same from counts given as a matrix of whole numbers (held in memory as int32).
 template <class T, class Derived>
 SessionRecording<T> prepare_session(const Eigen::MatrixBase<Derived>& counts,
                                     CountTransform transform, const data::TimeSplitConfig& split,
                                     std::string name = {},
                                     StateScaling scaling = StateScaling::none,
                                     const StateLabels& labels = {}) {
-    SessionRecording<T> s;
-    s.name = std::move(name);
-    s.split = data::split_time_blocks(counts.rows(), split);
-    require(!s.split.train.empty(), "jepa::prepare_session", "session '", s.name,
-            "' has no training blocks");
-    s.scaler = UnitScaler::fit(counts, s.split.train, transform, scaling,
-                               labels.moments.empty() ? labels.state : labels.moments);
-    s.x = s.scaler.template apply<T>(counts, labels.state);
-    s.state = labels.state;
-    return s;
+    return prepare_session<T>(
+        data::CountSource(data::counts_from_matrix(counts, "jepa::prepare_session")), transform,
+        split, std::move(name), scaling, labels);
 }
 
 using data::WindowRef;
@@ -126,17 +150,19 @@ Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<W
         while (j < windows.size() && windows[j].session == s)
             ++j;
         const Index count = static_cast<Index>(j - i);
-        const RowMatrix<T>& x = sessions[s].x;
-        const std::vector<std::uint8_t>& state = sessions[s].state;
-        require(state.empty() || std::ssize(state) == x.rows(), "jepa::make_batch", "session ", s,
-                " has ", state.size(), " state labels for ", x.rows(), " bins");
-        RowMatrix<T> input(length * count, x.cols());  // (L·count, U_s)
+        const SessionRecording<T>& rec = sessions[s];
+        const std::vector<std::uint8_t>& state = rec.state;
+        require(state.empty() || std::ssize(state) == rec.bins(), "jepa::make_batch", "session ", s,
+                " has ", state.size(), " state labels for ", rec.bins(), " bins");
+        RowMatrix<T> input(length * count, rec.units());  // (L·count, U_s)
         for (Index w = 0; w < count; ++w) {
             const Index start = windows[i + static_cast<std::size_t>(w)].start;
-            require(start >= 0 && start + length <= x.rows(), "jepa::make_batch", "window [", start,
-                    ", ", start + length, ") exceeds session ", s, "'s ", x.rows(), " bins");
+            require(start >= 0 && start + length <= rec.bins(), "jepa::make_batch", "window [",
+                    start, ", ", start + length, ") exceeds session ", s, "'s ", rec.bins(),
+                    " bins");
+            const RowMatrix<T> x = rec.input(start, length);  // (L, U_s)
             for (Index t = 0; t < length; ++t)
-                input.row(t * count + w) = x.row(start + t);
+                input.row(t * count + w) = x.row(t);
             if (!state.empty())
                 for (Index t = 0; t < length; ++t)
                     b.states[static_cast<std::size_t>(t * b.size + static_cast<Index>(i) + w)] =

@@ -171,19 +171,32 @@ class LeJepa {
     /// Latents z (bins × D) of a whole recording x (bins × U_s) of session s, encoded causally in
     /// chunks of `chunk` bins (memory stays bounded; the result equals one long forward).
     RowMatrix<T> encode(std::size_t session, nn::ConstMatRef<T> x, Index chunk = 4096) {
+        return encode(
+            session, x.rows(),
+            [&](Index first, Index rows) -> RowMatrix<T> { return x.middleRows(first, rows); },
+            chunk);
+    }
+
+    /// The same for a recording of `bins` bins whose input is read a chunk at a time:
+    /// `input(first, rows)` gives bins [first, first + rows) (rows × U_s), so only one chunk of
+    /// the input is ever in memory.
+    template <class Input>
+    RowMatrix<T> encode(std::size_t session, Index bins, Input&& input, Index chunk = 4096) {
         require(session < sessions(), "jepa::LeJepa::encode", "session ", session,
                 " out of range for ", sessions(), " sessions");
-        require_shape("jepa::LeJepa::encode", "recording", x, -1, readin_.units(session));
         require(chunk >= 1, "jepa::LeJepa::encode", "chunk is ", chunk, ", expected >= 1");
-        RowMatrix<T> z(x.rows(), config_.latent);
+        RowMatrix<T> z(bins, config_.latent);
         auto stream = encoder_.start_stream(1);
         const nn::SessionSlice slice{session, 0, 1};
-        std::vector<RowMatrix<T>> input(1);
+        std::vector<RowMatrix<T>> in(1);
         RowMatrix<T> readin, normed, zc;
-        for (Index r0 = 0; r0 < x.rows(); r0 += chunk) {
-            const Index rows = std::min(chunk, x.rows() - r0);
-            input[0] = x.middleRows(r0, rows);
-            readin_.forward(readin, input, std::span(&slice, 1), 1, params_);
+        for (Index r0 = 0; r0 < bins; r0 += chunk) {
+            const Index rows = std::min(chunk, bins - r0);
+            in[0] = input(r0, rows);
+            require_shape("jepa::LeJepa::encode", "recording", in[0], -1, readin_.units(session));
+            require(in[0].rows() == rows, "jepa::LeJepa::encode", "input of bins ", r0, "..",
+                    r0 + rows, " has ", in[0].rows(), " rows");
+            readin_.forward(readin, in, std::span(&slice, 1), 1, params_);
             norm_.forward(normed, readin, params_);
             encoder_.forward_stream(zc, normed, stream, params_);
             z.middleRows(r0, rows) = zc;

@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "../core/json.hpp"
 #include "../core/settings.hpp"
 #include "../core/tensor.hpp"
+#include "../data/count_source.hpp"
 #include "../data/time_split.hpp"
 #include "config.hpp"
 
@@ -111,63 +113,56 @@ struct UnitScaler {
                           std::span<const data::RowRange> train, CountTransform transform,
                           StateScaling scaling = StateScaling::none,
                           std::span<const std::uint8_t> state = {}) {
-        constexpr std::string_view where = "jepa::UnitScaler::fit";
-        const Index units = counts.cols();
-        require(units > 0, where, "counts have no units");
-        UnitScaler s;
-        s.transform = transform;
-        s.state_scaling = scaling;
-        s.states = s.per_state() ? count_states(state, counts.rows(), where) : 0;
-        const Index groups = s.states + 1;  // the states, then bins of no state's moments
-        // Per group: Σ f(x), Σ f(x)², Σ x and the bin count.
-        RowMatrix<double> sum = RowMatrix<double>::Zero(groups, units), sum2 = sum, raw = sum;
-        std::vector<Index> n(static_cast<std::size_t>(groups), 0);
+        Moments m(counts.cols(), counts.rows(), transform, scaling, state);
         for (const data::RowRange& r : train) {
-            require(r.begin >= 0 && r.end <= counts.rows() && r.begin <= r.end, where,
-                    "training rows [", r.begin, ", ", r.end, ") fall outside the ", counts.rows(),
-                    " bins");
-            for (Index t = r.begin; t < r.end; ++t) {
-                const std::uint8_t label = s.states > 0 ? state[static_cast<std::size_t>(t)] : 0;
-                const Index k = label == no_state ? s.states : label;
-                for (Index u = 0; u < units; ++u) {
-                    const double x = checked_count(counts(t, u), t, u, where);
-                    const double y = apply_transform(transform, x);
-                    sum(k, u) += y;
-                    sum2(k, u) += y * y;
-                    raw(k, u) += x;
-                }
-                ++n[static_cast<std::size_t>(k)];
+            m.check(r);
+            m.add(counts.middleRows(r.begin, r.end - r.begin), r.begin);
+        }
+        return m.finish();
+    }
+
+    /// The same fit in one pass over the training rows of `counts`, read `block_bins` bins at a
+    /// time: rows are summed in the same order, so the result is bitwise that of fitting the
+    /// whole matrix, whatever the block size.
+    static UnitScaler fit(const data::CountSource& counts, std::span<const data::RowRange> train,
+                          CountTransform transform, StateScaling scaling = StateScaling::none,
+                          std::span<const std::uint8_t> state = {}, Index block_bins = 4096) {
+        require(block_bins >= 1, "jepa::UnitScaler::fit", "block_bins is ", block_bins,
+                ", expected >= 1");
+        Moments m(counts.units(), counts.bins(), transform, scaling, state);
+        for (const data::RowRange& r : train) {
+            m.check(r);
+            for (Index b = r.begin; b < r.end; b += block_bins) {
+                const Index n = std::min(block_bins, r.end - b);
+                counts.visit_rows(b, n, [&](const auto& rows) { m.add(rows, b); });
             }
         }
-        Index total = 0;
-        for (const Index c : n)
-            total += c;
-        require(total > 0, where, "no training rows to fit the z-score on");
-        const Vector<double> all = sum.colwise().sum().transpose();
-        const Vector<double> all2 = sum2.colwise().sum().transpose();
-        s.mean = all / static_cast<double>(total);
-        s.scale.resize(units);
-        for (Index u = 0; u < units; ++u)
-            s.scale(u) = sd_or_one(all2(u) / static_cast<double>(total) - s.mean(u) * s.mean(u));
-        if (s.states > 0) s.fit_states(sum, sum2, raw, n);
-        return s;
+        return m.finish();
     }
 
     /// The model input (bins × units) for counts of the same units; `state` labels every bin
-    /// when the scaler is per state.
+    /// when the scaler is per state. Errors number the bins from `first_bin`.
     template <class T, class Derived>
     RowMatrix<T> apply(const Eigen::MatrixBase<Derived>& counts,
-                       std::span<const std::uint8_t> state = {}) const {
+                       std::span<const std::uint8_t> state = {}, Index first_bin = 0) const {
         constexpr std::string_view where = "jepa::UnitScaler::apply";
+        using Count = typename Derived::Scalar;
         require(counts.cols() == units(), where, "counts have ", counts.cols(),
                 " units, the scaler was fitted on ", units());
         if (per_state()) {
             require(static_cast<Index>(state.size()) == counts.rows(), where, "state labels ",
                     state.size(), " bins, the counts have ", counts.rows());
             for (std::size_t t = 0; t < state.size(); ++t)
-                require(state[t] < states, where, "bin ", t, " has state ", int(state[t]),
-                        ", the scaler was fitted on states 0..", states - 1);
+                require(state[t] < states, where, "bin ", first_bin + static_cast<Index>(t),
+                        " has state ", int(state[t]), ", the scaler was fitted on states 0..",
+                        states - 1);
         }
+        // Whole counts below 256 take f(x) from a table of the same function: the same values,
+        // without a square root or logarithm per count.
+        std::array<double, 256> table{};
+        if constexpr (std::is_integral_v<Count>)
+            for (std::size_t c = 0; c < table.size(); ++c)
+                table[c] = apply_transform(transform, static_cast<double>(c));
         const Index n = units();
         RowMatrix<T> out(counts.rows(), counts.cols());
         for (Index t = 0; t < counts.rows(); ++t) {
@@ -175,11 +170,37 @@ struct UnitScaler {
             const double* mu = per_state() ? state_mean.data() + base : mean.data();
             const double* sd = per_state() ? state_scale.data() + base : scale.data();
             for (Index u = 0; u < n; ++u) {
-                const double x = checked_count(counts(t, u), t, u, where);
-                out(t, u) = static_cast<T>((apply_transform(transform, x) - mu[u]) / sd[u]);
+                const Count c = counts(t, u);
+                double y;
+                if constexpr (std::is_integral_v<Count>) {
+                    if (c >= 0 && static_cast<std::size_t>(c) < table.size()) {
+                        y = table[static_cast<std::size_t>(c)];
+                    } else {
+                        y = apply_transform(transform, checked_count(c, first_bin + t, u, where));
+                    }
+                } else {
+                    y = apply_transform(transform, checked_count(c, first_bin + t, u, where));
+                }
+                out(t, u) = static_cast<T>((y - mu[u]) / sd[u]);
             }
         }
         return out;
+    }
+
+    /// The model input of bins [first, first + n) of `counts` (n × units); `state` labels every
+    /// bin of the session when the scaler is per state. Bitwise the rows of applying it to the
+    /// whole session.
+    template <class T>
+    RowMatrix<T> apply(const data::CountSource& counts, Index first, Index n,
+                       std::span<const std::uint8_t> state = {}) const {
+        require(!per_state() || static_cast<Index>(state.size()) == counts.bins(),
+                "jepa::UnitScaler::apply", "state labels ", state.size(), " bins, the counts have ",
+                counts.bins());
+        const auto window = per_state() ? state.subspan(static_cast<std::size_t>(first),
+                                                        static_cast<std::size_t>(n))
+                                        : std::span<const std::uint8_t>{};
+        return counts.visit_rows(first, n,
+                                 [&](const auto& rows) { return apply<T>(rows, window, first); });
     }
 
     static void fields(auto& s, auto&& field) {
@@ -205,6 +226,74 @@ struct UnitScaler {
     }
 
   private:
+    /// Per group (the states, then bins of no state's moments): Σ f(x), Σ f(x)², Σ x and the bin
+    /// count, summed row by row in bin order.
+    struct Moments {
+        CountTransform transform;
+        StateScaling scaling;
+        Index bins, states;
+        std::span<const std::uint8_t> state;
+        RowMatrix<double> sum, sum2, raw;
+        std::vector<Index> n;
+
+        Moments(Index units, Index bins_, CountTransform transform_, StateScaling scaling_,
+                std::span<const std::uint8_t> state_)
+            : transform(transform_), scaling(scaling_), bins(bins_), states(0), state(state_) {
+            require(units > 0, where, "counts have no units");
+            if (scaling != StateScaling::none) states = count_states(state, bins, where);
+            const Index groups = states + 1;
+            sum = RowMatrix<double>::Zero(groups, units);
+            sum2 = sum;
+            raw = sum;
+            n.assign(static_cast<std::size_t>(groups), 0);
+        }
+
+        void check(const data::RowRange& r) const {
+            require(r.begin >= 0 && r.end <= bins && r.begin <= r.end, where, "training rows [",
+                    r.begin, ", ", r.end, ") fall outside the ", bins, " bins");
+        }
+
+        /// Adds `rows`, bins first .. first + rows.rows() − 1 of the session.
+        template <class Rows>
+        void add(const Rows& rows, Index first) {
+            for (Index i = 0; i < rows.rows(); ++i) {
+                const Index t = first + i;
+                const std::uint8_t label = states > 0 ? state[static_cast<std::size_t>(t)] : 0;
+                const Index k = label == no_state ? states : label;
+                for (Index u = 0; u < rows.cols(); ++u) {
+                    const double x = checked_count(rows(i, u), t, u, where);
+                    const double y = apply_transform(transform, x);
+                    sum(k, u) += y;
+                    sum2(k, u) += y * y;
+                    raw(k, u) += x;
+                }
+                ++n[static_cast<std::size_t>(k)];
+            }
+        }
+
+        UnitScaler finish() const {
+            UnitScaler s;
+            s.transform = transform;
+            s.state_scaling = scaling;
+            s.states = states;
+            Index total = 0;
+            for (const Index c : n)
+                total += c;
+            require(total > 0, where, "no training rows to fit the z-score on");
+            const Vector<double> all = sum.colwise().sum().transpose();
+            const Vector<double> all2 = sum2.colwise().sum().transpose();
+            s.mean = all / static_cast<double>(total);
+            s.scale.resize(all.size());
+            for (Index u = 0; u < all.size(); ++u)
+                s.scale(u) =
+                    sd_or_one(all2(u) / static_cast<double>(total) - s.mean(u) * s.mean(u));
+            if (s.states > 0) s.fit_states(sum, sum2, raw, n);
+            return s;
+        }
+
+        static constexpr std::string_view where = "jepa::UnitScaler::fit";
+    };
+
     template <class V>
     static double checked_count(V value, Index t, Index u, std::string_view where) {
         const double x = static_cast<double>(value);

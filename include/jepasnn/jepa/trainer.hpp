@@ -192,8 +192,8 @@ class Trainer {
         require(units.size() == sessions_.size(), "jepa::Trainer", "model has ", units.size(),
                 " sessions, the data ", sessions_.size());
         for (std::size_t s = 0; s < sessions_.size(); ++s)
-            require(sessions_[s].x.cols() == units[s], "jepa::Trainer", "session ", s, " ('",
-                    sessions_[s].name, "') has ", sessions_[s].x.cols(),
+            require(sessions_[s].units() == units[s], "jepa::Trainer", "session ", s, " ('",
+                    sessions_[s].name, "') has ", sessions_[s].units(),
                     " units, the model's read-in expects ", units[s]);
         require(config_.window >= model_.config().min_window(), "jepa::Trainer", "window is ",
                 config_.window,
@@ -220,7 +220,7 @@ class Trainer {
                 saved.size(), " sessions, ", tr.sessions_.size(), " given");
         for (std::size_t s = 0; s < saved.size(); ++s) {
             const auto& d = tr.sessions_[s];
-            require(json_get<Index>(saved[s], "bins", file) == d.x.rows() &&
+            require(json_get<Index>(saved[s], "bins", file) == d.bins() &&
                         json_get<Json>(saved[s], "scaler", file) == settings_json(d.scaler),
                     file, "session ", s, " ('", d.name,
                     "') differs from the data the checkpoint was trained on");
@@ -279,8 +279,8 @@ class Trainer {
         Json sessions = Json::array();
         for (const auto& s : sessions_)
             sessions.push_back({{"name", s.name},
-                                {"bins", s.x.rows()},
-                                {"units", s.x.cols()},
+                                {"bins", s.bins()},
+                                {"units", s.units()},
                                 {"scaler", settings_json(s.scaler)}});
         header["sessions"] = std::move(sessions);
         header["history"] = history_.to_json();
@@ -453,7 +453,7 @@ template <class Model>
 std::size_t fit_heldout_readin(Model& model,
                                const SessionRecording<typename Model::Scalar>& session,
                                const ReadinFitConfig& config, TrainHistory* history = nullptr) {
-    const std::size_t index = model.add_session(session.x.cols(), config.seed);
+    const std::size_t index = model.add_session(session.units(), config.seed);
     detail::fit_readin(model, index, session, session.split.train, config, history,
                        "jepa::fit_heldout_readin");
     return index;

@@ -17,7 +17,9 @@
 #include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "../data/bin_states.hpp"
+#include "../data/binned_store.hpp"
 #include "../data/binning.hpp"
+#include "../data/count_source.hpp"
 #include "../data/session.hpp"
 #include "../data/simulator/ground_truth.hpp"
 #include "../data/unit_qc.hpp"
@@ -33,6 +35,7 @@ struct TeacherDataConfig {
     std::string qc = "default";              // unit filter: "default" (VBN notebook) or "none"
     double bin_ms = 10.0;
     std::vector<std::string> heldout;  // session names trained only through their read-in
+    std::filesystem::path stores;      // directory of binned stores (empty: counts in memory)
 
     static void fields(auto& s, auto&& field) {
         field("qc", s.qc);
@@ -40,6 +43,7 @@ struct TeacherDataConfig {
         field("heldout", s.heldout);
         field("cohort", s.cohort);
         field("nwb", s.nwb);
+        field("stores", s.stores);
     }
     void validate(std::string_view where) const {
         require(cohort.empty() != nwb.empty(), where,
@@ -57,6 +61,7 @@ struct TeacherDataConfig {
         if (!cohort.empty() && cohort.is_relative()) cohort = base / cohort;
         for (auto& p : nwb)
             if (p.is_relative()) p = base / p;
+        if (!stores.empty() && stores.is_relative()) stores = base / stores;
     }
 };
 
@@ -67,13 +72,12 @@ struct BinnedSession {
     std::string identifier;              // the NWB file's identifier
     std::vector<std::int64_t> unit_ids;  // selected units, file order
     data::BinGrid grid;                  // from t = 0
-    Tensor<std::int32_t, 2> counts;      // (bins, units)
+    data::CountSource counts;            // (bins, units), the narrowest exact count type
     std::vector<std::int8_t> state;      // (bins) data::BinState values
     std::optional<data::GroundTruth> truth;
 
     Index bins() const { return static_cast<Index>(grid.n_bins); }
     Index units() const { return static_cast<Index>(unit_ids.size()); }
-    Eigen::Map<const RowMatrix<std::int32_t>> count_matrix() const { return as_matrix(counts); }
     /// Labels for per-state scaling (jepa::StateLabels): the task-free blocks (passive replay and
     /// the other blocks: spontaneous, gabors, flashes) are state 0, the active task state 1; only
     /// the replay and the task, which show the same images, define their state's moments. With
@@ -98,21 +102,35 @@ struct BinnedSession {
     }
 };
 
-/// Reads `path`, applies the QC filter `qc` and bins every selected unit from t = 0: on the
-/// ground truth's grid when `<parent>/<stem>/latents.npy` exists (its bin width must be bin_ms),
-/// else up to the session's extent.
-inline BinnedSession load_binned_session(const std::filesystem::path& path, std::string_view qc,
-                                         double bin_ms) {
-    const std::string where = path.string();
-    require(std::isfinite(bin_ms) && bin_ms > 0.0, where, "bin width is ", bin_ms,
-            " ms, expected a finite value > 0");
-    const double dt = bin_ms / 1000.0;
+/// The store of an NWB file's session in a store directory: <dir>/<stem>.h5.
+inline std::filesystem::path session_store_path(const std::filesystem::path& dir,
+                                                const std::filesystem::path& nwb) {
+    return dir / (nwb.stem().string() + ".h5");
+}
+
+namespace detail {
+
+/// The ground truth beside `path` (<parent>/<stem>/latents.npy), checked to be on `dt` bins.
+inline std::optional<data::GroundTruth> ground_truth_of(const std::filesystem::path& path,
+                                                        double dt) {
+    const std::filesystem::path truth_dir = path.parent_path() / path.stem();
+    if (!std::filesystem::exists(truth_dir / "latents.npy")) return std::nullopt;
+    data::GroundTruth truth = data::GroundTruth::load(truth_dir);
+    require(std::fabs(truth.bin_width - dt) <= 1e-9 * dt, path.string(), "bin width is ",
+            1000.0 * dt, " ms, but the ground truth in ", truth_dir.string(), " is on a ",
+            1000.0 * truth.bin_width, " ms grid");
+    return truth;
+}
+
+/// Reads `path` and bins the units passing `qc` from t = 0 on b.grid (set here: the ground
+/// truth's grid, else up to the session's extent), in the narrowest exact count type. With a
+/// store file, the counts go there (atomically) instead of staying in memory.
+inline void bin_session(BinnedSession& b, std::string_view qc, double dt,
+                        const std::filesystem::path& store) {
+    const std::string where = b.nwb.string();
     data::ReadOptions read;
     read.ragged_columns = false;  // spike amplitudes are not needed for counts
-    const data::Session s = data::load_session(path, read);
-    BinnedSession b;
-    b.name = path.stem().string();
-    b.nwb = path;
+    const data::Session s = data::load_session(b.nwb, read);
     b.identifier = s.info.identifier;
     const data::UnitFilter filter = data::qc_filter_named(qc);
     const std::vector<std::size_t> units =
@@ -120,20 +138,66 @@ inline BinnedSession load_binned_session(const std::filesystem::path& path, std:
     require(!units.empty(), where, "no unit passes the '", qc, "' QC filter");
     for (const std::size_t u : units)
         b.unit_ids.push_back(s.units.id(u));
-
-    const std::filesystem::path truth_dir = path.parent_path() / path.stem();
-    if (std::filesystem::exists(truth_dir / "latents.npy")) {
-        b.truth = data::GroundTruth::load(truth_dir);
-        require(std::fabs(b.truth->bin_width - dt) <= 1e-9 * dt, where, "bin width is ", bin_ms,
-                " ms, but the ground truth in ", truth_dir.string(), " is on a ",
-                1000.0 * b.truth->bin_width, " ms grid");
-        b.grid = b.truth->grid();
-    } else {
-        const data::TimeRange extent = s.extent();
-        b.grid = data::BinGrid::covering({0.0, extent.stop}, dt);
-    }
-    b.counts = data::bin_spikes(s.units, b.grid, units);
+    b.grid = b.truth ? b.truth->grid() : data::BinGrid::covering({0.0, s.extent().stop}, dt);
     b.state = data::bin_states(s, b.grid);
+    data::Counts counts = data::bin_spikes_as(data::CountDType::narrowest, s.units, b.grid, units);
+    if (store.empty()) {
+        b.counts = data::CountSource(std::move(counts));
+        return;
+    }
+    data::write_store(store, data::StoreHeader::of(s, b.nwb, b.grid, units, qc), counts);
+}
+
+/// Takes the session from its store, after checking that the store was binned from this very
+/// file with this QC filter, on this grid.
+inline void open_session_store(BinnedSession& b, std::string_view qc, double dt,
+                               const std::filesystem::path& store) {
+    b.counts = data::CountSource::open_store(store);
+    const data::StoreHeader& h = b.counts.store()->header();
+    const std::string where = store.string();
+    const auto rebuild = "; delete it to bin the session again";
+    require(h.qc == qc, where, "was binned with the '", h.qc, "' QC filter, the teacher uses '", qc,
+            "'", rebuild);
+    require(std::fabs(h.grid.bin_width - dt) <= 1e-9 * dt && h.grid.t_start == 0.0, where, "holds ",
+            1000.0 * h.grid.bin_width, " ms bins from t = ", h.grid.t_start,
+            " s, the teacher bins ", 1000.0 * dt, " ms from t = 0", rebuild);
+    if (b.truth)
+        require(h.grid.n_bins == b.truth->grid().n_bins, where, "holds ", h.grid.n_bins,
+                " bins, the ground truth beside ", b.nwb.string(), " has ", b.truth->grid().n_bins,
+                rebuild);
+    b.counts.store()->check_source(b.nwb);
+    b.identifier = h.source_identifier;
+    b.unit_ids = h.unit_ids;
+    b.grid = h.grid;
+    b.state = h.state;
+}
+
+}  // namespace detail
+
+/// Reads `path`, applies the QC filter `qc` and bins every selected unit from t = 0: on the
+/// ground truth's grid when `<parent>/<stem>/latents.npy` exists (its bin width must be bin_ms),
+/// else up to the session's extent. With a store directory the counts come from the session's
+/// store there (session_store_path), binned into it first when it does not exist yet, and only
+/// the windows being read are ever in memory.
+inline BinnedSession load_binned_session(const std::filesystem::path& path, std::string_view qc,
+                                         double bin_ms, const std::filesystem::path& stores = {}) {
+    require(std::isfinite(bin_ms) && bin_ms > 0.0, path.string(), "bin width is ", bin_ms,
+            " ms, expected a finite value > 0");
+    const double dt = bin_ms / 1000.0;
+    BinnedSession b;
+    b.name = path.stem().string();
+    b.nwb = path;
+    b.truth = detail::ground_truth_of(path, dt);
+    if (stores.empty()) {
+        detail::bin_session(b, qc, dt, {});
+        return b;
+    }
+    const std::filesystem::path store = session_store_path(stores, path);
+    if (!std::filesystem::exists(store)) {
+        std::filesystem::create_directories(stores);
+        detail::bin_session(b, qc, dt, store);
+    }
+    detail::open_session_store(b, qc, dt, store);
     return b;
 }
 
@@ -147,7 +211,7 @@ inline std::vector<BinnedSession> load_teacher_sessions(const TeacherDataConfig&
     require(!files.empty(), "teacher::load_teacher_sessions", "no sessions to load");
     std::vector<BinnedSession> out;
     for (const auto& f : files) {
-        out.push_back(load_binned_session(f, c.qc, c.bin_ms));
+        out.push_back(load_binned_session(f, c.qc, c.bin_ms, c.stores));
         for (std::size_t i = 0; i + 1 < out.size(); ++i)
             require(out[i].name != out.back().name, f.string(), "two sessions are named '",
                     out.back().name, "'");

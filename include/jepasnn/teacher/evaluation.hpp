@@ -114,15 +114,17 @@ inline Json collapse_json(eval::ConstMat z, std::span<const Index> test,
 }
 
 /// Everything measured on one session: ground-truth recovery of the latents and of the baselines
-/// (when ground truth exists) and collapse diagnostics. `x` is the preprocessed input (bins ×
-/// units), `z` the latents (bins × D), `split` the session's time blocks.
-inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eval::ConstMat z,
-                             const data::TimeSplit& split, const TeacherEvalConfig& config,
-                             std::uint64_t seed) {
+/// (when ground truth exists) and collapse diagnostics. `rec` is the session's prepared recording
+/// (its split and model input), `z` the latents (bins × D). The baselines need the whole input
+/// in memory; nothing else reads it.
+template <class T>
+Json evaluate_session(const BinnedSession& session, const jepa::SessionRecording<T>& rec,
+                      eval::ConstMat z, const TeacherEvalConfig& config, std::uint64_t seed) {
     constexpr std::string_view where = "teacher::evaluate_session";
-    require(x.rows() == session.bins() && z.rows() == session.bins(), where, "input has ", x.rows(),
-            " rows and latents ", z.rows(), ", session '", session.name, "' has ", session.bins(),
-            " bins");
+    require(rec.bins() == session.bins() && z.rows() == session.bins(), where, "input has ",
+            rec.bins(), " bins and latents ", z.rows(), ", session '", session.name, "' has ",
+            session.bins(), " bins");
+    const data::TimeSplit& split = rec.split;
     const std::vector<Index> train = detail::rows_in(split.train);
     const std::vector<Index> test = detail::rows_in(split.validation);
     require(!test.empty(), where, "session '", session.name,
@@ -135,6 +137,7 @@ inline Json evaluate_session(const BinnedSession& session, eval::ConstMat x, eva
     j["teacher"] = to_json(recovery_score(z, truth, state, train, test, config.ridge));
     if (config.baselines) {
         // Every baseline is fitted on the training blocks only, like the teacher.
+        const eval::Mat x = rec.input().template cast<double>();
         const eval::Mat smoothed = eval::causal_exponential_smoothing(x, session.grid.bin_width,
                                                                       config.smoothing_ms / 1000.0);
         j["smoothed"] = to_json(recovery_score(smoothed, truth, state, train, test, config.ridge));

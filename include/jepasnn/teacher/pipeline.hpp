@@ -161,8 +161,8 @@ inline SessionRoles session_roles(const TeacherConfig& config,
 /// on its own training blocks.
 template <class T>
 jepa::SessionRecording<T> prepare(const TeacherConfig& config, const BinnedSession& b) {
-    return jepa::prepare_session<T>(b.count_matrix(), config.train.transform, config.train.split,
-                                    b.name, config.train.state_scaling, b.state_labels());
+    return jepa::prepare_session<T>(b.counts, config.train.transform, config.train.split, b.name,
+                                    config.train.state_scaling, b.state_labels());
 }
 
 /// Read-ins of the held-out sessions, fitted in order with everything else frozen; their
@@ -206,20 +206,21 @@ std::vector<std::size_t> adapt_state_readins(
 }
 
 /// A session's latents (bins × D): through its read-in, or with per-state read-ins, each bin
-/// through its own state's.
+/// through its own state's. The input is made from the counts a chunk at a time.
 template <class Model>
 RowMatrix<double> encode_session(Model& m, std::size_t readin,
                                  const std::vector<std::size_t>& state_readins,
-                                 const RowMatrix<typename Model::Scalar>& x,
-                                 const std::vector<std::uint8_t>& state) {
-    if (state_readins.empty()) return m.encode(readin, x).template cast<double>();
-    require(state.size() == static_cast<std::size_t>(x.rows()), "teacher::encode_session",
-            state.size(), " state labels for ", x.rows(), " bins");
-    RowMatrix<double> z(x.rows(), m.config().latent);
+                                 const jepa::SessionRecording<typename Model::Scalar>& rec) {
+    const auto input = [&](Index first, Index rows) { return rec.input(first, rows); };
+    if (state_readins.empty()) return m.encode(readin, rec.bins(), input).template cast<double>();
+    require(rec.state.size() == static_cast<std::size_t>(rec.bins()), "teacher::encode_session",
+            rec.state.size(), " state labels for ", rec.bins(), " bins");
+    RowMatrix<double> z(rec.bins(), m.config().latent);
     for (std::size_t k = 0; k < state_readins.size(); ++k) {
-        const RowMatrix<double> zk = m.encode(state_readins[k], x).template cast<double>();
-        for (Index r = 0; r < x.rows(); ++r)
-            if (state[static_cast<std::size_t>(r)] == k) z.row(r) = zk.row(r);
+        const RowMatrix<double> zk =
+            m.encode(state_readins[k], rec.bins(), input).template cast<double>();
+        for (Index r = 0; r < rec.bins(); ++r)
+            if (rec.state[static_cast<std::size_t>(r)] == k) z.row(r) = zk.row(r);
     }
     return z;
 }
@@ -299,11 +300,9 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
         const std::vector<std::size_t> state_readins =
             detail::adapt_state_readins(m, roles.readin[s], rec, config,
                                         config.adaptation.seed + 256 * s, &result.adapt_history);
-        SessionLatents lat{
-            b.name, held,
-            detail::encode_session(m, roles.readin[s], state_readins, rec.x, rec.state)};
-        Json e = evaluate_session(b, rec.x.template cast<double>(), lat.z, rec.split,
-                                  config.evaluation, config.train.seed);
+        SessionLatents lat{b.name, held,
+                           detail::encode_session(m, roles.readin[s], state_readins, rec)};
+        Json e = evaluate_session(b, rec, lat.z, config.evaluation, config.train.seed);
         e["name"] = b.name;
         e["heldout"] = held;
         e["units"] = b.units();
@@ -399,22 +398,22 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
                     continue;
                 const jepa::UnitScaler scaler =
                     read_settings<jepa::UnitScaler>(json_get<Json>(s, "scaler", file), file);
-                const std::vector<std::uint8_t> state = b.state_labels().state;
-                const RowMatrix<float> x = scaler.apply<float>(b.count_matrix(), state);
+                const jepa::SessionRecording<float> rec{
+                    b.name, b.counts, {}, scaler, b.state_labels().state};
                 const auto readin = json_get<std::size_t>(s, "readin", file);
                 const auto state_readins =
                     json_get_or(s, "state_readins", std::vector<std::size_t>{}, file);
                 for (const std::size_t r : state_readins)
                     require(r < model.sessions(), file, "state read-in ", r,
                             " out of range for the model's ", model.sessions(), " read-ins");
-                out.latents = detail::encode_session(model, readin, state_readins, x, state);
+                out.latents = detail::encode_session(model, readin, state_readins, rec);
                 return std::move(out);
             }
             const jepa::SessionRecording<float> rec = detail::prepare<float>(config, b);
             const std::size_t index = jepa::fit_heldout_readin(model, rec, config.readin);
             const std::vector<std::size_t> state_readins =
                 detail::adapt_state_readins(model, index, rec, config, config.adaptation.seed);
-            out.latents = detail::encode_session(model, index, state_readins, rec.x, rec.state);
+            out.latents = detail::encode_session(model, index, state_readins, rec);
             out.fitted_readin = true;
             return std::move(out);
         });
