@@ -20,6 +20,7 @@ Usage: teacher_scale.py --jepasnn build/release/examples/jepasnn --work /tmp/sca
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -46,7 +47,6 @@ def teacher_config(cohort, stores, steps):
         doc["data"]["stores"] = stores
     doc["train"].update({"steps": steps, "warmup_steps": min(steps, 5), "validate_every": steps,
                          "checkpoint_every": 0, "progress": False})
-    doc["readin"]["steps"] = 1
     doc["evaluation"]["baselines"] = False
     doc.pop("output", None)
     return doc
@@ -88,8 +88,9 @@ def main():
         else:
             plan.append(("memory", None))
     for name, store_dir in plan:
-        run_dir = os.path.join(work, f"run_{name}")
-        os.makedirs(run_dir, exist_ok=True)
+        run_dir = os.path.join(work, f"run_{os.path.basename(cohort)}_{name}")
+        shutil.rmtree(run_dir, ignore_errors=True)  # a fresh run, not a resumed one
+        os.makedirs(run_dir)
         config = os.path.join(run_dir, "config.json")
         with open(config, "w") as f:
             json.dump(teacher_config(cohort, store_dir, args.steps), f, indent=1)

@@ -70,7 +70,7 @@ void write_raster(const fs::path& file, Net& net, const distill::DistillData& da
     Tensor<float, 3> input(
         std::array<std::size_t, 3>{1, std::size_t(len), std::size_t(data.inputs())});
     Eigen::Map<RowMatrix<float>>(input.data(), len, data.inputs()) =
-        (data.counts.middleRows(run.begin, len) * data.input_gain.asDiagonal()).cast<float>();
+        data.input(run.begin, len).cast<float>();
     net.forward(input, lif::InputKind::binned_counts);
     paper::CsvTable csv({"time_ms", "neuron"});
     const double dt_ms = net.config().dt_ms, t0_ms = double(run.begin) * data.bin_s * 1e3;

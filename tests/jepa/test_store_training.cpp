@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "jepa_test_util.hpp"
+#include "store_support.hpp"
 #include "test_support.hpp"
 
 namespace data = jepasnn::data;
@@ -37,22 +38,6 @@ StoreToySession store_toy_session(Index units, Index bins, std::uint32_t s) {
     return t;
 }
 
-/// A store holding `counts` under a made-up header (no NWB file behind it).
-data::CountSource store_of(const RowMatrix<double>& counts, const std::filesystem::path& path) {
-    data::StoreHeader h;
-    h.grid = {0.0, 0.01, static_cast<std::size_t>(counts.rows())};
-    for (Index u = 0; u < counts.cols(); ++u) {
-        h.unit_ids.push_back(100 + u);
-        h.unit_rows.push_back(u);
-    }
-    h.state.assign(static_cast<std::size_t>(counts.rows()), 0);
-    h.qc = "none";
-    h.source = "toy.nwb";
-    h.source_identifier = "toy";
-    data::write_store(path, h, data::counts_from_matrix(counts, "test"));
-    return data::CountSource::open_store(path);
-}
-
 std::vector<float> store_values_of(jepa::LeJepa<float>& m) {
     return {m.parameters().values().begin(), m.parameters().values().end()};
 }
@@ -63,7 +48,7 @@ TEST_CASE("counts read from a store equal the same counts in memory, window by w
     jepasnn::test::TempDir dir;
     const StoreToySession t = store_toy_session(6, 700, 0);
     const data::CountSource memory(data::counts_from_matrix(t.counts, "test"));
-    const data::CountSource store = store_of(t.counts, dir / "s.h5");
+    const data::CountSource store = jepasnn::test::store_of(t.counts, dir / "s.h5");
     REQUIRE(store.store() != nullptr);
     CHECK(memory.store() == nullptr);
     CHECK(store.bins() == 700);
@@ -88,7 +73,7 @@ TEST_CASE("counts read from a store equal the same counts in memory, window by w
 TEST_CASE("the streamed z-score fit is bitwise the whole-matrix fit for any block size") {
     jepasnn::test::TempDir dir;
     const StoreToySession t = store_toy_session(5, 900, 1);
-    const data::CountSource store = store_of(t.counts, dir / "s.h5");
+    const data::CountSource store = jepasnn::test::store_of(t.counts, dir / "s.h5");
     const std::vector<data::RowRange> train = {{0, 300}, {420, 880}};
     for (const jepa::StateScaling scaling :
          {jepa::StateScaling::none, jepa::StateScaling::moments}) {
@@ -123,9 +108,9 @@ TEST_CASE("training from binned stores is bitwise training from memory") {
         const std::string name = "toy" + std::to_string(s);
         memory.push_back(jepa::prepare_session<float>(t.counts, jepa::CountTransform::sqrt, split,
                                                       name, jepa::StateScaling::moments, t.labels));
-        stored.push_back(jepa::prepare_session<float>(store_of(t.counts, dir / (name + ".h5")),
-                                                      jepa::CountTransform::sqrt, split, name,
-                                                      jepa::StateScaling::moments, t.labels));
+        stored.push_back(jepa::prepare_session<float>(
+            jepasnn::test::store_of(t.counts, dir / (name + ".h5")), jepa::CountTransform::sqrt,
+            split, name, jepa::StateScaling::moments, t.labels));
     }
     const auto config = jepasnn::test::quick_train_config(12);
     jepa::Trainer<Model> a(Model(jepasnn::test::tiny_model_config()), memory, config);

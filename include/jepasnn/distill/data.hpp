@@ -19,6 +19,7 @@
 #include "../core/streams.hpp"
 #include "../core/tensor.hpp"
 #include "../data/binning.hpp"
+#include "../data/count_source.hpp"
 #include "../data/nwb_reader.hpp"
 #include "../data/time_split.hpp"
 #include "../data/unit_qc.hpp"
@@ -29,16 +30,23 @@ namespace jepasnn::distill {
 
 /// A session ready for distillation.
 struct DistillData {
-    RowMatrix<double> counts;   // (K, F) binned spike counts of the selected units
+    data::CountSource counts;   // (K, F) binned spike counts of the selected units
     RowMatrix<double> targets;  // (K, d) teacher latents, same rows
     double bin_s = 0.01;
     data::TimeSplit split;              // train = training runs, validation = held-out runs
     Vector<double> input_gain;          // (F) per-unit gain: inputs = counts · gain
     double target_variance_kept = 1.0;  // with target_components: the PCs' share of variance
 
-    Index bins() const { return counts.rows(); }
-    Index inputs() const { return counts.cols(); }
+    Index bins() const { return counts.bins(); }
+    Index inputs() const { return counts.units(); }
     Index latent_dim() const { return targets.cols(); }
+    /// The student's input for bins [first, first + n): counts · gain (n × F), read from the
+    /// counts when asked for.
+    RowMatrix<double> input(Index first, Index n) const {
+        return counts.visit_rows(first, n, [&](const auto& rows) -> RowMatrix<double> {
+            return rows.template cast<double>() * input_gain.asDiagonal();
+        });
+    }
 };
 
 /// Rows of `m` in the given runs, stacked.
@@ -57,37 +65,40 @@ inline RowMatrix<double> gather_rows(const RowMatrix<double>& m,
 }
 
 /// Checks the pair, splits it into time blocks and fits the input gains on the training bins:
-/// gain_j = input_rate_hz · bin_s / mean_train(counts_j) (0 for a unit silent in training).
-inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double> targets,
+/// gain_j = input_rate_hz · bin_s / mean_train(counts_j) (0 for a unit silent in training), the
+/// means summed in one pass over the training blocks (exact: the counts are whole numbers).
+inline DistillData make_distill_data(data::CountSource counts, RowMatrix<double> targets,
                                      const DistillConfig& config, double bin_s = 0.01) {
     constexpr const char* where = "distill::make_distill_data";
     config.validate(where);
-    require(counts.rows() == targets.rows(), where, "counts have ", counts.rows(),
+    require(counts.bins() == targets.rows(), where, "counts have ", counts.bins(),
             " bins and the targets ", targets.rows(), ", expected the same grid");
-    require(counts.cols() >= 1 && targets.cols() >= 1, where, "counts are ", counts.rows(), "x",
-            counts.cols(), " and targets ", targets.rows(), "x", targets.cols(),
+    require(counts.units() >= 1 && targets.cols() >= 1, where, "counts are ", counts.bins(), "x",
+            counts.units(), " and targets ", targets.rows(), "x", targets.cols(),
             ", expected at least one unit and one latent dimension");
     require(bin_s > 0.0 && std::isfinite(bin_s), where, "bin width is ", bin_s, " s");
-    require_finite(where, "counts", counts);
     require_finite(where, "targets", targets);
-    require((counts.array() >= 0.0).all(), where, "counts must be >= 0");
     DistillData d;
     d.bin_s = bin_s;
-    d.split = data::split_time_blocks(counts.rows(), {config.block_bins, config.heldout_fraction});
+    d.split = data::split_time_blocks(counts.bins(), {config.block_bins, config.heldout_fraction});
     Index train_bins = 0;
     for (const data::RowRange& r : d.split.train)
         train_bins += r.size();
     require(!d.split.validation.empty() && train_bins >= config.window_bins, where, "the ",
-            counts.rows(), " bins give ", train_bins, " training bins and ",
+            counts.bins(), " bins give ", train_bins, " training bins and ",
             d.split.validation.size(), " held-out runs with blocks of ", config.block_bins,
             ": expected a held-out block and at least one training window of ", config.window_bins,
             " bins");
-    Vector<double> mean = Vector<double>::Zero(counts.cols());  // (F)
+    constexpr Index block = 4096;                                // bins read at a time
+    Vector<double> mean = Vector<double>::Zero(counts.units());  // (F)
     for (const data::RowRange& r : d.split.train)
-        mean += counts.middleRows(r.begin, r.size()).colwise().sum().transpose();
+        for (Index b = r.begin; b < r.end; b += block)
+            counts.visit_rows(b, std::min(block, r.end - b), [&](const auto& rows) {
+                mean += rows.template cast<double>().colwise().sum().transpose();
+            });
     mean /= static_cast<double>(train_bins);
-    d.input_gain.resize(counts.cols());
-    for (Index j = 0; j < counts.cols(); ++j)
+    d.input_gain.resize(counts.units());
+    for (Index j = 0; j < counts.units(); ++j)
         d.input_gain(j) = mean(j) > 0.0 ? config.input_rate_hz * bin_s / mean(j) : 0.0;
     require(d.input_gain.maxCoeff() > 0.0, where, "every unit is silent in the training bins");
     if (config.target_components > 0 && config.target_components < targets.cols()) {
@@ -107,6 +118,14 @@ inline DistillData make_distill_data(RowMatrix<double> counts, RowMatrix<double>
     d.counts = std::move(counts);
     d.targets = std::move(targets);
     return d;
+}
+
+/// The same from counts given as a matrix of whole numbers >= 0 (held in memory as int32).
+inline DistillData make_distill_data(const RowMatrix<double>& counts, RowMatrix<double> targets,
+                                     const DistillConfig& config, double bin_s = 0.01) {
+    return make_distill_data(
+        data::CountSource(data::counts_from_matrix(counts, "distill::make_distill_data")),
+        std::move(targets), config, bin_s);
 }
 
 /// Start bins of `count` windows of `length` bins drawn uniformly among every window that fits
@@ -145,8 +164,7 @@ void assemble_batch(Tensor<T, 3>& inputs, Tensor<double, 3>& targets, const Dist
                 "window [", starts[i], ", ", starts[i] + window_bins, ") leaves the ", d.bins(),
                 " bins");
         Eigen::Map<RowMatrix<T>>(inputs.data() + i * w * d.inputs(), window_bins, d.inputs()) =
-            (d.counts.middleRows(starts[i], window_bins) * d.input_gain.asDiagonal())
-                .template cast<T>();
+            d.input(starts[i], window_bins).template cast<T>();
         Eigen::Map<RowMatrix<double>>(targets.data() + i * w * d.latent_dim(), window_bins,
                                       d.latent_dim()) =
             d.targets.middleRows(starts[i], window_bins);
@@ -170,11 +188,8 @@ inline DistillData load_session(const std::filesystem::path& nwb,
         filter.empty() ? data::all_units(units.size()) : filter.select(units);
     require(!selected.empty(), nwb.string(), "no unit passes the '", qc, "' unit filter");
     const data::BinGrid grid{0.0, bin_s, static_cast<std::size_t>(targets.rows())};
-    const Tensor<std::int32_t, 2> binned = data::bin_spikes(units, grid, selected);
-    RowMatrix<double> counts =
-        Eigen::Map<const RowMatrix<std::int32_t>>(
-            binned.data(), static_cast<Index>(binned.shape(0)), static_cast<Index>(binned.shape(1)))
-            .cast<double>();
+    data::CountSource counts(
+        data::bin_spikes_as(data::CountDType::narrowest, units, grid, selected));
     return make_distill_data(std::move(counts), std::move(targets), config, bin_s);
 }
 

@@ -62,8 +62,7 @@ SessionRun run_session(lif::Network<T, P>& net, const DistillData& data,
             const Index begin = s * seg_len + c0, valid = std::clamp<Index>(k - begin, 0, len);
             if (valid > 0)
                 Eigen::Map<RowMatrix<T>>(input.data() + s * len * f, valid, f) =
-                    (data.counts.middleRows(begin, valid) * data.input_gain.asDiagonal())
-                        .template cast<T>();
+                    data.input(begin, valid).template cast<T>();
         }
         options.initial_state = c0 == 0 ? nullptr : &state;
         const Tensor<T, 3>& y = net.forward(input, lif::InputKind::binned_counts, options);

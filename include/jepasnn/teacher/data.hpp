@@ -2,6 +2,8 @@
 // with the data module, unit QC applied, spikes binned on one grid from t = 0 (the ground truth's
 // grid for simulated sessions), with per-bin brain-state labels and, when a ground-truth
 // directory sits beside a file (<dir>/<stem>/latents.npy, the cohort layout), the true latents.
+// The counts are held in memory in the narrowest exact type, or (data.stores) binned once into a
+// binned store per session and read from there a window at a time.
 #pragma once
 
 #include <algorithm>
