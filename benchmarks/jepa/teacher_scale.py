@@ -6,7 +6,8 @@ session, about 9e5 bins of 10 ms), then trains the teacher with the paper's arch
 (examples/configs/teacher.json) for a few steps, either with the counts held in memory (the path
 before binned stores: int32 counts plus a float copy, 22.8 GB and killed on a 24 GB machine for
 one session at main f7c53b3) or from binned stores (``data.stores``), and reports each run's peak
-resident memory (the child's ru_maxrss) and wall time as JSON. With stores, the first run bins
+resident memory (the child's ru_maxrss), wall time and training steps per second (from the
+training loop's own progress line, so binning, evaluation and writing are left out) as JSON. With stores, the first run bins
 each session into its store and a second run reuses the stores: both are reported.
 
 Ground-truth baselines (PCA, LDS, smoothed counts) need the whole session's input in memory, so
@@ -14,12 +15,13 @@ they are switched off here (evaluation.baselines = false); the teacher's own gro
 collapse diagnostics are still computed.
 
 Usage: teacher_scale.py --jepasnn build/release/examples/jepasnn --work /tmp/scale
-                        [--sessions 1] [--units 2000] [--minutes 150] [--steps 20]
+                        [--sessions 1] [--units 2000] [--minutes 150] [--steps 50]
                         [--mode stores|memory ...] [--out result.json]
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +32,7 @@ EXAMPLE = os.path.join(HERE, "..", "..", "examples", "configs", "teacher.json")
 
 
 def run_measured(cmd, log):
-    """Runs cmd, returning (exit code, peak RSS in GB, wall seconds) of that child alone."""
+    """Runs cmd, returning (exit code, peak RSS in GiB, wall seconds) of that child alone."""
     start = time.monotonic()
     with open(log, "w") as f:
         proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT)
@@ -46,10 +48,21 @@ def teacher_config(cohort, stores, steps):
     if stores:
         doc["data"]["stores"] = stores
     doc["train"].update({"steps": steps, "warmup_steps": min(steps, 5), "validate_every": steps,
-                         "checkpoint_every": 0, "progress": False})
+                         "checkpoint_every": 0, "progress": True})
     doc["evaluation"]["baselines"] = False
     doc.pop("output", None)
     return doc
+
+
+def steps_per_second(log):
+    """Steps/s of the training loop: its last progress line ("train-teacher: 100% (S/S) Ts")."""
+    rate = None
+    with open(log) as f:
+        for line in f:
+            m = re.match(r"train-teacher: +100% \((\d+)/\d+\) ([\d.]+)s", line)
+            if m and float(m.group(2)) > 0:
+                rate = int(m.group(1)) / float(m.group(2))
+    return rate
 
 
 def main():
@@ -59,7 +72,7 @@ def main():
     ap.add_argument("--sessions", type=int, default=1)
     ap.add_argument("--units", type=int, default=2000)
     ap.add_argument("--minutes", type=float, default=150.0)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--mode", action="append", choices=["stores", "memory"],
                     help="repeatable; default: stores only (the in-memory path needs > 24 GB "
                          "for one VBN-size session)")
@@ -78,7 +91,7 @@ def main():
             os.path.join(work, "simulate.log"))
         if code != 0:
             sys.exit(f"teacher_scale.py: jepasnn simulate failed ({code}); see {work}/simulate.log")
-        results["simulate"] = {"peak_rss_gb": rss, "wall_s": wall}
+        results["simulate"] = {"peak_rss_gib": rss, "wall_s": wall}
     stores = os.path.join(cohort, "stores")
     plan = []
     for mode in modes:
@@ -97,13 +110,15 @@ def main():
         code, rss, wall = run_measured(
             [args.jepasnn, "train-teacher", "--config", config, "--out", run_dir],
             os.path.join(run_dir, "log.txt"))
-        run = {"mode": name, "exit_code": code, "peak_rss_gb": round(rss, 3),
+        run = {"mode": name, "exit_code": code, "peak_rss_gib": round(rss, 3),
                "wall_s": round(wall, 1)}
         if code == 0:
             with open(os.path.join(run_dir, "metrics.json")) as f:
                 m = json.load(f)
             run["gt_recovery_r2"] = m.get("gt_recovery_r2")
             run["final_loss"] = m["training"]["final_loss"]
+            rate = steps_per_second(os.path.join(run_dir, "log.txt"))
+            run["train_steps_per_s"] = round(rate, 3) if rate else None
         results["runs"].append(run)
         print(json.dumps(run), flush=True)
     if args.out:

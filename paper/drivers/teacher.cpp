@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -140,7 +141,7 @@ Json seed_replicates(const paper::DriverContext& ctx, const teacher::TeacherConf
     for (std::uint64_t k = 1; k <= count; ++k) {
         teacher::TeacherConfig c = with_seeds(config, ctx.seed + 1000 * k);
         c.evaluation.baselines = false;
-        const Json m = teacher::train_teacher(c, sessions).metrics;
+        const Json m = teacher::train_teacher(c, sessions, {}, teacher::discard_latents).metrics;
         rows.push_back({{"init_seed", c.model.init_seed},
                         {"train_seed", c.train.seed},
                         {"readin_seed", c.readin.seed},
@@ -163,41 +164,52 @@ Json min_over(const Json& rows, const char* key) {
     return best;
 }
 
-/// latents_<session>.npy for every session, the trajectory PCs of the first held-out session
-/// (else the last), and teacher.json describing them.
-void write_latents(const std::filesystem::path& out, const teacher::TeacherConfig& config,
-                   const std::vector<teacher::BinnedSession>& sessions,
-                   const teacher::TeacherResult& r) {
-    paper::TeacherLatents described;
-    described.dir = out;
-    described.bin_width_s = config.data.bin_ms / 1000.0;
-    std::string trajectory_session;
-    for (std::size_t s = 0; s < sessions.size(); ++s) {
-        const auto& lat = r.latents[s];
+/// A LatentSink that writes latents_<session>.npy as each session's latents are made, the
+/// trajectory PCs of the first held-out session (else the last), and, on finish(), teacher.json
+/// describing them.
+class LatentWriter {
+  public:
+    LatentWriter(const std::filesystem::path& out, const teacher::TeacherConfig& config,
+                 const std::vector<teacher::BinnedSession>& sessions)
+        : config_(config), sessions_(sessions) {
+        described_.dir = out;
+        described_.bin_width_s = config.data.bin_ms / 1000.0;
+    }
+
+    void operator()(std::size_t s, const teacher::SessionLatents& lat) {
         const std::string file = paper::TeacherLatents::default_file(lat.name);
-        save_npy(out / file, lat.z);
-        described.sessions.push_back({lat.name,
-                                      file,
-                                      lat.heldout,
-                                      {{"nwb", sessions[s].nwb.filename().string()},
-                                       {"bins", lat.z.rows()},
-                                       {"dims", lat.z.cols()},
-                                       {"units", sessions[s].units()}}});
-        if (trajectory_session.empty() && (lat.heldout || s + 1 == sessions.size())) {
-            write_trajectories(out, sessions[s], lat.z);
-            trajectory_session = lat.name;
+        save_npy(described_.dir / file, lat.z);
+        described_.sessions.push_back({lat.name,
+                                       file,
+                                       lat.heldout,
+                                       {{"nwb", sessions_[s].nwb.filename().string()},
+                                        {"bins", lat.z.rows()},
+                                        {"dims", lat.z.cols()},
+                                        {"units", sessions_[s].units()}}});
+        if (trajectory_session_.empty() && (lat.heldout || s + 1 == sessions_.size())) {
+            write_trajectories(described_.dir, sessions_[s], lat.z);
+            trajectory_session_ = lat.name;
         }
     }
-    described.details = {{"t_start_s", 0.0},
-                         {"grid",
-                          "row k covers [k*dt, (k+1)*dt) of the session's clock (the ground "
-                          "truth's grid for simulated sessions)"},
-                         {"latent_dim", config.model.latent},
-                         {"heldout", config.data.heldout},
-                         {"trajectory_session", trajectory_session},
-                         {"checkpoint", "teacher.ckpt"}};
-    described.write();
-}
+
+    void finish() {
+        described_.details = {{"t_start_s", 0.0},
+                              {"grid",
+                               "row k covers [k*dt, (k+1)*dt) of the session's clock (the ground "
+                               "truth's grid for simulated sessions)"},
+                              {"latent_dim", config_.model.latent},
+                              {"heldout", config_.data.heldout},
+                              {"trajectory_session", trajectory_session_},
+                              {"checkpoint", "teacher.ckpt"}};
+        described_.write();
+    }
+
+  private:
+    const teacher::TeacherConfig& config_;
+    const std::vector<teacher::BinnedSession>& sessions_;
+    paper::TeacherLatents described_;
+    std::string trajectory_session_;
+};
 
 /// Regulariser ablation: same data, architecture and seeds, shorter runs, no baselines; one
 /// entry per regulariser into metrics["ablation"], and ablation.csv.
@@ -220,7 +232,7 @@ void regularizer_ablation(const paper::DriverContext& ctx, const teacher::Teache
         c.train.steps = steps;
         c.train.warmup_steps = std::min(c.train.warmup_steps, steps);
         c.evaluation.baselines = false;
-        const Json m = teacher::train_teacher(c, sessions).metrics;
+        const Json m = teacher::train_teacher(c, sessions, {}, teacher::discard_latents).metrics;
         ablation[kind] = {{"gt_recovery_r2", m["gt_recovery_r2"]},
                           {"gt_recovery_r2_active", m["gt_recovery_r2_active"]},
                           {"gt_recovery_r2_passive", m["gt_recovery_r2_passive"]},
@@ -245,9 +257,11 @@ int main(int argc, char** argv) {
             teacher::load_teacher_sessions(config.data);
 
         // The teacher itself.
-        const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
+        LatentWriter latents(ctx.out, config, sessions);
+        const teacher::TeacherResult r =
+            teacher::train_teacher(config, sessions, {}, std::ref(latents));
         teacher::write_teacher_checkpoint(ctx.out / "teacher.ckpt", r);
-        write_latents(ctx.out, config, sessions, r);
+        latents.finish();
         write_curves(ctx.out, r.history);
         write_recovery(ctx.out / "recovery.csv", r.metrics["sessions"]);
 

@@ -51,6 +51,53 @@ TEST_CASE("held-out R2 matches r2_score overall per output and per group") {
               Approx(g["test_r2_per_group"][std::to_string(label)].get<double>()).epsilon(1e-12));
 }
 
+TEST_CASE("a fit on runs of rows is the fit on those rows copied") {
+    // Rows with well-conditioned features (sines of distinct frequencies, near-orthogonal over
+    // any 200 rows: the centred Gram's condition number is below 2) and a noisy affine target.
+    // The runs fit sums the means and Gram matrices over blocks of stream_block_rows rows of
+    // each run, the copy over blocks of the stacked rows: the sums differ only in rounding
+    // order, ≤ n·ε relative for n ≤ 34000 rows (≈ 8e-12), so weights of size ≤ 2 agree to
+    // 1e-9 (ridge 0 or not).
+    rc::prop("same weights and bias within rounding, runs longer than a block included", [] {
+        // 1..6 runs of 200..5000 rows, apart by 0..500 rows.
+        std::vector<jepasnn::data::RowRange> runs;
+        Index n = 0;
+        for (int k = *rc::gen::inRange(1, 7); k > 0; --k) {
+            const Index begin = n + *rc::gen::inRange<Index>(0, 501);
+            n = begin + *rc::gen::inRange<Index>(200, 5001);
+            runs.push_back({begin, n});
+        }
+        n += *rc::gen::inRange<Index>(0, 501);
+        const auto phase = *rc::gen::inRange(0, 1000);
+        jepasnn::RowMatrix<double> x(n, 4), y(n, 2);
+        for (Index i = 0; i < n; ++i) {
+            for (Index j = 0; j < 4; ++j)
+                x(i, j) = std::sin(0.37 * static_cast<double>((j + 1) * (i + phase)) + j);
+            y(i, 0) = 2.0 * x(i, 0) - x(i, 3) + 0.5 + 0.1 * std::cos(1.3 * static_cast<double>(i));
+            y(i, 1) = x(i, 1) + 0.1 * std::sin(0.7 * static_cast<double>(i));
+        }
+        const auto xs = eval::take_runs(x, runs), ys = eval::take_runs(y, runs);
+        RC_ASSERT(xs.rows() == jepasnn::data::rows_in(runs));
+        for (const double ridge : {0.0, 3.0}) {
+            const auto a = eval::fit_affine(x, y, runs, ridge);
+            const auto b = eval::fit_affine(xs, ys, ridge);
+            RC_ASSERT(max_diff(a.weight, b.weight) <= 1e-9);
+            RC_ASSERT(max_diff(a.bias, b.bias) <= 1e-9);
+        }
+    });
+    jepasnn::RowMatrix<double> x = jepasnn::RowMatrix<double>::Ones(10, 2), y(10, 1);
+    y.setZero();
+    const std::vector<jepasnn::data::RowRange> outside{{4, 11}};
+    CHECK_THROWS_WITH(eval::fit_affine(x, y, outside, 1.0),
+                      Catch::Contains("rows 4..11 out of range for 10 rows"));
+    x(7, 1) = std::nan("");
+    const std::vector<jepasnn::data::RowRange> runs{{0, 2}, {5, 9}};
+    CHECK_THROWS_WITH(eval::fit_affine(x, y, runs, 1.0),
+                      Catch::Contains("row 7 of the features has a non-finite value"));
+    const std::vector<jepasnn::data::RowRange> none{{3, 3}};
+    CHECK_THROWS_WITH(eval::fit_affine(x, y, none, 1.0), Catch::Contains("no rows"));
+}
+
 TEST_CASE("R2 follows the scikit-learn conventions for constant targets") {
     jepasnn::RowMatrix<double> y(3, 2), yhat(3, 2);
     y << 1, 2, 1, 3, 1, 4;

@@ -36,10 +36,16 @@ TEST_CASE(
     for (const auto& s : sessions) {
         REQUIRE(s.truth);
         CHECK(s.bins() == 12000);  // 2 min of 10 ms bins on the ground truth's grid
+        CHECK(s.truth->file == tmp / "cohort" / s.name / "latents.npy");
+        CHECK(s.truth->load().rows() == s.bins());
         CHECK(s.units() < 60 * 1.2);
         CHECK(std::count(s.state.begin(), s.state.end(), 1) > 3000);  // active block
         CHECK(std::count(s.state.begin(), s.state.end(), 0) > 3000);  // passive replay
     }
+    // The true latents are read when evaluated: a file that changed since is refused by name.
+    const teacher::TrueLatents changed{tmp / "changed.npy", sessions[0].truth->grid};
+    jepasnn::save_npy(changed.file, jepasnn::RowMatrix<double>::Zero(5, 6).eval());
+    CHECK_THROWS_WITH(changed.load(), Catch::Contains("changed.npy: has 5 rows, expected 12000"));
     const teacher::TeacherResult r = teacher::train_teacher(config, sessions);
     const Json& m = r.metrics;
     INFO(m.dump(1));
@@ -140,12 +146,23 @@ TEST_CASE("a teacher trained from binned stores is bitwise the in-memory teacher
         CHECK(stored[s].bins() == in_memory[s].bins());
     }
     const teacher::TeacherResult a = teacher::train_teacher(memory_config, in_memory);
-    const teacher::TeacherResult b = teacher::train_teacher(store_config, stored);
+    // The store run hands its latents to a sink as each session is done, keeping none.
+    std::vector<std::size_t> order;
+    std::vector<jepasnn::RowMatrix<double>> sunk;
+    const teacher::TeacherResult b = teacher::train_teacher(
+        store_config, stored, {}, [&](std::size_t s, const teacher::SessionLatents& lat) {
+            order.push_back(s);
+            sunk.push_back(lat.z);
+            CHECK(lat.name == stored[s].name);
+        });
     CHECK(b.history.steps == a.history.steps);
     CHECK(b.parameters == a.parameters);
     CHECK(b.metrics == a.metrics);
+    CHECK(b.latents.empty());
+    CHECK(order == std::vector<std::size_t>{0, 1, 2});
+    REQUIRE(sunk.size() == 3);
     for (std::size_t s = 0; s < 3; ++s)
-        CHECK(b.latents[s].z == a.latents[s].z);
+        CHECK(sunk[s] == a.latents[s].z);
     stored.clear();  // closes the stores (HDF5 would keep reading an open file as it was)
 
     // The stores are reused as they are, not binned again.

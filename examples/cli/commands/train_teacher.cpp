@@ -42,21 +42,23 @@ void run_train_teacher(const TrainTeacherOptions& o) {
     const auto sessions = teacher::load_teacher_sessions(config.data);
     const bool created = !fs::exists(out);
     if (!checkpoint.parent_path().empty()) fs::create_directories(checkpoint.parent_path());
-    const teacher::TeacherResult r =
-        teacher::train_teacher(config, sessions, o.resume ? checkpoint : fs::path());
-
-    // All outputs or none: each file is written atomically, and a later failure removes the
-    // earlier ones (a training checkpoint stays, for --resume; so does its folder).
+    // All outputs or none: each file is written atomically (the latents as each session is
+    // evaluated, so they are never all held), and a failure removes those already written (a
+    // training checkpoint stays, for --resume; so does its folder).
     std::vector<fs::path> written;
+    const auto write_latents = [&](std::size_t, const teacher::SessionLatents& s) {
+        if (!o.latents) return;
+        fs::create_directories(out);
+        written.push_back(out / ("latents_" + s.name + ".npy"));
+        jepasnn::save_npy(written.back(), s.z);
+    };
+    teacher::TeacherResult r;
     try {
+        r = teacher::train_teacher(config, sessions, o.resume ? checkpoint : fs::path(),
+                                   write_latents);
         fs::create_directories(out);
         written.push_back(out / "teacher.ckpt");
         teacher::write_teacher_checkpoint(written.back(), r);
-        if (o.latents)
-            for (const auto& s : r.latents) {
-                written.push_back(out / ("latents_" + s.name + ".npy"));
-                jepasnn::save_npy(written.back(), s.z);
-            }
         written.push_back(out / "metrics.json");
         jepasnn::write_json(written.back(), r.metrics);
     } catch (...) {
@@ -70,7 +72,7 @@ void run_train_teacher(const TrainTeacherOptions& o) {
     std::printf(
         "wrote %s: %zu sessions, %s on %s: gt_recovery_r2 %s (pca %s, lds %s), "
         "effective rank %s\n",
-        out.string().c_str(), r.latents.size(), config.regularizer.c_str(),
+        out.string().c_str(), sessions.size(), config.regularizer.c_str(),
         m["evaluated_on"].get<std::string>().c_str(), m["gt_recovery_r2"].dump().c_str(),
         m["pca_r2"].dump().c_str(), m["lds_r2"].dump().c_str(), m["effective_rank"].dump().c_str());
 }

@@ -400,10 +400,14 @@ void save_npy(const std::filesystem::path& path, const T* data,
 template <class Derived>
 void save_npy(const std::filesystem::path& path, const Eigen::DenseBase<Derived>& m) {
     using T = typename Derived::Scalar;
-    const RowMatrix<T> row_major = m;  // evaluates expressions, converts column-major storage
     const std::array<std::size_t, 2> shape{static_cast<std::size_t>(m.rows()),
                                            static_cast<std::size_t>(m.cols())};
-    save_npy(path, row_major.data(), std::span<const std::size_t>(shape));
+    if constexpr (std::is_same_v<Derived, RowMatrix<T>>) {  // already C-ordered: no copy
+        save_npy(path, m.derived().data(), std::span<const std::size_t>(shape));
+    } else {
+        const RowMatrix<T> row_major = m;  // evaluates expressions, converts column-major storage
+        save_npy(path, row_major.data(), std::span<const std::size_t>(shape));
+    }
 }
 
 /// Writes a 1-D array.

@@ -3,10 +3,10 @@
 // Data arrays are row-major (rows = samples/time bins), matching .npy C order and xtensor.
 #pragma once
 
-#include "eigen.hpp"
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xtensor.hpp>
+#include "eigen.hpp"
 
 #include <array>
 #include <cmath>
@@ -21,6 +21,12 @@
 namespace jepasnn {
 
 using Index = Eigen::Index;
+
+/// Rows (bins) that a streamed pass over a recording reads or processes at a time: the z-score
+/// fit, the student's training means, encoding, the affine fits of the evaluation. It bounds
+/// their memory; a pass that sums rows adds them in the same order whatever its value, except
+/// the centred Gram of eval::fit_affine (a fixed value keeps that reproducible).
+inline constexpr Index stream_block_rows = 4096;
 
 /// Column-major matrix (Eigen's default), for linear-algebra internals.
 template <class T>

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,14 @@ struct TimeSplitConfig {
                 "split.validation_fraction is ", validation_fraction, ", expected [0, 1)");
     }
 };
+
+/// The number of rows in `runs`.
+inline Index rows_in(std::span<const RowRange> runs) {
+    Index n = 0;
+    for (const RowRange& r : runs)
+        n += r.size();
+    return n;
+}
 
 /// Maximal runs of contiguous training blocks and of validation blocks.
 struct TimeSplit {

@@ -24,6 +24,7 @@
 #include "../data/time_split.hpp"
 #include "../data/unit_qc.hpp"
 #include "../data/window_starts.hpp"
+#include "../eval/regression.hpp"
 #include "config.hpp"
 
 namespace jepasnn::distill {
@@ -49,21 +50,6 @@ struct DistillData {
     }
 };
 
-/// Rows of `m` in the given runs, stacked.
-inline RowMatrix<double> gather_rows(const RowMatrix<double>& m,
-                                     const std::vector<data::RowRange>& runs) {
-    Index n = 0;
-    for (const data::RowRange& r : runs)
-        n += r.size();
-    RowMatrix<double> out(n, m.cols());  // (Σ run sizes, cols)
-    Index at = 0;
-    for (const data::RowRange& r : runs) {
-        out.middleRows(at, r.size()) = m.middleRows(r.begin, r.size());
-        at += r.size();
-    }
-    return out;
-}
-
 /// Checks the pair, splits it into time blocks and fits the input gains on the training bins:
 /// gain_j = input_rate_hz · bin_s / mean_train(counts_j) (0 for a unit silent in training), the
 /// means summed in one pass over the training blocks (exact: the counts are whole numbers).
@@ -81,19 +67,16 @@ inline DistillData make_distill_data(data::CountSource counts, RowMatrix<double>
     DistillData d;
     d.bin_s = bin_s;
     d.split = data::split_time_blocks(counts.bins(), {config.block_bins, config.heldout_fraction});
-    Index train_bins = 0;
-    for (const data::RowRange& r : d.split.train)
-        train_bins += r.size();
+    const Index train_bins = data::rows_in(d.split.train);
     require(!d.split.validation.empty() && train_bins >= config.window_bins, where, "the ",
             counts.bins(), " bins give ", train_bins, " training bins and ",
             d.split.validation.size(), " held-out runs with blocks of ", config.block_bins,
             ": expected a held-out block and at least one training window of ", config.window_bins,
             " bins");
-    constexpr Index block = 4096;                                // bins read at a time
     Vector<double> mean = Vector<double>::Zero(counts.units());  // (F)
     for (const data::RowRange& r : d.split.train)
-        for (Index b = r.begin; b < r.end; b += block)
-            counts.visit_rows(b, std::min(block, r.end - b), [&](const auto& rows) {
+        for (Index b = r.begin; b < r.end; b += stream_block_rows)
+            counts.visit_rows(b, std::min(stream_block_rows, r.end - b), [&](const auto& rows) {
                 mean += rows.template cast<double>().colwise().sum().transpose();
             });
     mean /= static_cast<double>(train_bins);
@@ -103,7 +86,7 @@ inline DistillData make_distill_data(data::CountSource counts, RowMatrix<double>
     require(d.input_gain.maxCoeff() > 0.0, where, "every unit is silent in the training bins");
     if (config.target_components > 0 && config.target_components < targets.cols()) {
         // Principal axes of the training bins' latents: eigenvectors of their covariance.
-        const RowMatrix<double> train = gather_rows(targets, d.split.train);
+        const RowMatrix<double> train = eval::take_runs(targets, d.split.train);
         const RowVector<double> centre = train.colwise().mean();
         const RowMatrix<double> centred = train.rowwise() - centre;  // (n_train, d)
         const Matrix<double> cov = centred.transpose() * centred;    // (d, d)

@@ -109,10 +109,10 @@ struct HeldoutScore {
 /// the held-out variates (seeded).
 inline HeldoutScore heldout_score(const RowMatrix<double>& x, const DistillData& data,
                                   const DistillConfig& config, std::uint32_t site) {
-    const RowMatrix<double> x_train = gather_rows(x, data.split.train);
-    const RowMatrix<double> z_train = gather_rows(data.targets, data.split.train);
-    const RowMatrix<double> x_test = gather_rows(x, data.split.validation);
-    const RowMatrix<double> z_test = gather_rows(data.targets, data.split.validation);
+    const RowMatrix<double> x_train = eval::take_runs(x, data.split.train);
+    const RowMatrix<double> z_train = eval::take_runs(data.targets, data.split.train);
+    const RowMatrix<double> x_test = eval::take_runs(x, data.split.validation);
+    const RowMatrix<double> z_test = eval::take_runs(data.targets, data.split.validation);
     cca::NullOptions null;
     null.kind = cca::NullKind::circular_shift;
     null.samples = config.null_samples;

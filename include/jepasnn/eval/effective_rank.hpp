@@ -21,9 +21,18 @@ inline double effective_rank(ConstMat z, bool centre = false) {
     Matrix<double> zz = z;
     if (centre) zz.rowwise() -= zz.colwise().mean();
     // An SVD, not √eig(zᵀz): the square root would turn rounding noise of zero eigenvalues into
-    // singular values of ~1e-8·σ_max and bias the entropy of a rank-deficient z.
-    const Eigen::BDCSVD<Matrix<double>> svd(zz);
-    const Vector<double> sigma = svd.singularValues();
+    // singular values of ~1e-8·σ_max and bias the entropy of a rank-deficient z. A tall z is
+    // first factored z = QR in place (Householder, backward stable like the SVD's own
+    // bidiagonalisation), and σ(z) = σ(R) comes from the D × D factor: no second copy of z.
+    Vector<double> sigma;
+    if (zz.rows() > zz.cols()) {
+        const Eigen::HouseholderQR<Eigen::Ref<Matrix<double>>> qr(zz);
+        const Matrix<double> r =
+            qr.matrixQR().topRows(zz.cols()).template triangularView<Eigen::Upper>();
+        sigma = Eigen::BDCSVD<Matrix<double>>(r).singularValues();
+    } else {
+        sigma = Eigen::BDCSVD<Matrix<double>>(zz).singularValues();
+    }
     const double total = sigma.sum();
     if (!(total > 0.0)) return 0.0;
     double entropy = 0.0;

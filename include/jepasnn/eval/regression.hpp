@@ -13,6 +13,7 @@
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
+#include "../data/time_split.hpp"
 
 namespace jepasnn::eval {
 
@@ -53,26 +54,75 @@ struct AffineMap {
     }
 };
 
-/// Fits y (n × q) ≈ x (n × p)·W + b minimising ||y − xW − b||² + ridge·||W||²: centre both, then
-/// solve (xcᵀxc + ridge·I) W = xcᵀyc (Cholesky), or the minimum-norm least-squares solution by a
-/// complete orthogonal decomposition when ridge = 0; b = ȳ − x̄W.
-inline AffineMap fit_affine(ConstMat x, ConstMat y, double ridge = 0.0) {
+/// The rows of x in `runs`, in order.
+inline Mat take_runs(ConstMat x, std::span<const data::RowRange> runs) {
+    Mat out(data::rows_in(runs), x.cols());
+    Index at = 0;
+    for (const data::RowRange& r : runs) {
+        out.middleRows(at, r.size()) = x.middleRows(r.begin, r.size());
+        at += r.size();
+    }
+    return out;
+}
+
+/// Fits y ≈ x·W + b on the rows of x and y (n in all) in `runs`, minimising
+/// ||y − xW − b||² + ridge·||W||²: b = ȳ − x̄W with W solving (xcᵀxc + ridge·I) W = xcᵀyc
+/// (Cholesky) for the centred rows xc, yc; when ridge = 0 the minimum-norm least-squares W by a
+/// complete orthogonal decomposition of xc. With ridge > 0 nothing is copied but blocks of
+/// stream_block_rows rows: the means and the Gram matrices are summed block by block, so a
+/// fit on a session's training blocks costs O(p·(p + q)) memory, not a copy of them.
+inline AffineMap fit_affine(ConstMat x, ConstMat y, std::span<const data::RowRange> runs,
+                            double ridge = 0.0) {
     constexpr std::string_view where = "eval::fit_affine";
-    detail::require_rows(where, x, y);
+    require(x.rows() == y.rows(), where, "features have ", x.rows(), " rows, targets ", y.rows());
     require(ridge >= 0.0, where, "ridge is ", ridge, ", expected >= 0");
-    const RowVector<double> xm = x.colwise().mean(), ym = y.colwise().mean();
-    const Matrix<double> xc = x.rowwise() - xm;  // (n, p)
-    const Matrix<double> yc = y.rowwise() - ym;  // (n, q)
+    for (const data::RowRange& r : runs)
+        require(r.begin >= 0 && r.begin <= r.end && r.end <= x.rows(), where, "rows ", r.begin,
+                "..", r.end, " out of range for ", x.rows(), " rows");
+    const Index n = data::rows_in(runs);
+    require(n >= 1, where, "no rows");
+    // Calls f(first, rows) over the runs in blocks of at most stream_block_rows rows.
+    const auto blocks = [&](auto&& f) {
+        for (const data::RowRange& r : runs)
+            for (Index b = r.begin; b < r.end; b += stream_block_rows)
+                f(b, std::min(stream_block_rows, r.end - b));
+    };
+    RowVector<double> xm = RowVector<double>::Zero(x.cols()),
+                      ym = RowVector<double>::Zero(y.cols());
+    blocks([&](Index b, Index rows) {
+        for (Index r = b; r < b + rows; ++r)
+            require(x.row(r).allFinite() && y.row(r).allFinite(), where, "row ", r, " of the ",
+                    x.row(r).allFinite() ? "targets" : "features", " has a non-finite value");
+        xm += x.middleRows(b, rows).colwise().sum();
+        ym += y.middleRows(b, rows).colwise().sum();
+    });
+    xm /= static_cast<double>(n);
+    ym /= static_cast<double>(n);
     AffineMap m;
     if (ridge > 0.0) {
-        Matrix<double> gram = xc.transpose() * xc;
+        Matrix<double> gram = Matrix<double>::Zero(x.cols(), x.cols());
+        Matrix<double> cross = Matrix<double>::Zero(x.cols(), y.cols());
+        blocks([&](Index b, Index rows) {
+            const Matrix<double> xc = x.middleRows(b, rows).rowwise() - xm;  // (rows, p)
+            const Matrix<double> yc = y.middleRows(b, rows).rowwise() - ym;  // (rows, q)
+            gram.noalias() += xc.transpose() * xc;
+            cross.noalias() += xc.transpose() * yc;
+        });
         gram.diagonal().array() += ridge;
-        m.weight = gram.llt().solve(xc.transpose() * yc);
+        m.weight = gram.llt().solve(cross);
     } else {
+        const Matrix<double> xc = take_runs(x, runs).rowwise() - xm;  // (n, p)
+        const Matrix<double> yc = take_runs(y, runs).rowwise() - ym;  // (n, q)
         m.weight = xc.completeOrthogonalDecomposition().solve(yc);
     }
     m.bias = ym - xm * m.weight;
     return m;
+}
+
+/// The same fit on every row of x and y.
+inline AffineMap fit_affine(ConstMat x, ConstMat y, double ridge = 0.0) {
+    const data::RowRange all{0, x.rows()};
+    return fit_affine(x, y, std::span(&all, 1), ridge);
 }
 
 /// How r2_score combines the outputs (as sklearn's `multioutput`).

@@ -170,7 +170,8 @@ class LeJepa {
 
     /// Latents z (bins × D) of a whole recording x (bins × U_s) of session s, encoded causally in
     /// chunks of `chunk` bins (memory stays bounded; the result equals one long forward).
-    RowMatrix<T> encode(std::size_t session, nn::ConstMatRef<T> x, Index chunk = 4096) {
+    RowMatrix<T> encode(std::size_t session, nn::ConstMatRef<T> x,
+                        Index chunk = stream_block_rows) {
         return encode(
             session, x.rows(),
             [&](Index first, Index rows) -> RowMatrix<T> { return x.middleRows(first, rows); },
@@ -181,11 +182,24 @@ class LeJepa {
     /// `input(first, rows)` gives bins [first, first + rows) (rows × U_s), so only one chunk of
     /// the input is ever in memory.
     template <class Input>
-    RowMatrix<T> encode(std::size_t session, Index bins, Input&& input, Index chunk = 4096) {
+    RowMatrix<T> encode(std::size_t session, Index bins, Input&& input,
+                        Index chunk = stream_block_rows) {
+        RowMatrix<T> z(bins, config_.latent);
+        encode_chunks(
+            session, bins, std::forward<Input>(input),
+            [&](Index first, const RowMatrix<T>& zc) { z.middleRows(first, zc.rows()) = zc; },
+            chunk);
+        return z;
+    }
+
+    /// The latents a chunk at a time: `output(first, z)` receives bins [first, first + z.rows())
+    /// in order, so neither the input nor the latents of the whole recording need be held.
+    template <class Input, class Output>
+    void encode_chunks(std::size_t session, Index bins, Input&& input, Output&& output,
+                       Index chunk = stream_block_rows) {
         require(session < sessions(), "jepa::LeJepa::encode", "session ", session,
                 " out of range for ", sessions(), " sessions");
         require(chunk >= 1, "jepa::LeJepa::encode", "chunk is ", chunk, ", expected >= 1");
-        RowMatrix<T> z(bins, config_.latent);
         auto stream = encoder_.start_stream(1);
         const nn::SessionSlice slice{session, 0, 1};
         std::vector<RowMatrix<T>> in(1);
@@ -199,9 +213,8 @@ class LeJepa {
             readin_.forward(readin, in, std::span(&slice, 1), 1, params_);
             norm_.forward(normed, readin, params_);
             encoder_.forward_stream(zc, normed, stream, params_);
-            z.middleRows(r0, rows) = zc;
+            output(r0, std::as_const(zc));
         }
-        return z;
     }
 
   private:

@@ -126,7 +126,8 @@ struct UnitScaler {
     /// whole matrix, whatever the block size.
     static UnitScaler fit(const data::CountSource& counts, std::span<const data::RowRange> train,
                           CountTransform transform, StateScaling scaling = StateScaling::none,
-                          std::span<const std::uint8_t> state = {}, Index block_bins = 4096) {
+                          std::span<const std::uint8_t> state = {},
+                          Index block_bins = stream_block_rows) {
         require(block_bins >= 1, "jepa::UnitScaler::fit", "block_bins is ", block_bins,
                 ", expected >= 1");
         Moments m(counts.units(), counts.bins(), transform, scaling, state);

@@ -1,7 +1,8 @@
 // The teacher's input data: NWB sessions (a simulated cohort directory or a list of files) read
 // with the data module, unit QC applied, spikes binned on one grid from t = 0 (the ground truth's
 // grid for simulated sessions), with per-bin brain-state labels and, when a ground-truth
-// directory sits beside a file (<dir>/<stem>/latents.npy, the cohort layout), the true latents.
+// directory sits beside a file (<dir>/<stem>/latents.npy, the cohort layout), where its true
+// latents are (read when the session is evaluated).
 // The counts are held in memory in the narrowest exact type, or (data.stores) binned once into a
 // binned store per session and read from there a window at a time.
 #pragma once
@@ -16,6 +17,7 @@
 
 #include "../core/error.hpp"
 #include "../core/json.hpp"
+#include "../core/npy.hpp"
 #include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "../data/bin_states.hpp"
@@ -67,6 +69,20 @@ struct TeacherDataConfig {
     }
 };
 
+/// A simulated session's true latents (bins × d on `grid`), read from `file` only when the
+/// session is evaluated, so a cohort's ground truth is never held all at once.
+struct TrueLatents {
+    std::filesystem::path file;  // <parent>/<stem>/latents.npy
+    data::BinGrid grid;          // from t = 0
+
+    RowMatrix<double> load() const {
+        RowMatrix<double> z = load_npy_matrix<double>(file);
+        require(z.rows() == static_cast<Index>(grid.n_bins), file.string(), "has ", z.rows(),
+                " rows, expected ", grid.n_bins, " (the ground truth changed after loading)");
+        return z;
+    }
+};
+
 /// One session binned for the teacher.
 struct BinnedSession {
     std::string name;  // file stem (session_000 for a cohort)
@@ -76,7 +92,7 @@ struct BinnedSession {
     data::BinGrid grid;                  // from t = 0
     data::CountSource counts;            // (bins, units), the narrowest exact count type
     std::vector<std::int8_t> state;      // (bins) data::BinState values
-    std::optional<data::GroundTruth> truth;
+    std::optional<TrueLatents> truth;    // simulated sessions only
 
     Index bins() const { return static_cast<Index>(grid.n_bins); }
     Index units() const { return static_cast<Index>(unit_ids.size()); }
@@ -112,42 +128,45 @@ inline std::filesystem::path session_store_path(const std::filesystem::path& dir
 
 namespace detail {
 
-/// The ground truth beside `path` (<parent>/<stem>/latents.npy), checked to be on `dt` bins.
-inline std::optional<data::GroundTruth> ground_truth_of(const std::filesystem::path& path,
-                                                        double dt) {
+/// The ground truth beside `path` (<parent>/<stem>/latents.npy), checked to be whole and on
+/// `dt` bins.
+inline std::optional<TrueLatents> ground_truth_of(const std::filesystem::path& path, double dt) {
     const std::filesystem::path truth_dir = path.parent_path() / path.stem();
     if (!std::filesystem::exists(truth_dir / "latents.npy")) return std::nullopt;
     data::GroundTruth truth = data::GroundTruth::load(truth_dir);
     require(std::fabs(truth.bin_width - dt) <= 1e-9 * dt, path.string(), "bin width is ",
             1000.0 * dt, " ms, but the ground truth in ", truth_dir.string(), " is on a ",
             1000.0 * truth.bin_width, " ms grid");
-    return truth;
+    return TrueLatents{truth_dir / "latents.npy", truth.grid()};
 }
 
-/// Reads `path` and bins the units passing `qc` from t = 0 on b.grid (set here: the ground
-/// truth's grid, else up to the session's extent), in the narrowest exact count type. With a
-/// store file, the counts go there (atomically) instead of staying in memory.
+/// Reads `path` and bins the units passing `qc` from t = 0 (on the ground truth's grid, else up
+/// to the session's extent) in the narrowest exact count type. Without a store file the session
+/// is filled in here; with one, the counts and the session's description go there (atomically)
+/// and open_session_store takes them from it.
 inline void bin_session(BinnedSession& b, std::string_view qc, double dt,
                         const std::filesystem::path& store) {
     const std::string where = b.nwb.string();
     data::ReadOptions read;
     read.ragged_columns = false;  // spike amplitudes are not needed for counts
     const data::Session s = data::load_session(b.nwb, read);
-    b.identifier = s.info.identifier;
     const data::UnitFilter filter = data::qc_filter_named(qc);
     const std::vector<std::size_t> units =
         filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
     require(!units.empty(), where, "no unit passes the '", qc, "' QC filter");
-    for (const std::size_t u : units)
-        b.unit_ids.push_back(s.units.id(u));
-    b.grid = b.truth ? b.truth->grid() : data::BinGrid::covering({0.0, s.extent().stop}, dt);
-    b.state = data::bin_states(s, b.grid);
-    data::Counts counts = data::bin_spikes_as(data::CountDType::narrowest, s.units, b.grid, units);
-    if (store.empty()) {
-        b.counts = data::CountSource(std::move(counts));
+    const data::BinGrid grid =
+        b.truth ? b.truth->grid : data::BinGrid::covering({0.0, s.extent().stop}, dt);
+    data::Counts counts = data::bin_spikes_as(data::CountDType::narrowest, s.units, grid, units);
+    if (!store.empty()) {
+        data::write_store(store, data::StoreHeader::of(s, b.nwb, grid, units, qc), counts);
         return;
     }
-    data::write_store(store, data::StoreHeader::of(s, b.nwb, b.grid, units, qc), counts);
+    b.identifier = s.info.identifier;
+    for (const std::size_t u : units)
+        b.unit_ids.push_back(s.units.id(u));
+    b.grid = grid;
+    b.state = data::bin_states(s, grid);
+    b.counts = data::CountSource(std::move(counts));
 }
 
 /// Takes the session from its store, after checking that the store was binned from this very
@@ -164,8 +183,8 @@ inline void open_session_store(BinnedSession& b, std::string_view qc, double dt,
             1000.0 * h.grid.bin_width, " ms bins from t = ", h.grid.t_start,
             " s, the teacher bins ", 1000.0 * dt, " ms from t = 0", rebuild);
     if (b.truth)
-        require(h.grid.n_bins == b.truth->grid().n_bins, where, "holds ", h.grid.n_bins,
-                " bins, the ground truth beside ", b.nwb.string(), " has ", b.truth->grid().n_bins,
+        require(h.grid.n_bins == b.truth->grid.n_bins, where, "holds ", h.grid.n_bins,
+                " bins, the ground truth beside ", b.nwb.string(), " has ", b.truth->grid.n_bins,
                 rebuild);
     b.counts.store()->check_source(b.nwb);
     b.identifier = h.source_identifier;

@@ -60,36 +60,27 @@ inline Json to_json(const RecoveryScore& r) {
     return {{"r2", r.overall}, {"r2_active", num(r.active)}, {"r2_passive", num(r.passive)}};
 }
 
-namespace detail {
-inline std::vector<Index> rows_in(std::span<const data::RowRange> runs) {
-    std::vector<Index> rows;
-    for (const data::RowRange& r : runs)
-        for (Index t = r.begin; t < r.end; ++t)
-            rows.push_back(t);
-    return rows;
-}
-}  // namespace detail
-
-/// Fits truth ≈ features·W + b on the `train` rows (ridge·n on W) and scores it on `test` rows.
+/// Fits truth ≈ features·W + b on the `train` rows (ridge·n on W, n training rows; nothing is
+/// copied for the fit) and scores it on the `test` rows.
 inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat truth,
                                     std::span<const std::int8_t> state,
-                                    std::span<const Index> train, std::span<const Index> test,
-                                    double ridge) {
+                                    std::span<const data::RowRange> train,
+                                    std::span<const data::RowRange> test, double ridge) {
     constexpr std::string_view where = "teacher::recovery_score";
     require(features.rows() == truth.rows() && static_cast<Index>(state.size()) == truth.rows(),
             where, "features have ", features.rows(), " rows, truth ", truth.rows(), ", states ",
             state.size());
-    require(train.size() >= 2 && test.size() >= 2, where,
-            "needs >= 2 training and test rows, found ", train.size(), " and ", test.size());
-    const eval::Mat xtr = eval::take_rows(features, train);
-    const eval::Mat ytr = eval::take_rows(truth, train);
+    const Index n_train = data::rows_in(train), n_test = data::rows_in(test);
+    require(n_train >= 2 && n_test >= 2, where, "needs >= 2 training and test rows, found ",
+            n_train, " and ", n_test);
     const eval::AffineMap map =
-        eval::fit_affine(xtr, ytr, ridge * static_cast<double>(train.size()));
+        eval::fit_affine(features, truth, train, ridge * static_cast<double>(n_train));
     std::vector<std::int64_t> groups;
-    for (const Index t : test)
-        groups.push_back(state[static_cast<std::size_t>(t)]);
-    const eval::GroupedR2 r = eval::heldout_r2(map, eval::take_rows(features, test),
-                                               eval::take_rows(truth, test), groups);
+    for (const data::RowRange& r : test)
+        for (Index t = r.begin; t < r.end; ++t)
+            groups.push_back(state[static_cast<std::size_t>(t)]);
+    const eval::GroupedR2 r = eval::heldout_r2(map, eval::take_runs(features, test),
+                                               eval::take_runs(truth, test), groups);
     const auto group = [&](data::BinState s) {
         const auto it = r.per_group.find(static_cast<std::int64_t>(s));
         return it == r.per_group.end() ? std::nan("") : it->second;
@@ -99,12 +90,12 @@ inline RecoveryScore recovery_score(eval::ConstMat features, eval::ConstMat trut
 
 /// Collapse diagnostics of the held-out rows of z; SIGReg on every stride-th of them, since the
 /// statistic assumes independent samples and neighbouring 10 ms bins are not.
-inline Json collapse_json(eval::ConstMat z, std::span<const Index> test,
+inline Json collapse_json(eval::ConstMat z, std::span<const data::RowRange> test,
                           const TeacherEvalConfig& config, std::uint64_t seed) {
     jepa::SigRegConfig sc;
     sc.directions = config.sigreg_directions;
     const jepa::CollapseDiagnostics d =
-        jepa::collapse_diagnostics(eval::take_rows(z, test), sc, seed, config.sigreg_stride);
+        jepa::collapse_diagnostics(eval::take_runs(z, test), sc, seed, config.sigreg_stride);
     return {{"effective_rank", d.effective_rank},
             {"effective_rank_centred", d.effective_rank_centred},
             {"variance", jepasnn::to_json(d.variance)},
@@ -124,15 +115,13 @@ Json evaluate_session(const BinnedSession& session, const jepa::SessionRecording
     require(rec.bins() == session.bins() && z.rows() == session.bins(), where, "input has ",
             rec.bins(), " bins and latents ", z.rows(), ", session '", session.name, "' has ",
             session.bins(), " bins");
-    const data::TimeSplit& split = rec.split;
-    const std::vector<Index> train = detail::rows_in(split.train);
-    const std::vector<Index> test = detail::rows_in(split.validation);
+    const std::span<const data::RowRange> train = rec.split.train, test = rec.split.validation;
     require(!test.empty(), where, "session '", session.name,
             "' has no held-out time blocks (split.validation_fraction is 0)");
     Json j;
     j["collapse"] = collapse_json(z, test, config, seed);
     if (!session.truth) return j;
-    const RowMatrix<double>& truth = session.truth->latents;
+    const RowMatrix<double> truth = session.truth->load();
     const std::span<const std::int8_t> state = session.state;
     j["teacher"] = to_json(recovery_score(z, truth, state, train, test, config.ridge));
     if (config.baselines) {
@@ -141,7 +130,7 @@ Json evaluate_session(const BinnedSession& session, const jepa::SessionRecording
         const eval::Mat smoothed = eval::causal_exponential_smoothing(x, session.grid.bin_width,
                                                                       config.smoothing_ms / 1000.0);
         j["smoothed"] = to_json(recovery_score(smoothed, truth, state, train, test, config.ridge));
-        const eval::Mat xtr = eval::take_rows(x, train);
+        const eval::Mat xtr = eval::take_runs(x, train);
         const Index q = std::min<Index>(z.cols(), x.cols());
         const eval::Pca pca = eval::Pca::fit(xtr, q);
         j["pca"] =

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -49,8 +50,16 @@ struct SessionLatents {
     RowMatrix<double> z;
 };
 
+/// Receives each session's latents as soon as they are made and evaluated, in data order (the
+/// index is into the sessions given to train_teacher). With a sink the pipeline keeps none of
+/// them, so its memory does not grow with the number of sessions.
+using LatentSink = std::function<void(std::size_t session, const SessionLatents&)>;
+
+/// The sink of a run that wants only its metrics and checkpoint.
+inline const LatentSink discard_latents = [](std::size_t, const SessionLatents&) {};
+
 struct TeacherResult {
-    std::vector<SessionLatents> latents;             // every session, in data order
+    std::vector<SessionLatents> latents;             // every session, in data order; none if sunk
     jepa::TrainHistory history;                      // the multi-session training
     std::vector<jepa::TrainHistory> readin_history;  // one per held-out session, in data order
     std::vector<jepa::TrainHistory> adapt_history;   // adaptation: per session and state
@@ -206,22 +215,28 @@ std::vector<std::size_t> adapt_state_readins(
 }
 
 /// A session's latents (bins × D): through its read-in, or with per-state read-ins, each bin
-/// through its own state's. The input is made from the counts a chunk at a time.
+/// through its own state's. The input is made from the counts a chunk at a time, and each chunk
+/// of latents goes straight into the result.
 template <class Model>
 RowMatrix<double> encode_session(Model& m, std::size_t readin,
                                  const std::vector<std::size_t>& state_readins,
                                  const jepa::SessionRecording<typename Model::Scalar>& rec) {
     const auto input = [&](Index first, Index rows) { return rec.input(first, rows); };
-    if (state_readins.empty()) return m.encode(readin, rec.bins(), input).template cast<double>();
+    RowMatrix<double> z(rec.bins(), m.config().latent);
+    if (state_readins.empty()) {
+        m.encode_chunks(readin, rec.bins(), input, [&](Index first, const auto& zc) {
+            z.middleRows(first, zc.rows()) = zc.template cast<double>();
+        });
+        return z;
+    }
     require(rec.state.size() == static_cast<std::size_t>(rec.bins()), "teacher::encode_session",
             rec.state.size(), " state labels for ", rec.bins(), " bins");
-    RowMatrix<double> z(rec.bins(), m.config().latent);
-    for (std::size_t k = 0; k < state_readins.size(); ++k) {
-        const RowMatrix<double> zk =
-            m.encode(state_readins[k], rec.bins(), input).template cast<double>();
-        for (Index r = 0; r < rec.bins(); ++r)
-            if (rec.state[static_cast<std::size_t>(r)] == k) z.row(r) = zk.row(r);
-    }
+    for (std::size_t k = 0; k < state_readins.size(); ++k)
+        m.encode_chunks(state_readins[k], rec.bins(), input, [&](Index first, const auto& zc) {
+            for (Index r = 0; r < zc.rows(); ++r)
+                if (rec.state[static_cast<std::size_t>(first + r)] == k)
+                    z.row(first + r) = zc.row(r).template cast<double>();
+        });
     return z;
 }
 
@@ -258,11 +273,13 @@ inline Json training_summary(const jepa::TrainHistory& h) {
 }  // namespace detail
 
 /// The whole pipeline for one compiled model kind (see train_teacher for the runtime choice);
-/// the training continues from `resume` when it names a checkpoint of the same run.
+/// the training continues from `resume` when it names a checkpoint of the same run. Each
+/// session's latents go to `sink` when one is given, else into the result.
 template <class Model>
 TeacherResult train_teacher_as(const TeacherConfig& config,
                                const std::vector<BinnedSession>& sessions,
-                               const std::filesystem::path& resume = {}) {
+                               const std::filesystem::path& resume = {},
+                               const LatentSink& sink = {}) {
     using T = typename Model::Scalar;
     constexpr std::string_view where = "teacher::train_teacher";
     config.validate(where);
@@ -318,7 +335,10 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
         session_metrics.push_back(std::move(e));
         checkpoint_sessions.push_back(
             detail::checkpoint_session(b, held, roles.readin[s], state_readins, rec));
-        result.latents.push_back(std::move(lat));
+        if (sink)
+            sink(s, lat);
+        else
+            result.latents.push_back(std::move(lat));
     }
 
     Json metrics = detail::summarize(session_metrics, !roles.heldout.empty());
@@ -340,12 +360,14 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
 }
 
 /// The pipeline with the encoder and regulariser named in the config; the training continues
-/// from `resume` when it names a checkpoint of the same run.
+/// from `resume` when it names a checkpoint of the same run. Each session's latents go to
+/// `sink` when one is given, else into the result.
 inline TeacherResult train_teacher(const TeacherConfig& config,
                                    const std::vector<BinnedSession>& sessions,
-                                   const std::filesystem::path& resume = {}) {
+                                   const std::filesystem::path& resume = {},
+                                   const LatentSink& sink = {}) {
     return visit_teacher_model(config.encoder, config.regularizer, [&](auto tag) {
-        return train_teacher_as<typename decltype(tag)::type>(config, sessions, resume);
+        return train_teacher_as<typename decltype(tag)::type>(config, sessions, resume, sink);
     });
 }
 
