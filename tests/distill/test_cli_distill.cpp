@@ -7,6 +7,7 @@
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/rng.hpp>
+#include <jepasnn/data/binned_store.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -130,4 +131,40 @@ TEST_CASE("cli distill rejects bad input with one line", "[distill]") {
     save_npy(dir.path() / "nan.npy", nan);
     test::check_cli_error(with([](Json& d) { d["latents"] = "nan.npy"; }), "nan.npy");
     CHECK_FALSE(fs::exists(dir.path() / "student" / "metrics.json"));
+}
+
+TEST_CASE("cli distill from a store directory bins the session once and matches memory",
+          "[distill]") {
+    if (!test::have_cli) JEPASNN_SKIP("jepasnn CLI not built");
+    test::TempDir dir;
+    const fs::path config = write_setup(dir.path());
+    Json doc = read_json(config);
+    doc["stores"] = "stores";
+    write_json(config, doc);
+    const auto run = [&](const char* out) {
+        return test::run_cli({"distill", "--config", config.string(), "--out",
+                              (dir.path() / out).string(), "--quiet", "--threads", "1"});
+    };
+    // The store covers the session (280 s): 6000 rows of latents do not match its grid.
+    test::check_cli_error(run("short"), "latents.npy");
+    const fs::path store = dir.path() / "stores" / "vbn_like_small.h5";
+    REQUIRE(fs::exists(store));
+    const Index bins = static_cast<Index>(data::BinnedStore(store).header().grid.n_bins);
+    CHECK(bins == 27999);  // 0 .. 279.996 s
+    write_setup(dir.path(), Json::object(), bins);  // rewrites latents.npy and the config
+    const test::RunResult memory = run("memory");
+    INFO(memory.err);
+    REQUIRE(memory.status == 0);
+    doc["latents"] = "latents.npy";
+    write_json(config, doc);
+    const test::RunResult stored = run("stored");
+    INFO(stored.err);
+    REQUIRE(stored.status == 0);
+    const Json a = read_json(dir.path() / "memory" / "metrics.json");
+    const Json b = read_json(dir.path() / "stored" / "metrics.json");
+    for (const char* key : {"cca_heldout", "cca_null_95", "mean_rate_hz_exc", "isi_cv_mean",
+                            "canonical_correlations_heldout", "units", "bins"})
+        CHECK(a[key] == b[key]);
+    CHECK(read_json(dir.path() / "memory" / "history.json") ==
+          read_json(dir.path() / "stored" / "history.json"));
 }

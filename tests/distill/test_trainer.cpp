@@ -47,24 +47,56 @@ TEST_CASE("distillation is bitwise deterministic for a seed", "[distill]") {
     CHECK(values(o) != values(a));
 }
 
-TEST_CASE("distillation from a binned store is bitwise distillation from memory", "[distill]") {
+TEST_CASE("distillation from a binned store and a latents file is bitwise distillation from memory",
+          "[distill]") {
+    distill::DistillConfig c = test::small_config();
+    test::TempDir dir;
+    auto [counts, z] = test::synthetic_session(1000, 12, 5);
+    save_npy(dir / "z.npy", z);
+    for (const Index components : {0, 2}) {
+        c.target_components = components;
+        const distill::DistillData memory = distill::make_distill_data(counts, z, c);
+        const distill::DistillData stored = distill::make_distill_data(
+            test::store_of(counts, dir / ("s" + std::to_string(components) + ".h5")),
+            distill::Targets(NpyRows<double>(dir / "z.npy")), c);
+        REQUIRE(stored.counts.store() != nullptr);
+        CHECK(stored.input_gain == memory.input_gain);
+        CHECK(stored.target_variance_kept == memory.target_variance_kept);
+        CHECK(stored.latent_dim() == (components == 0 ? 3 : components));
+        CHECK(stored.input(130, 40) == memory.input(130, 40));
+        CHECK(stored.targets.read(0, 1000) == memory.targets.read(0, 1000));
+        // A row's targets do not depend on the block they are read in.
+        CHECK(memory.targets.read(130, 40) == memory.targets.read(0, 1000).middleRows(130, 40));
+        CHECK(memory.input(130, 40) == counts.middleRows(130, 40) * memory.input_gain.asDiagonal());
+        distill::Distiller<> a(memory, c), b(stored, c);
+        a.train(ProgressStyle::quiet);
+        b.train(ProgressStyle::quiet);
+        CHECK(values(a) == values(b));
+        for (std::size_t i = 0; i < a.history().size(); ++i)
+            CHECK(a.history()[i].loss == b.history()[i].loss);
+        CHECK(a.monitor_history().back().cca_heldout == b.monitor_history().back().cca_heldout);
+        const distill::StudentEvaluation ea = distill::evaluate_student(a.network(), memory, c);
+        const distill::StudentEvaluation eb = distill::evaluate_student(b.network(), stored, c);
+        CHECK(ea.readout.cca_heldout == eb.readout.cca_heldout);
+        CHECK(ea.filtered.null_samples == eb.filtered.null_samples);
+        CHECK(ea.run.rates_hz == eb.run.rates_hz);
+    }
+}
+
+TEST_CASE("a latents file that cannot be read in place, or holds NaN, is refused by name",
+          "[distill]") {
     const distill::DistillConfig c = test::small_config();
     test::TempDir dir;
     auto [counts, z] = test::synthetic_session(1000, 12, 5);
-    const distill::DistillData memory = distill::make_distill_data(counts, z, c);
-    const distill::DistillData stored =
-        distill::make_distill_data(test::store_of(counts, dir / "s.h5"), z, c);
-    REQUIRE(stored.counts.store() != nullptr);
-    CHECK(stored.input_gain == memory.input_gain);
-    CHECK(stored.input(130, 40) == memory.input(130, 40));
-    CHECK(memory.input(130, 40) == counts.middleRows(130, 40) * memory.input_gain.asDiagonal());
-    distill::Distiller<> a(memory, c), b(stored, c);
-    a.train(ProgressStyle::quiet);
-    b.train(ProgressStyle::quiet);
-    CHECK(values(a) == values(b));
-    for (std::size_t i = 0; i < a.history().size(); ++i)
-        CHECK(a.history()[i].loss == b.history()[i].loss);
-    CHECK(a.monitor_history().back().cca_heldout == b.monitor_history().back().cca_heldout);
+    save_npy(dir / "f32.npy", RowMatrix<float>(z.cast<float>()));
+    CHECK_THROWS_WITH(NpyRows<double>(dir / "f32.npy"),
+                      Catch::Contains("f32.npy") && Catch::Contains("float64"));
+    z(417, 2) = std::nan("");
+    save_npy(dir / "nan.npy", z);
+    CHECK_THROWS_WITH(
+        distill::make_distill_data(data::CountSource(data::counts_from_matrix(counts, "test")),
+                                   distill::Targets(NpyRows<double>(dir / "nan.npy")), c),
+        Catch::Contains("nan.npy") && Catch::Contains("row 417, column 2"));
 }
 
 TEST_CASE("the student's rate penalty and weight regulariser come from the config by name",

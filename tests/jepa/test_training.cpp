@@ -6,7 +6,9 @@
 
 #include <rapidcheck/catch.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -200,6 +202,33 @@ TEST_CASE("the time-block split tiles the recording with evenly spread validatio
     REQUIRE(s.train.size() == 1);
     CHECK(s.train[0] == data::RowRange{0, 2000});
     CHECK(s.validation == std::vector<data::RowRange>{{2000, 2350}});
+}
+
+TEST_CASE("for_overlaps visits each run row in a window once, at its packed position") {
+    rc::prop("the visited rows are the runs' rows in [first, last), packed in order", [] {
+        const Index bins = *rc::gen::inRange(1, 3000);
+        const auto s = data::split_time_blocks(bins, {*rc::gen::inRange(1, 400), 0.3});
+        const Index first = *rc::gen::inRange<Index>(0, bins);
+        const Index last = *rc::gen::inRange<Index>(first, bins + 1);
+        for (const auto* runs : {&s.train, &s.validation}) {
+            std::vector<Index> packed;  // every row of the runs, in order
+            for (const auto& r : *runs)
+                for (Index t = r.begin; t < r.end; ++t)
+                    packed.push_back(t);
+            std::vector<Index> visited;
+            data::for_overlaps(*runs, first, last, [&](Index b, Index e, Index at) {
+                RC_ASSERT(b < e);
+                for (Index t = b; t < e; ++t) {
+                    RC_ASSERT(packed[static_cast<std::size_t>(at + t - b)] == t);
+                    visited.push_back(t);
+                }
+            });
+            std::vector<Index> expected;
+            std::copy_if(packed.begin(), packed.end(), std::back_inserter(expected),
+                         [&](Index t) { return t >= first && t < last; });
+            RC_ASSERT(visited == expected);
+        }
+    });
 }
 
 TEST_CASE("windows stay inside their runs and batches group them by session") {

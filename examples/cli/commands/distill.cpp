@@ -3,7 +3,9 @@
 // (JSON) names the session, either "nwb": FILE or "cohort": DIR + "session": NAME (a simulated
 // cohort), the teacher "latents" (float64 .npy, rows = 10 ms bins from t = 0), the unit filter
 // "qc" (none|default), the output folder "out", the student/training settings "student" (keys of
-// distill::DistillConfig) and optional "ablations" (names). Relative paths are relative to the
+// distill::DistillConfig), optional "ablations" (names) and optional "stores": a directory of
+// binned stores (the teacher's data.stores), from which the counts are read a window at a time
+// (the session's store is reused, or binned there first). Relative paths are relative to the
 // config file. Writes <out>/student.ckpt (atomic checkpoints, resumable with --resume) and, at
 // the end, <out>/metrics.json and <out>/history.json (atomically).
 #include <jepasnn/core/progress.hpp>
@@ -46,8 +48,8 @@ void run_distill(const DistillOptions& o) {
     const std::string where = config_path.string();
     const Json doc = jepasnn::read_json(config_path);
     jepasnn::require(doc.is_object(), where, "expected a JSON object, found ", doc.type_name());
-    const std::set<std::string> known = {"about", "nwb", "cohort",  "session",  "latents",
-                                         "qc",    "out", "student", "ablations"};
+    const std::set<std::string> known = {"about", "nwb", "cohort",  "session",   "latents",
+                                         "qc",    "out", "student", "ablations", "stores"};
     for (const auto& [key, value] : doc.items())
         jepasnn::require(known.count(key) == 1, where, "unknown key '", key, "'");
     const fs::path base = config_path.parent_path();
@@ -84,7 +86,11 @@ void run_distill(const DistillOptions& o) {
         jepasnn::require(ok, where, "unknown ablation '", a, "'");
     }
 
-    const distill::DistillData data = distill::load_session(nwb, latents, qc, config);
+    const fs::path stores =
+        doc.contains("stores")
+            ? relative_to(base, jepasnn::json_get<std::string>(doc, "stores", where))
+            : fs::path();
+    const distill::DistillData data = distill::load_session(nwb, latents, qc, config, 0.01, stores);
     fs::create_directories(out);
     const fs::path checkpoint = out / "student.ckpt";
     jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "null_distribution.hpp"
 
@@ -22,26 +23,34 @@ struct HeldoutCca {
     double mean_cca = 0.0;         // mean of correlations (can be < 0)
 };
 
-/// Fits CCA on (x_train, y_train) and correlates the canonical variates of (x_test, y_test),
-/// component by component (a component with zero held-out variance counts 0).
+/// Correlates the canonical variates of (x_test, y_test) under a fitted model, component by
+/// component (a component with zero held-out variance counts 0); the model may come from the
+/// factor of a CovarianceAccumulator that saw the training rows as they streamed by.
 /// Throws Error for bad shapes, NaN/Inf, or fewer than 2 test rows.
-template <class DX, class DY, class EX, class EY>
-HeldoutCca heldout_cca(const Eigen::MatrixBase<DX>& x_train, const Eigen::MatrixBase<DY>& y_train,
-                       const Eigen::MatrixBase<EX>& x_test, const Eigen::MatrixBase<EY>& y_test,
-                       const CcaOptions& options = {}) {
+template <class EX, class EY>
+HeldoutCca heldout_cca(CcaResult model, const Eigen::MatrixBase<EX>& x_test,
+                       const Eigen::MatrixBase<EY>& y_test) {
     constexpr std::string_view where = "cca::heldout_cca";
     require(x_test.rows() == y_test.rows(), where, "X_test has ", x_test.rows(),
             " rows and Y_test has ", y_test.rows(), ", expected the same number");
     require(x_test.rows() >= 2, where, "needs at least 2 test rows, found ", x_test.rows());
-    CcaOptions fit = options;
-    fit.variates = false;
     HeldoutCca out;
-    out.model = canonical_correlations(x_train, y_train, fit);
+    out.model = std::move(model);
     out.variates_x = out.model.project_x(x_test);
     out.variates_y = out.model.project_y(y_test);
     out.correlations = detail::paired_correlations(where, out.variates_x, out.variates_y);
     out.mean_cca = out.correlations.mean();
     return out;
+}
+
+/// Fits CCA on (x_train, y_train) and scores it on (x_test, y_test) as above.
+template <class DX, class DY, class EX, class EY>
+HeldoutCca heldout_cca(const Eigen::MatrixBase<DX>& x_train, const Eigen::MatrixBase<DY>& y_train,
+                       const Eigen::MatrixBase<EX>& x_test, const Eigen::MatrixBase<EY>& y_test,
+                       const CcaOptions& options = {}) {
+    CcaOptions fit = options;
+    fit.variates = false;
+    return heldout_cca(canonical_correlations(x_train, y_train, fit), x_test, y_test);
 }
 
 struct CrossValidationOptions {
@@ -139,6 +148,19 @@ struct HeldoutReport {
     double null_p95 = 0.0;  // the null's 95th percentile
 };
 
+/// The null of held-out correlations computed already (e.g. from a streamed fit).
+inline HeldoutReport heldout_cca_with_null(HeldoutCca heldout, const NullOptions& null_options = {
+                                                                   NullKind::circular_shift}) {
+    HeldoutReport r;
+    r.heldout = std::move(heldout);
+    r.null = null_distribution(MeanPairedCorrelation{}, r.heldout.variates_x, r.heldout.variates_y,
+                               null_options);
+    r.null.statistic = "heldout_mean_cca";
+    r.cca_heldout = r.heldout.mean_cca;
+    r.null_p95 = r.null.quantile(0.95);
+    return r;
+}
+
 template <class DX, class DY, class EX, class EY>
 HeldoutReport heldout_cca_with_null(const Eigen::MatrixBase<DX>& x_train,
                                     const Eigen::MatrixBase<DY>& y_train,
@@ -146,14 +168,8 @@ HeldoutReport heldout_cca_with_null(const Eigen::MatrixBase<DX>& x_train,
                                     const Eigen::MatrixBase<EY>& y_test,
                                     const NullOptions& null_options = {NullKind::circular_shift},
                                     const CcaOptions& options = {}) {
-    HeldoutReport r;
-    r.heldout = heldout_cca(x_train, y_train, x_test, y_test, options);
-    r.null = null_distribution(MeanPairedCorrelation{}, r.heldout.variates_x, r.heldout.variates_y,
-                               null_options);
-    r.null.statistic = "heldout_mean_cca";
-    r.cca_heldout = r.heldout.mean_cca;
-    r.null_p95 = r.null.quantile(0.95);
-    return r;
+    return heldout_cca_with_null(heldout_cca(x_train, y_train, x_test, y_test, options),
+                                 null_options);
 }
 
 }  // namespace jepasnn::cca

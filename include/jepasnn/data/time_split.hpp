@@ -46,6 +46,19 @@ inline Index rows_in(std::span<const RowRange> runs) {
     return n;
 }
 
+/// Calls f(begin, end, at) for each part [begin, end) of `runs` that lies in [first, last), in
+/// order; `at` is where row `begin` falls when the runs' rows are packed one after another (as in
+/// a matrix of only the runs' rows).
+template <class F>
+void for_overlaps(std::span<const RowRange> runs, Index first, Index last, F&& f) {
+    Index packed = 0;
+    for (const RowRange& r : runs) {
+        const Index b = std::max(first, r.begin), e = std::min(last, r.end);
+        if (b < e) f(b, e, packed + b - r.begin);
+        packed += r.size();
+    }
+}
+
 /// Maximal runs of contiguous training blocks and of validation blocks.
 struct TimeSplit {
     Index bins = 0;

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "../core/error.hpp"
-#include "../core/npy.hpp"
 #include "../core/rng.hpp"
 #include "../core/streams.hpp"
 #include "../core/tensor.hpp"
@@ -24,15 +23,16 @@
 #include "../data/time_split.hpp"
 #include "../data/unit_qc.hpp"
 #include "../data/window_starts.hpp"
-#include "../eval/regression.hpp"
+#include "../teacher/data.hpp"
 #include "config.hpp"
+#include "targets.hpp"
 
 namespace jepasnn::distill {
 
 /// A session ready for distillation.
 struct DistillData {
-    data::CountSource counts;   // (K, F) binned spike counts of the selected units
-    RowMatrix<double> targets;  // (K, d) teacher latents, same rows
+    data::CountSource counts;  // (K, F) binned spike counts of the selected units
+    Targets targets;           // (K, d) teacher latents, same rows
     double bin_s = 0.01;
     data::TimeSplit split;              // train = training runs, validation = held-out runs
     Vector<double> input_gain;          // (F) per-unit gain: inputs = counts · gain
@@ -50,10 +50,45 @@ struct DistillData {
     }
 };
 
+namespace detail {
+
+/// Calls f(first, rows) for the targets' rows in each run, a block of stream_block_rows at most.
+template <class F>
+void for_target_blocks(const Targets& targets, const std::vector<data::RowRange>& runs, F&& f) {
+    for (const data::RowRange& r : runs)
+        for (Index b = r.begin; b < r.end; b += stream_block_rows)
+            f(b, targets.read(b, std::min(stream_block_rows, r.end - b)));
+}
+
+/// Projects the targets on the top `components` principal axes of their training rows
+/// (eigenvectors of their covariance, summed in blocks: two passes, mean then centred Gram).
+inline double project_on_principal_axes(Targets& targets, const std::vector<data::RowRange>& train,
+                                        Index components, std::string_view where) {
+    RowVector<double> centre = RowVector<double>::Zero(targets.cols());
+    for_target_blocks(targets, train,
+                      [&](Index, const RowMatrix<double>& z) { centre += z.colwise().sum(); });
+    centre /= static_cast<double>(data::rows_in(train));
+    Matrix<double> cov = Matrix<double>::Zero(targets.cols(), targets.cols());  // (d, d)
+    for_target_blocks(targets, train, [&](Index, const RowMatrix<double>& z) {
+        const RowMatrix<double> centred = z.rowwise() - centre;
+        cov.noalias() += centred.transpose() * centred;
+    });
+    const Eigen::SelfAdjointEigenSolver<Matrix<double>> eig(cov);
+    Matrix<double> axes = eig.eigenvectors().rightCols(components).rowwise().reverse();  // (d, k)
+    const double kept = eig.eigenvalues().tail(components).sum() / eig.eigenvalues().sum();
+    require(std::isfinite(kept), where, "targets have no variance");
+    targets.project(std::move(centre), std::move(axes));
+    return kept;
+}
+
+}  // namespace detail
+
 /// Checks the pair, splits it into time blocks and fits the input gains on the training bins:
 /// gain_j = input_rate_hz · bin_s / mean_train(counts_j) (0 for a unit silent in training), the
-/// means summed in one pass over the training blocks (exact: the counts are whole numbers).
-inline DistillData make_distill_data(data::CountSource counts, RowMatrix<double> targets,
+/// means summed in one pass over the training blocks (exact: the counts are whole numbers). The
+/// targets are checked for NaN/Inf in one pass of blocks; neither counts nor targets need to fit
+/// in memory.
+inline DistillData make_distill_data(data::CountSource counts, Targets targets,
                                      const DistillConfig& config, double bin_s = 0.01) {
     constexpr const char* where = "distill::make_distill_data";
     config.validate(where);
@@ -63,7 +98,15 @@ inline DistillData make_distill_data(data::CountSource counts, RowMatrix<double>
             counts.units(), " and targets ", targets.rows(), "x", targets.cols(),
             ", expected at least one unit and one latent dimension");
     require(bin_s > 0.0 && std::isfinite(bin_s), where, "bin width is ", bin_s, " s");
-    require_finite(where, "targets", targets);
+    const std::vector<data::RowRange> all{{0, targets.rows()}};
+    detail::for_target_blocks(targets, all, [&](Index first, const RowMatrix<double>& z) {
+        if (z.allFinite()) return;
+        for (Index r = 0; r < z.rows(); ++r)
+            for (Index c = 0; c < z.cols(); ++c)
+                require(std::isfinite(z(r, c)), where, "targets (", targets.origin(),
+                        ") have a non-finite value (", z(r, c), ") at row ", first + r, ", column ",
+                        c);
+    });
     DistillData d;
     d.bin_s = bin_s;
     d.split = data::split_time_blocks(counts.bins(), {config.block_bins, config.heldout_fraction});
@@ -84,31 +127,21 @@ inline DistillData make_distill_data(data::CountSource counts, RowMatrix<double>
     for (Index j = 0; j < counts.units(); ++j)
         d.input_gain(j) = mean(j) > 0.0 ? config.input_rate_hz * bin_s / mean(j) : 0.0;
     require(d.input_gain.maxCoeff() > 0.0, where, "every unit is silent in the training bins");
-    if (config.target_components > 0 && config.target_components < targets.cols()) {
-        // Principal axes of the training bins' latents: eigenvectors of their covariance.
-        const RowMatrix<double> train = eval::take_runs(targets, d.split.train);
-        const RowVector<double> centre = train.colwise().mean();
-        const RowMatrix<double> centred = train.rowwise() - centre;  // (n_train, d)
-        const Matrix<double> cov = centred.transpose() * centred;    // (d, d)
-        const Eigen::SelfAdjointEigenSolver<Matrix<double>> eig(cov);
-        const Index k = config.target_components;
-        const Matrix<double> axes = eig.eigenvectors().rightCols(k).rowwise().reverse();  // (d, k)
-        d.target_variance_kept = eig.eigenvalues().tail(k).sum() / eig.eigenvalues().sum();
-        require(std::isfinite(d.target_variance_kept), where, "targets have no variance");
-        RowMatrix<double> projected = (targets.rowwise() - centre) * axes;  // (K, k)
-        targets = std::move(projected);
-    }
+    if (config.target_components > 0 && config.target_components < targets.cols())
+        d.target_variance_kept = detail::project_on_principal_axes(targets, d.split.train,
+                                                                   config.target_components, where);
     d.counts = std::move(counts);
     d.targets = std::move(targets);
     return d;
 }
 
-/// The same from counts given as a matrix of whole numbers >= 0 (held in memory as int32).
+/// The same from counts given as a matrix of whole numbers >= 0 (held in memory as int32) and
+/// targets held in memory.
 inline DistillData make_distill_data(const RowMatrix<double>& counts, RowMatrix<double> targets,
                                      const DistillConfig& config, double bin_s = 0.01) {
     return make_distill_data(
         data::CountSource(data::counts_from_matrix(counts, "distill::make_distill_data")),
-        std::move(targets), config, bin_s);
+        Targets(std::move(targets)), config, bin_s);
 }
 
 /// Start bins of `count` windows of `length` bins drawn uniformly among every window that fits
@@ -149,23 +182,33 @@ void assemble_batch(Tensor<T, 3>& inputs, Tensor<double, 3>& targets, const Dist
         Eigen::Map<RowMatrix<T>>(inputs.data() + i * w * d.inputs(), window_bins, d.inputs()) =
             d.input(starts[i], window_bins).template cast<T>();
         Eigen::Map<RowMatrix<double>>(targets.data() + i * w * d.latent_dim(), window_bins,
-                                      d.latent_dim()) =
-            d.targets.middleRows(starts[i], window_bins);
+                                      d.latent_dim()) = d.targets.read(starts[i], window_bins);
     }
 }
 
-/// Loads a session for distillation: the units of `nwb` passing the named unit filter
-/// ("none" or "default", data/unit_qc.hpp), binned at `bin_s` from t = 0 for as many bins as
-/// the latents file has rows (float64 (K, d), as the teacher writes it).
+/// Loads a session for distillation: the teacher latents (a float64 (K, d) .npy as the teacher
+/// writes it, read a block of rows at a time, never whole) and the counts of the units of `nwb`
+/// passing the named unit filter ("none" or "default", data/unit_qc.hpp) on K bins of `bin_s`
+/// from t = 0. Without `stores` the counts are binned into memory; with a store directory they
+/// come from the session's binned store there (teacher::load_binned_session: the teacher's store
+/// is reused, a missing one is binned first), so only the windows being read are in memory.
 inline DistillData load_session(const std::filesystem::path& nwb,
                                 const std::filesystem::path& latents, const std::string& qc,
-                                const DistillConfig& config, double bin_s = 0.01) {
-    RowMatrix<double> targets = load_npy_matrix<double>(latents);
-    require(targets.rows() >= 2 && targets.cols() >= 1, latents.string(), "latents are ",
-            targets.rows(), "x", targets.cols(), ", expected (bins, dims) with bins >= 2");
-    require_finite(latents.string(), "latents", targets);
-    const data::NwbFile file(nwb);
-    const data::UnitTable units = file.read_units();
+                                const DistillConfig& config, double bin_s = 0.01,
+                                const std::filesystem::path& stores = {}) {
+    NpyRows<double> file(latents);
+    require(file.rows() >= 2 && file.cols() >= 1, latents.string(), "latents are ", file.rows(),
+            "x", file.cols(), ", expected (bins, dims) with bins >= 2");
+    Targets targets(std::move(file));
+    if (!stores.empty()) {
+        teacher::BinnedSession b = teacher::load_binned_session(nwb, qc, 1000.0 * bin_s, stores);
+        require(b.counts.bins() == targets.rows(), latents.string(), "has ", targets.rows(),
+                " rows, but the store ", teacher::session_store_path(stores, nwb).string(),
+                " holds ", b.counts.bins(), " bins: expected one row per bin of ", nwb.string());
+        return make_distill_data(std::move(b.counts), std::move(targets), config, bin_s);
+    }
+    const data::NwbFile session(nwb);
+    const data::UnitTable units = session.read_units();
     const data::UnitFilter filter = data::qc_filter_named(qc);
     const std::vector<std::size_t> selected =
         filter.empty() ? data::all_units(units.size()) : filter.select(units);

@@ -3,7 +3,9 @@
 // carrying the state), its readout and, separately, its raw filtered E activity are compared with
 // the teacher latents by CCA fitted on the training blocks and scored on the held-out blocks, with
 // a circular-shift null at the same n; and its firing is summarised (rates by population, fraction
-// in band, ISI CV, Fano factor, E/I input balance, Dale violations, spectral radius).
+// in band, ISI CV, Fano factor, E/I input balance, Dale violations, spectral radius). Nothing the
+// size of the session is held: the training bins are summed into a joint factor as they stream
+// by, and only the held-out bins are kept.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../cca/covariance_accumulator.hpp"
 #include "../cca/cross_validation.hpp"
 #include "../core/json.hpp"
 #include "../core/streams.hpp"
@@ -21,33 +24,29 @@
 
 namespace jepasnn::distill {
 
-/// The student over the whole session, bin by bin.
+/// What stays of the student's run over the whole session once its bins have streamed by.
 struct SessionRun {
-    RowMatrix<double> readout;       // (K, D)
-    RowMatrix<double> filtered_exc;  // (K, N_E) filtered E rates, Hz
-    RowMatrix<double> spike_counts;  // (K, N) spikes per bin
-    Vector<double> rates_hz;         // (N)
-    Vector<double> isi_cv;           // (N), NaN with < 2 ISIs
-    Vector<double> fano_factor;      // (N), NaN when silent
+    Vector<double> rates_hz;     // (N)
+    Vector<double> isi_cv;       // (N), NaN with < 2 ISIs
+    Vector<double> fano_factor;  // (N), NaN when silent
     lif::CurrentStatistics currents;
 };
 
 /// Runs the student over every bin of `data` without training it: the session is cut into
 /// `eval_segments` contiguous segments run as one batch (each from a zero state, so the first
 /// ~τ of each segment is a transient), streamed `eval_chunk_bins` at a time with the state
-/// carried, so memory stays bounded for any session length.
-template <class T, class P>
+/// carried, so memory stays bounded for any session length. Each piece of output goes to
+/// sink(first, readout, filtered_exc): bins [first, first + n) of the readout (n, D) and of the
+/// filtered E rates (n, N_E) in Hz, pieces of different segments interleaved.
+template <class T, class P, class Sink>
 SessionRun run_session(lif::Network<T, P>& net, const DistillData& data,
-                       const DistillConfig& config) {
+                       const DistillConfig& config, Sink&& sink) {
     const Index k = data.bins(), f = data.inputs(), n = net.neurons();
     const Index ne = net.config().excitatory, l = net.config().steps_per_bin;
     const Index segments = std::min(config.eval_segments, k);
     const Index seg_len = (k + segments - 1) / segments;
     const Index chunk = std::min(config.eval_chunk_bins, seg_len);
     SessionRun out;
-    out.readout.resize(k, net.config().readout_dim);
-    out.filtered_exc.resize(k, ne);
-    out.spike_counts = RowMatrix<double>::Zero(k, n);
     out.currents.reset(n);
     SpikeStatistics stats(segments, n, config.fano_window_bins * l, net.config().dt_ms * 1e-3);
     lif::NetworkState<T> state;
@@ -72,19 +71,17 @@ SessionRun run_session(lif::Network<T, P>& net, const DistillData& data,
         for (Index s = 0; s < segments; ++s) {
             const Index begin = s * seg_len + c0, valid = std::clamp<Index>(k - begin, 0, len);
             if (valid <= 0) continue;
-            out.readout.middleRows(begin, valid) =
+            const RowMatrix<double> readout =
                 Eigen::Map<const RowMatrix<T>>(y.data() + s * len * y.shape(2), valid,
                                                static_cast<Index>(y.shape(2)))
                     .template cast<double>();
-            out.filtered_exc.middleRows(begin, valid) =
+            const RowMatrix<double> filtered =
                 Eigen::Map<const RowMatrix<T>>(filt.data() + s * len * n, valid, n)
                     .leftCols(ne)
                     .template cast<double>();
+            sink(begin, readout, filtered);
             for (Index t = 0; t < valid * l; ++t)
-                spikes.for_each_active(s, t, [&](Index i, auto) {
-                    stats.spike(s, c0 * l + t, i);
-                    out.spike_counts(begin + t / l, i) += 1.0;
-                });
+                spikes.for_each_active(s, t, [&](Index i, auto) { stats.spike(s, c0 * l + t, i); });
         }
         state = net.final_state();
     }
@@ -105,29 +102,89 @@ struct HeldoutScore {
     std::vector<double> null_samples;
 };
 
-/// CCA fitted on the training runs, scored on the held-out runs, with a circular-shift null of
-/// the held-out variates (seeded).
+/// Gathers one representation of the student (p columns) with the targets as the session streams
+/// by, bins in any order: the training bins go into the joint factor of a
+/// cca::CovarianceAccumulator (in blocks of stream_block_rows; O((p + d)²) memory whatever the
+/// session's length), the held-out bins are kept for scoring. finish() fits the CCA on the
+/// training bins and scores it on the held-out bins with a circular-shift null of the held-out
+/// variates (seeded).
+class HeldoutScorer {
+  public:
+    HeldoutScorer(const DistillData& data, Index width)
+        : data_(&data),
+          train_(width, data.latent_dim()),
+          heldout_(data::rows_in(data.split.validation), width),
+          pending_x_(stream_block_rows, width),
+          pending_z_(stream_block_rows, data.latent_dim()) {}
+
+    /// Bins [first, first + x.rows()) of the representation (x) and of the targets (z).
+    void add(Index first, const RowMatrix<double>& x, const RowMatrix<double>& z) {
+        require(x.cols() == heldout_.cols() && z.cols() == pending_z_.cols() &&
+                    z.rows() == x.rows() && first >= 0 && first + x.rows() <= data_->bins(),
+                "distill::HeldoutScorer", "bins ", first, "..", first + x.rows(), " of ", x.cols(),
+                " columns with targets ", z.rows(), "x", z.cols(), ", expected ", heldout_.cols(),
+                " and ", pending_z_.cols(), " columns within ", data_->bins(), " bins");
+        const Index end = first + x.rows();
+        data::for_overlaps(data_->split.train, first, end, [&](Index b, Index e, Index) {
+            while (b < e) {
+                const Index take = std::min(e - b, stream_block_rows - pending_);
+                pending_x_.middleRows(pending_, take) = x.middleRows(b - first, take);
+                pending_z_.middleRows(pending_, take) = z.middleRows(b - first, take);
+                pending_ += take;
+                b += take;
+                if (pending_ == stream_block_rows) flush();
+            }
+        });
+        data::for_overlaps(data_->split.validation, first, end, [&](Index b, Index e, Index at) {
+            heldout_.middleRows(at, e - b) = x.middleRows(b - first, e - b);
+        });
+    }
+
+    HeldoutScore finish(const DistillConfig& config, std::uint32_t site) {
+        flush();
+        RowMatrix<double> z_test(heldout_.rows(), pending_z_.cols());
+        data::for_overlaps(data_->split.validation, 0, data_->bins(),
+                           [&](Index b, Index e, Index at) {
+                               z_test.middleRows(at, e - b) = data_->targets.read(b, e - b);
+                           });
+        cca::NullOptions null;
+        null.kind = cca::NullKind::circular_shift;
+        null.samples = config.null_samples;
+        null.seed = config.seed ^ stream_id(streams::distill, site);
+        const cca::HeldoutReport r = cca::heldout_cca_with_null(
+            cca::heldout_cca(cca::canonical_correlations(train_.factor(), {config.eval_cca_ridge}),
+                             heldout_, z_test),
+            null);
+        HeldoutScore s;
+        s.cca_heldout = r.cca_heldout;
+        s.correlations = r.heldout.correlations;
+        s.train_correlations = r.heldout.model.correlations;
+        s.null_mean = r.null.mean;
+        s.null_p95 = r.null_p95;
+        s.p_value = r.null.p_value;
+        s.null_samples = r.null.samples;
+        return s;
+    }
+
+  private:
+    void flush() {
+        train_.add(pending_x_.topRows(pending_), pending_z_.topRows(pending_));
+        pending_ = 0;
+    }
+
+    const DistillData* data_;
+    cca::CovarianceAccumulator train_;
+    RowMatrix<double> heldout_;                // (held-out bins, p)
+    RowMatrix<double> pending_x_, pending_z_;  // training bins not yet in the factor
+    Index pending_ = 0;
+};
+
+/// The held-out score of a representation given for every bin (K × p).
 inline HeldoutScore heldout_score(const RowMatrix<double>& x, const DistillData& data,
                                   const DistillConfig& config, std::uint32_t site) {
-    const RowMatrix<double> x_train = eval::take_runs(x, data.split.train);
-    const RowMatrix<double> z_train = eval::take_runs(data.targets, data.split.train);
-    const RowMatrix<double> x_test = eval::take_runs(x, data.split.validation);
-    const RowMatrix<double> z_test = eval::take_runs(data.targets, data.split.validation);
-    cca::NullOptions null;
-    null.kind = cca::NullKind::circular_shift;
-    null.samples = config.null_samples;
-    null.seed = config.seed ^ stream_id(streams::distill, site);
-    const cca::HeldoutReport r =
-        cca::heldout_cca_with_null(x_train, z_train, x_test, z_test, null, {config.eval_cca_ridge});
-    HeldoutScore s;
-    s.cca_heldout = r.cca_heldout;
-    s.correlations = r.heldout.correlations;
-    s.train_correlations = r.heldout.model.correlations;
-    s.null_mean = r.null.mean;
-    s.null_p95 = r.null_p95;
-    s.p_value = r.null.p_value;
-    s.null_samples = r.null.samples;
-    return s;
+    HeldoutScorer scorer(data, x.cols());
+    scorer.add(0, x, data.targets.read(0, data.bins()));
+    return scorer.finish(config, site);
 }
 
 /// Population summaries of a trained student.
@@ -205,9 +262,15 @@ template <class T, class P>
 StudentEvaluation evaluate_student(lif::Network<T, P>& net, const DistillData& data,
                                    const DistillConfig& config) {
     StudentEvaluation e;
-    e.run = run_session(net, data, config);
-    e.readout = heldout_score(e.run.readout, data, config, 10);
-    e.filtered = heldout_score(e.run.filtered_exc, data, config, 11);
+    HeldoutScorer readout(data, net.config().readout_dim), filtered(data, net.config().excitatory);
+    e.run = run_session(net, data, config,
+                        [&](Index first, const RowMatrix<double>& y, const RowMatrix<double>& f) {
+                            const RowMatrix<double> z = data.targets.read(first, y.rows());
+                            readout.add(first, y, z);
+                            filtered.add(first, f, z);
+                        });
+    e.readout = readout.finish(config, 10);
+    e.filtered = filtered.finish(config, 11);
     e.metrics = student_metrics(net, e.run, config);
     return e;
 }

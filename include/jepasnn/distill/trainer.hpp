@@ -74,7 +74,9 @@ inline std::uint64_t fingerprint(const DistillData& d) {
     const Index shape[3] = {d.bins(), d.inputs(), d.latent_dim()};
     mix(shape, sizeof shape);
     mix(d.input_gain.data(), static_cast<std::size_t>(d.input_gain.size()) * sizeof(double));
-    mix(d.targets.data(), static_cast<std::size_t>(d.targets.size()) * sizeof(double));
+    detail::for_target_blocks(d.targets, {{0, d.bins()}}, [&](Index, const RowMatrix<double>& z) {
+        mix(z.data(), static_cast<std::size_t>(z.size()) * sizeof(double));  // bytes in order
+    });
     return h;
 }
 
