@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peak memory and time of `jepasnn train-teacher` on VBN-size simulated sessions (issue 19).
+"""Peak memory and time of `jepasnn train-teacher` and `jepasnn distill` on VBN-size sessions.
 
 Simulates a cohort once (``jepasnn simulate``; 2,000 units x 150 min is a 2.5 GB NWB file per
 session, about 9e5 bins of 10 ms), then trains the teacher with the paper's architecture
@@ -10,13 +10,21 @@ resident memory (the child's ru_maxrss), wall time and training steps per second
 training loop's own progress line, so binning, evaluation and writing are left out) as JSON. With stores, the first run bins
 each session into its store and a second run reuses the stores: both are reported.
 
-Ground-truth baselines (PCA, LDS, smoothed counts) need the whole session's input in memory, so
-they are switched off here (evaluation.baselines = false); the teacher's own ground-truth R^2 and
-collapse diagnostics are still computed.
+The ground-truth baselines (smoothed counts, PCA and LDS of the latents' dimension) stream the
+session's input in four passes; they cost minutes per VBN-size session (p^2 work for ~1,400
+units), so they are off unless --baselines is given (evaluation.baselines); the teacher's own
+ground-truth R^2 and collapse diagnostics are always computed.
+
+With --student-steps N the last teacher run also writes its latents, and the student
+(examples/configs/distill.json's settings, N steps) is distilled from the first session's latents
+twice: with its counts read from the teacher's store ("student_stores") and binned into memory
+("student_memory"); both report peak memory, wall time, training steps/s and the held-out CCA,
+which must be equal (the two paths are bitwise the same computation).
 
 Usage: teacher_scale.py --jepasnn build/release/examples/jepasnn --work /tmp/scale
                         [--sessions 1] [--units 2000] [--minutes 150] [--steps 50]
-                        [--mode stores|memory ...] [--out result.json]
+                        [--mode stores|memory ...] [--baselines] [--student-steps 20]
+                        [--out result.json]
 """
 import argparse
 import json
@@ -29,6 +37,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "..", "examples", "configs", "teacher.json")
+STUDENT_EXAMPLE = os.path.join(HERE, "..", "..", "examples", "configs", "distill.json")
 
 
 def run_measured(cmd, log):
@@ -41,7 +50,7 @@ def run_measured(cmd, log):
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024.0 / 1024.0, wall
 
 
-def teacher_config(cohort, stores, steps):
+def teacher_config(cohort, stores, steps, baselines):
     with open(EXAMPLE) as f:
         doc = json.load(f)
     doc["data"] = {"cohort": cohort, "qc": "default", "bin_ms": 10, "heldout": []}
@@ -49,17 +58,29 @@ def teacher_config(cohort, stores, steps):
         doc["data"]["stores"] = stores
     doc["train"].update({"steps": steps, "warmup_steps": min(steps, 5), "validate_every": steps,
                          "checkpoint_every": 0, "progress": True})
-    doc["evaluation"]["baselines"] = False
+    doc["evaluation"]["baselines"] = baselines
     doc.pop("output", None)
     return doc
 
 
-def steps_per_second(log):
-    """Steps/s of the training loop: its last progress line ("train-teacher: 100% (S/S) Ts")."""
+def student_config(cohort, latents, stores, steps):
+    with open(STUDENT_EXAMPLE) as f:
+        doc = json.load(f)
+    doc.update({"cohort": cohort, "session": "session_000", "latents": latents, "qc": "default"})
+    if stores:
+        doc["stores"] = stores
+    doc["student"].update({"steps": steps, "warmup_steps": min(steps, 5), "eval_every": 0,
+                           "checkpoint_every": 0})
+    doc.pop("out", None)
+    return doc
+
+
+def steps_per_second(log, label="train-teacher"):
+    """Steps/s of the training loop: its last progress line ("<label>: 100% (S/S) Ts")."""
     rate = None
     with open(log) as f:
         for line in f:
-            m = re.match(r"train-teacher: +100% \((\d+)/\d+\) ([\d.]+)s", line)
+            m = re.match(label + r": +100% \((\d+)/\d+\) ([\d.]+)s", line)
             if m and float(m.group(2)) > 0:
                 rate = int(m.group(1)) / float(m.group(2))
     return rate
@@ -76,6 +97,10 @@ def main():
     ap.add_argument("--mode", action="append", choices=["stores", "memory"],
                     help="repeatable; default: stores only (the in-memory path needs > 24 GB "
                          "for one VBN-size session)")
+    ap.add_argument("--baselines", action="store_true",
+                    help="also score the ground-truth baselines (smoothed counts, PCA, LDS)")
+    ap.add_argument("--student-steps", type=int, default=0,
+                    help="> 0: also distil the student this many steps (needs --mode stores)")
     ap.add_argument("--out", help="write the results here as JSON")
     args = ap.parse_args()
     modes = args.mode or ["stores"]
@@ -100,27 +125,60 @@ def main():
             plan += [(first, stores), ("stores_reused", stores)]
         else:
             plan.append(("memory", None))
-    for name, store_dir in plan:
+    latents_dir = None
+    for i, (name, store_dir) in enumerate(plan):
         run_dir = os.path.join(work, f"run_{os.path.basename(cohort)}_{name}")
         shutil.rmtree(run_dir, ignore_errors=True)  # a fresh run, not a resumed one
         os.makedirs(run_dir)
         config = os.path.join(run_dir, "config.json")
         with open(config, "w") as f:
-            json.dump(teacher_config(cohort, store_dir, args.steps), f, indent=1)
-        code, rss, wall = run_measured(
-            [args.jepasnn, "train-teacher", "--config", config, "--out", run_dir],
-            os.path.join(run_dir, "log.txt"))
+            json.dump(teacher_config(cohort, store_dir, args.steps, args.baselines), f, indent=1)
+        cmd = [args.jepasnn, "train-teacher", "--config", config, "--out", run_dir]
+        if args.student_steps > 0 and store_dir and i == len(plan) - 1:
+            cmd.append("--latents")
+            latents_dir = run_dir
+        code, rss, wall = run_measured(cmd, os.path.join(run_dir, "log.txt"))
         run = {"mode": name, "exit_code": code, "peak_rss_gib": round(rss, 3),
                "wall_s": round(wall, 1)}
         if code == 0:
             with open(os.path.join(run_dir, "metrics.json")) as f:
                 m = json.load(f)
             run["gt_recovery_r2"] = m.get("gt_recovery_r2")
+            for key in ("smoothed_r2", "pca_r2", "lds_r2"):
+                if key in m:
+                    run[key] = m[key]
             run["final_loss"] = m["training"]["final_loss"]
             rate = steps_per_second(os.path.join(run_dir, "log.txt"))
             run["train_steps_per_s"] = round(rate, 3) if rate else None
         results["runs"].append(run)
         print(json.dumps(run), flush=True)
+    if args.student_steps > 0:
+        if latents_dir is None:
+            sys.exit("teacher_scale.py: --student-steps needs a teacher run from stores")
+        latents = os.path.join(latents_dir, "latents_session_000.npy")
+        for name, store_dir in [("student_stores", stores), ("student_memory", None)]:
+            run_dir = os.path.join(work, f"run_{os.path.basename(cohort)}_{name}")
+            shutil.rmtree(run_dir, ignore_errors=True)
+            os.makedirs(run_dir)
+            config = os.path.join(run_dir, "config.json")
+            with open(config, "w") as f:
+                json.dump(student_config(cohort, latents, store_dir, args.student_steps), f,
+                          indent=1)
+            code, rss, wall = run_measured(
+                [args.jepasnn, "distill", "--config", config, "--out", run_dir],
+                os.path.join(run_dir, "log.txt"))
+            run = {"mode": name, "exit_code": code, "peak_rss_gib": round(rss, 3),
+                   "wall_s": round(wall, 1)}
+            if code == 0:
+                with open(os.path.join(run_dir, "metrics.json")) as f:
+                    m = json.load(f)
+                run["cca_heldout"] = m["cca_heldout"]
+                run["bins"] = m["bins"]
+                run["units"] = m["units"]
+                rate = steps_per_second(os.path.join(run_dir, "log.txt"), "distill")
+                run["train_steps_per_s"] = round(rate, 3) if rate else None
+            results["runs"].append(run)
+            print(json.dumps(run), flush=True)
     if args.out:
         with open(args.out, "w") as f:
             json.dump(results, f, indent=1)

@@ -96,3 +96,63 @@ TEST_CASE("causal exponential smoothing is its closed-form weighted sum and neve
                       Catch::Contains("eval::causal_exponential_smoothing") &&
                           Catch::Contains("time constant 0"));
 }
+
+TEST_CASE("smoothing, moments, PCA and LDS streamed in blocks equal their whole-matrix fits") {
+    const auto& g = jepasnn::test::sklearn_reference()["lds"];
+    const eval::Mat y = mat(g["y"]).array() + 1e4;  // a large mean: the moments stay accurate
+    const Index q = g["q"], n = y.rows(), p = y.cols();
+    // Uneven blocks, the last one short.
+    std::vector<std::pair<Index, Index>> blocks;
+    for (Index b = 0, len = 1; b < n; b += len, len = len % 37 + 11)
+        blocks.emplace_back(b, std::min(len, n - b));
+
+    eval::CausalExponentialSmoother smoother(0.01, 0.05);
+    eval::Mat smoothed(n, p);
+    for (const auto& [b, len] : blocks)
+        smoothed.middleRows(b, len) = smoother.next(y.middleRows(b, len));
+    CHECK(smoothed == eval::causal_exponential_smoothing(y, 0.01, 0.05));  // bit for bit
+
+    // Moments added in reverse block order: the two-pass centred sums.
+    eval::AffineMoments moments(p, 1);
+    for (auto it = blocks.rbegin(); it != blocks.rend(); ++it)
+        moments.add(y.middleRows(it->first, it->second),
+                    y.middleRows(it->first, it->second).col(0));
+    const jepasnn::RowVector<double> mean = y.colwise().mean();
+    const eval::Mat yc = y.rowwise() - mean;
+    const jepasnn::Matrix<double> scatter = yc.transpose() * yc;
+    CHECK(moments.count() == n);
+    CHECK(max_diff(moments.mean_x(), mean) < 1e-9);
+    CHECK(max_diff(moments.scatter_x(), scatter) < 1e-9 * scatter.cwiseAbs().maxCoeff());
+    CHECK(max_diff(moments.cross(), scatter.leftCols(1)) < 1e-9 * scatter.cwiseAbs().maxCoeff());
+
+    // PCA from the scatter: the fit's components up to each one's sign.
+    const eval::Pca fit = eval::Pca::fit(y, q);
+    const eval::Pca streamed = eval::Pca::from_scatter(moments.mean_x(), moments.scatter_x(), n, q);
+    for (Index k = 0; k < q; ++k) {
+        const double sign = fit.components.col(k).dot(streamed.components.col(k)) < 0 ? -1 : 1;
+        CHECK(max_diff(sign * streamed.components.col(k), fit.components.col(k)) < 1e-9);
+    }
+    CHECK(max_diff(streamed.explained_variance, fit.explained_variance) < 1e-9);
+    CHECK(max_diff(streamed.explained_variance_ratio, fit.explained_variance_ratio) < 1e-12);
+
+    // LDS from lag moments summed block by block, and its filter carried across blocks.
+    const auto whole = eval::LinearDynamicalBaseline::fit(y, q);
+    eval::LagMoments lags(q);
+    for (const auto& [b, len] : blocks)
+        lags.add(fit.transform(y.middleRows(b, len)));
+    CHECK(lags.pairs == n - 1);
+    const auto lds = eval::LinearDynamicalBaseline::from_moments(fit, scatter, lags);
+    CHECK(max_diff(lds.dynamics, whole.dynamics) < 1e-12);
+    CHECK(max_diff(lds.state_noise, whole.state_noise) < 1e-12);
+    CHECK(max_diff(lds.observation_noise, whole.observation_noise) < 1e-9);
+    CHECK(max_diff(lds.gain, mat(g["gain"])) < 1e-8);
+    jepasnn::RowVector<double> state = jepasnn::RowVector<double>::Zero(q);
+    eval::Mat filtered(n, q);
+    for (const auto& [b, len] : blocks)
+        filtered.middleRows(b, len) = lds.filter(y.middleRows(b, len), state);
+    // The blocks' observation terms are matrix products whose rounding may depend on the block's
+    // length (a few ulps of |y|·|K|); the stable recursion (spectral radius < 1) does not amplify
+    // them beyond 1 / (1 − radius), far inside this bound.
+    const eval::Mat whole_filtered = lds.filter(y);
+    CHECK(max_diff(filtered, whole_filtered) <= 1e-10 * whole_filtered.cwiseAbs().maxCoeff());
+}

@@ -273,6 +273,7 @@ TEST_CASE("teacher configuration round-trips and rejects bad fields") {
     bad([](Json& j) { j["adaptation"] = {{"kind", "affine"}}; }, "'none', 'readin' or 'film'");
     bad([](Json& j) { j["adaptation"] = {{"pull_back", -2}}; }, "pull_back is -2");
     bad([](Json& j) { j["evaluation"]["ridge"] = -1; }, "evaluation.ridge is -1");
+    bad([](Json& j) { j["evaluation"]["ridge"] = 0; }, "evaluation.ridge is 0, expected > 0");
     CHECK_THROWS_WITH(jepasnn::read_settings<teacher::TeacherConfig>(Json::object(), "cfg.json"),
                       Catch::Contains("cfg.json") && Catch::Contains("data"));
 }
@@ -307,4 +308,61 @@ TEST_CASE("the teacher rejects data it cannot train on") {
     CHECK_THROWS_WITH(
         teacher::embed_session(empty / "missing.ckpt", tmp / "cohort" / "session_000.nwb"),
         Catch::Contains("missing.ckpt"));
+}
+
+TEST_CASE("the ground-truth baselines streamed in blocks equal their fits on the whole input") {
+    // evaluate_session reads the model input a block at a time (smoothing and the LDS filter carry
+    // their state; PCA and LDS come from summed moments): the scores must be those of the fits
+    // on the input held whole, up to rounding.
+    namespace eval = jepasnn::eval;
+    jepasnn::test::TempDir tmp;
+    jepasnn::test::simulate_small_cohort(tmp / "cohort");
+    const Json doc = jepasnn::test::small_teacher_config_json(tmp / "cohort");
+    const auto config = jepasnn::read_settings<teacher::TeacherConfig>(doc, "test config");
+    const auto sessions = teacher::load_teacher_sessions(config.data);
+    const teacher::BinnedSession& s = sessions[0];
+    const auto rec = teacher::detail::prepare<float>(config, s);
+    jepasnn::RowMatrix<double> z(s.bins(), 12);  // the baselines take its dimension
+    for (jepasnn::Index i = 0; i < z.size(); ++i)
+        z.data()[i] = jepasnn::normal_at(3, 1, static_cast<std::uint64_t>(i));
+    const Json j = teacher::evaluate_session(s, rec, z, config.evaluation, 1);
+
+    const eval::Mat x = rec.input().cast<double>(), truth = s.truth->load();
+    const auto train = rec.split.train, test = rec.split.validation;
+    const auto r2 = [&](const eval::Mat& features) {
+        return teacher::recovery_score(features, truth, s.state, train, test,
+                                       config.evaluation.ridge)
+            .overall;
+    };
+    const eval::Mat xtr = eval::take_runs(x, train);
+    const double smoothed = r2(eval::causal_exponential_smoothing(
+        x, s.grid.bin_width, config.evaluation.smoothing_ms / 1000.0));
+    const double pca = r2(eval::Pca::fit(xtr, 12).transform(x));
+    const double lds = r2(eval::LinearDynamicalBaseline::fit(xtr, 12).filter(x));
+    INFO(j.dump(1));
+    CHECK(j["baseline_dim"] == 12);
+    CHECK(j["smoothed"]["r2"].get<double>() == Approx(smoothed).margin(1e-9));
+    CHECK(j["pca"]["r2"].get<double>() == Approx(pca).margin(1e-9));
+    CHECK(j["lds"]["r2"].get<double>() == Approx(lds).margin(1e-8));
+    // Not degenerate: this one session's input recovers the truth partly (the LDS better than
+    // PCA, smoothing all units best).
+    CHECK(smoothed > 0.5);
+    CHECK(pca > 0.0);
+    CHECK(lds > pca);
+
+    // The scorer's passes must come whole and in order.
+    const auto half = s.bins() / 2;
+    const auto scorer = [&] {
+        return teacher::RecoveryScorer(truth, s.state, train, test, config.evaluation.ridge);
+    };
+    auto skipped = scorer();
+    CHECK_THROWS_WITH(skipped.fit(half, x.middleRows(half, 10)),
+                      Catch::Contains("features came for bins " + std::to_string(half)) &&
+                          Catch::Contains("after 0"));
+    auto partial = scorer();
+    partial.fit(0, x.topRows(half));
+    CHECK_THROWS_WITH(partial.test(0, x.topRows(half)),
+                      Catch::Contains("the fit pass covered " + std::to_string(half)));
+    auto early = scorer();
+    CHECK_THROWS_WITH(early.score(), Catch::Contains("score() before test()"));
 }
