@@ -4,6 +4,7 @@
 // nothing behind.
 #include <jepasnn/core/file_checksum.hpp>
 #include <jepasnn/data/binned_store.hpp>
+#include <jepasnn/data/streaming_binning.hpp>
 #include <jepasnn/data/unit_qc.hpp>
 
 #include <rapidcheck/catch.h>
@@ -121,6 +122,75 @@ TEST_CASE("windows read from a store equal the slices of the counts") {
     std::vector<std::uint8_t> narrow(n_units);
     CHECK_THROWS_WITH(wide.read_window<std::uint8_t>(0, 1, narrow),
                       Catch::Contains("uint16 store read as uint8"));
+}
+
+TEST_CASE("a store binned straight from the file equals the store of the in-memory counts") {
+    TempDir dir;
+    const StoreSource s = store_source(dir);
+    const NwbFile file(s.nwb);
+    const Session metadata = load_session_metadata(file);
+    // The metadata alone gives the same extent (from each unit's first and last spike), header
+    // and QC selection.
+    CHECK(metadata.extent().start == s.session.extent().start);
+    CHECK(metadata.extent().stop == s.session.extent().stop);
+    CHECK(qc_filter_named("default").select(metadata.units) == s.units);
+    const StoreHeader header = StoreHeader::of(metadata, s.nwb, s.grid, s.units, "default");
+    const std::size_t column_bytes = s.grid.n_bins;  // one uint8 column
+    // One column per group, groups of 4 (the last one short) and one group of everything.
+    for (const std::size_t group_bytes : {column_bytes, 4 * column_bytes, std::size_t{1} << 28})
+        for (const CountDType dtype :
+             {CountDType::narrowest, CountDType::uint16, CountDType::int32}) {
+            INFO("group bytes " << group_bytes << ", dtype " << static_cast<int>(dtype));
+            StreamingOptions o;
+            o.group_bytes = group_bytes;
+            o.chunk_spikes = 1000;
+            const fs::path path = dir / "streamed.h5";
+            bin_file_to_store(path, header, file, dtype, o);
+            const BinnedStore store(path);
+            CHECK(store.header().unit_rows == header.unit_rows);
+            CHECK(store.header().state == bin_states(s.session, s.grid));
+            const Counts counts = bin_spikes_as(dtype, s.session.units, s.grid, s.units);
+            const Counts back = store.read_all();
+            REQUIRE(back.index() == counts.index());
+            CHECK(std::visit(
+                [&](const auto& a) {
+                    return std::visit(
+                        [&](const auto& b) { return jepasnn::test::same_tensor(a, b); }, counts);
+                },
+                back));
+            // A window across chunk rows and column groups.
+            const auto all = bin_spikes<std::int32_t>(s.session.units, s.grid, s.units);
+            std::vector<std::int32_t> window(300 * s.units.size());
+            store.read_window<std::int32_t>(1000, 300, window);
+            CHECK(std::equal(window.begin(), window.end(), all.data() + 1000 * s.units.size()));
+        }
+}
+
+TEST_CASE("a streamed store write widens or refuses counts like bin_file and leaves nothing") {
+    TempDir dir;
+    const StoreSource s = store_source(dir, 10.0);  // 10 s bins: the busiest units pass 255
+    const NwbFile file(s.nwb);
+    const StoreHeader header = StoreHeader::of(s.session, s.nwb, s.grid, s.units, "default");
+    StreamingOptions o;
+    o.group_bytes = s.grid.n_bins;  // one column per group: the first overflow is found across
+                                    // groups, by bin, then column
+    const fs::path path = dir / "coarse.h5";
+    bin_file_to_store(path, header, file, CountDType::narrowest, o);
+    CHECK(BinnedStore(path).dtype() == "uint16");
+    fs::remove(path);
+    std::string expected;
+    try {
+        (void)bin_file<std::uint8_t>(file, s.grid, s.units);
+    } catch (const jepasnn::Error& e) {
+        expected = e.what();
+    }
+    REQUIRE(expected.find("more than 255 spikes in bin") != std::string::npos);
+    CHECK_THROWS_WITH(bin_file_to_store(path, header, file, CountDType::uint8, o),
+                      Catch::Equals(expected));
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path()))
+        ++files;
+    CHECK(files == 1);  // session.nwb alone: no store, no temporary sibling
 }
 
 TEST_CASE("a store whose NWB file changed is refused") {

@@ -2,9 +2,11 @@
 // qc and simulate, their JSON keys and files, and on bad input exit status 1 or 2, exactly one
 // line on stderr and no partial output left behind.
 #include <jepasnn/core/npy.hpp>
+#include <jepasnn/data/binned_store.hpp>
 
 #include <fstream>
 #include <numeric>
+#include <variant>
 
 #include "data_test_support.hpp"
 
@@ -121,6 +123,20 @@ TEST_CASE("bin writes a binned store that info describes") {
     CHECK(j["bins_per_state"]["passive"].get<std::int64_t>() > 0);
     CHECK(j["source"]["status"] == "unchanged");
     CHECK(run_cli({"info", store}).out.find("binned store") != std::string::npos);
+    // A store alone is binned straight from the file (bounded memory): the same counts, and
+    // the whole session without naming a range.
+    const std::string alone = (dir / "alone.h5").string(), whole = (dir / "whole.h5").string();
+    REQUIRE(run_cli({"bin", nwb, "--bin-ms", "10", "--t-start", "0", "--t-stop", "279", "--qc",
+                     "default", "--store", alone})
+                .status == 0);
+    const jepasnn::data::Counts streamed = jepasnn::data::BinnedStore(alone).read_all();
+    REQUIRE(std::holds_alternative<jepasnn::Tensor<std::uint8_t, 2>>(streamed));
+    const auto& alone_counts = std::get<jepasnn::Tensor<std::uint8_t, 2>>(streamed);
+    CHECK(std::equal(a.data.begin(), a.data.end(), alone_counts.begin(), alone_counts.end()));
+    const auto r_whole = run_cli({"bin", nwb, "--bin-ms", "10", "--store", whole});
+    INFO(r_whole.err);
+    CHECK(r_whole.status == 0);
+    CHECK(r_whole.out.find("uint8") != std::string::npos);
     // The NWB file changes: info says so.
     std::ofstream(nwb, std::ios::app) << 'x';
     CHECK(Json::parse(run_cli({"info", store, "--json"}).out)["source"]["status"] == "changed");

@@ -1,11 +1,11 @@
 // jepasnn bin FILE.nwb --bin-ms MS [--t-start S --t-stop S | --block N | --state S]
-//             [--qc none|default] [--dtype narrowest|uint8|uint16|int32] --out COUNTS.npy
-//             [--units-out UNITS.csv] [--stream]
+//             [--qc none|default] [--dtype narrowest|uint8|uint16|int32]
+//             (--out COUNTS.npy | --store STORE.h5 | both) [--units-out UNITS.csv] [--stream]
 // Integer spike counts (time × units .npy, by default in the narrowest type that holds every
 // count exactly) by DESIGN.md's binning rule, units in file order after QC, and optionally a CSV
-// describing each output column. Both files are complete
-// or absent: nothing is written until everything is computed, and a failed second write removes
-// the first.
+// describing each output column, and/or a binned store. Every file is complete or absent:
+// nothing is written until everything is computed, and a failed later write removes the earlier
+// ones. A store alone is binned from the file a column group at a time, in bounded memory.
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
@@ -92,28 +92,31 @@ void run_bin(const BinOptions& o) {
     if (o.t_start) request.range = data::TimeRange{*o.t_start, *o.t_stop};
     request.block = o.block;
     if (o.state) request.state = data::parse_state(*o.state, "--state");
-    jepasnn::require(!o.stream || request.range || request.block || request.state, "--stream",
-                     "needs --t-start/--t-stop, --block or --state (the session's extent would "
-                     "need every spike)");
     const data::UnitFilter filter = data::qc_filter_named(o.qc);
 
     data::ReadOptions read;
     read.ragged_columns = false;  // spike amplitudes are not needed for counts
     const data::NwbFile file(o.file);
-    data::Session s;
-    s.path = file.path();
-    s.info = file.info();
-    s.intervals = file.read_intervals(read);
-    s.running_speed = file.read_running_speed();
-    s.blocks = data::derive_blocks(s.intervals);
-    // Streaming: QC and the CSV need everything but the spike times, which bin_file reads.
-    s.units = o.stream ? file.read_unit_metadata(read) : file.read_units(read);
+    // A store alone is binned straight from the file a column group at a time (bounded memory);
+    // --out and --units-out need the counts in memory. Streaming reads everything but the spike
+    // times here (the extent from each unit's first and last spike); bin_file reads those.
+    const bool store_only = o.out.empty() && o.units_out.empty();
+    const data::Session s = o.stream || store_only ? data::load_session_metadata(file, read)
+                                                   : data::load_session(o.file, read);
 
     const data::BinGrid grid =
         data::BinGrid::covering(data::resolve_range(s, request), o.bin_ms / 1000.0);
     const std::vector<std::size_t> units =
         filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
     const data::CountDType dtype = data::parse_count_dtype(o.dtype, "--dtype");
+    if (store_only) {
+        data::bin_file_to_store(o.store, data::StoreHeader::of(s, o.file, grid, units, o.qc), file,
+                                dtype);
+        std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s, %s)\n", o.store.c_str(),
+                    grid.n_bins, units.size(), o.bin_ms, grid.t_start,
+                    data::BinnedStore(o.store).dtype().c_str());
+        return;
+    }
     const data::Counts binned = o.stream ? data::bin_file_as(dtype, file, grid, units)
                                          : data::bin_spikes_as(dtype, s.units, grid, units);
     const std::string csv =
@@ -179,7 +182,8 @@ void setup_bin(CLI::App& app) {
                    "the NWB file's identity)");
     app.add_option("--units-out", o->units_out, "CSV describing each output column");
     app.add_flag("--stream", o->stream,
-                 "read spike_times in chunks from the file (bounded memory, same counts)");
+                 "read spike_times in chunks from the file (same counts; a --store alone is "
+                 "always binned this way, in bounded memory)");
     app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);
     app.callback([o] {
         if (o->out.empty() && o->store.empty())

@@ -1,9 +1,11 @@
 // A binned store: one session's spike counts binned once into an HDF5 file (the format users
 // already read with h5py), so that training reads windows of bins instead of holding the session.
 // Layout (format 1):
-//   /counts     (bins, units) uint8 | uint16 | int32, time-major, stored in chunks of
-//               store_chunk_rows(...) rows × all units, unfiltered: a window of W bins reads the
-//               chunks it overlaps, O((W + chunk rows) · units) bytes, whatever the session length
+//   /counts     (bins, units) uint8 | uint16 | int32, time-major, stored unfiltered in chunks of
+//               store_chunk_rows(...) rows × store_group_columns(...) columns (all units unless
+//               the session is long): a window of W bins reads the chunks it overlaps,
+//               O((W + chunk rows) · units) bytes, whatever the session length; a streamed
+//               write (bin_file_to_store) fills one column group at a time
 //   /unit_ids   (units,) int64   NWB ids of the columns
 //   /unit_rows  (units,) int64   the columns' rows in the NWB units table (the QC selection)
 //   /state      (bins,) int8     each bin's data::BinState (-1 other, 0 passive replay, 1 active)
@@ -34,6 +36,7 @@
 #include "hdf5_reader.hpp"
 #include "hdf5_writer.hpp"
 #include "session.hpp"
+#include "streaming_binning.hpp"
 
 namespace jepasnn::data {
 
@@ -43,7 +46,20 @@ inline constexpr std::int64_t store_format_version = 1;
 /// enough that a training window (tens to hundreds of bins) does not read far past itself.
 inline constexpr std::size_t store_chunk_bytes = std::size_t{256} << 10;
 
-/// Rows per chunk for `units` columns of `count_bytes` bytes each.
+/// Columns per group (and per chunk) for `bins` rows of `count_bytes` bytes each: all of them
+/// when the session is small, else groups of about equal width, each within `group_bytes` (at
+/// least one column), so the last column of chunks is not mostly empty.
+inline std::size_t store_group_columns(std::size_t bins, std::size_t units, std::size_t count_bytes,
+                                       std::size_t group_bytes = StreamingOptions{}.group_bytes) {
+    const std::size_t column_bytes = std::max<std::size_t>(1, bins * count_bytes);
+    const std::size_t widest =
+        std::clamp<std::size_t>(group_bytes / column_bytes, 1, std::max<std::size_t>(1, units));
+    const std::size_t groups = (units + widest - 1) / widest;
+    return groups == 0 ? widest : (units + groups - 1) / groups;
+}
+
+/// Rows per chunk for `units` columns of `count_bytes` bytes each: a row of chunks across every
+/// group is about store_chunk_bytes.
 inline std::size_t store_chunk_rows(std::size_t units, std::size_t count_bytes) {
     return std::clamp<std::size_t>(
         store_chunk_bytes / std::max<std::size_t>(1, units * count_bytes), 16, 65536);
@@ -79,40 +95,114 @@ struct StoreHeader {
     }
 };
 
+namespace detail {
+
+/// A streamed write found a count its type cannot hold: the store is abandoned.
+struct StoreOverflow {
+    CountOverflow first;
+};
+
+/// Writes a store of count type C at `path` atomically (nothing at `path` unless complete):
+/// write_counts(writer, dataset, group_columns) fills the created /counts, each column group
+/// whole (a group is one column of chunks), then the header follows.
+template <CountType C, class WriteCounts>
+void write_store_with(const std::filesystem::path& path, const StoreHeader& h,
+                      std::size_t group_bytes, WriteCounts&& write_counts) {
+    const std::string where = path.string();
+    const std::size_t bins = h.grid.n_bins, units = h.unit_ids.size();
+    require(units >= 1, where, "a store needs at least one unit");
+    require(h.unit_rows.size() == units && h.state.size() == bins, where,
+            "header lengths disagree (", h.unit_rows.size(), " unit rows, ", h.state.size(),
+            " state labels)");
+    replace_atomically(path, [&](const std::filesystem::path& tmp) {
+        hdf5::Writer w(tmp);
+        const std::size_t group = store_group_columns(bins, units, sizeof(C), group_bytes);
+        const hdf5::Handle counts =
+            w.chunked_matrix<C>("/counts", bins, units, store_chunk_rows(units, sizeof(C)), group);
+        write_counts(w, counts.get(), group);
+        w.numbers<std::int64_t>("/unit_ids", h.unit_ids);
+        w.numbers<std::int64_t>("/unit_rows", h.unit_rows);
+        w.numbers<std::int8_t>("/state", h.state);
+        w.attribute("/", "jepasnn_store", store_format_version);
+        w.attribute("/", "t_start", h.grid.t_start);
+        w.attribute("/", "bin_width", h.grid.bin_width);
+        w.attribute("/", "qc", h.qc);
+        w.attribute("/", "source_path", h.source.string());
+        w.attribute("/", "source_identifier", h.source_identifier);
+        w.attribute("/", "source_size", static_cast<std::int64_t>(h.source_identity.size));
+        w.attribute("/", "source_mtime_ns", h.source_identity.mtime_ns);
+        w.attribute("/", "source_crc32", static_cast<std::int64_t>(h.source_identity.crc32));
+        w.close();
+    });
+}
+
+}  // namespace detail
+
 /// Writes `counts` with its header to `path` atomically (nothing at `path` unless complete).
 inline void write_store(const std::filesystem::path& path, const StoreHeader& h,
                         const Counts& counts) {
-    const std::string where = path.string();
     std::visit(
         [&]<class C>(const Tensor<C, 2>& c) {
-            require(c.shape(0) == h.grid.n_bins && c.shape(1) == h.unit_ids.size(), where,
+            require(c.shape(0) == h.grid.n_bins && c.shape(1) == h.unit_ids.size(), path.string(),
                     "counts are ", c.shape(0), " x ", c.shape(1), ", the header describes ",
                     h.grid.n_bins, " bins x ", h.unit_ids.size(), " units");
-            require(!h.unit_ids.empty(), where, "a store needs at least one unit");
-            require(h.unit_rows.size() == h.unit_ids.size() && h.state.size() == h.grid.n_bins,
-                    where, "header lengths disagree (", h.unit_rows.size(), " unit rows, ",
-                    h.state.size(), " state labels)");
-            replace_atomically(path, [&](const std::filesystem::path& tmp) {
-                hdf5::Writer w(tmp);
-                w.chunked_rows<C>("/counts", std::span<const C>(c.data(), c.size()), c.shape(0),
-                                  c.shape(1), store_chunk_rows(c.shape(1), sizeof(C)));
-                w.numbers<std::int64_t>("/unit_ids", h.unit_ids);
-                w.numbers<std::int64_t>("/unit_rows", h.unit_rows);
-                w.numbers<std::int8_t>("/state", h.state);
-                w.attribute("/", "jepasnn_store", store_format_version);
-                w.attribute("/", "t_start", h.grid.t_start);
-                w.attribute("/", "bin_width", h.grid.bin_width);
-                w.attribute("/", "qc", h.qc);
-                w.attribute("/", "source_path", h.source.string());
-                w.attribute("/", "source_identifier", h.source_identifier);
-                w.attribute("/", "source_size", static_cast<std::int64_t>(h.source_identity.size));
-                w.attribute("/", "source_mtime_ns", h.source_identity.mtime_ns);
-                w.attribute("/", "source_crc32",
-                            static_cast<std::int64_t>(h.source_identity.crc32));
-                w.close();
-            });
+            detail::write_store_with<C>(
+                path, h, StreamingOptions{}.group_bytes,
+                [&](hdf5::Writer& w, hid_t ds, std::size_t group) {
+                    for (std::size_t first = 0; first < c.shape(1); first += group) {
+                        const std::size_t n = std::min(group, c.shape(1) - first);
+                        w.write_columns<C>(ds, "/counts", first, n,
+                                           std::span<const C>(c.data(), c.size()), c.shape(1),
+                                           first);
+                    }
+                });
         },
         counts);
+}
+
+/// Bins the header's units (its unit_rows) on its grid straight from `file` into a store at
+/// `path`, one column group at a time: memory is one group (options.group_bytes) and a chunk
+/// of spike times (options.chunk_spikes), not the session. The count type is the one asked for
+/// (narrowest: the narrowest exact one, binned again wider when a count does not fit); the counts
+/// are bin_file's exactly, and a count the type cannot hold is bin_file's error. Atomic, like
+/// write_store.
+inline void bin_file_to_store(const std::filesystem::path& path, const StoreHeader& h,
+                              const NwbFile& file, CountDType dtype,
+                              const StreamingOptions& options = {}) {
+    std::vector<std::size_t> units;
+    for (const std::int64_t row : h.unit_rows)
+        units.push_back(static_cast<std::size_t>(row));
+    detail::first_exact_type(
+        dtype,
+        [&]<CountType C>() -> std::optional<CountOverflow> {
+            try {
+                detail::write_store_with<C>(
+                    path, h, options.group_bytes,
+                    [&](hdf5::Writer& w, hid_t ds, std::size_t group) {
+                        std::optional<CountOverflow> first_overflow;
+                        Tensor<C, 2> block;
+                        for (std::size_t first = 0; first < units.size(); first += group) {
+                            const std::size_t n = std::min(group, units.size() - first);
+                            const std::span<const std::size_t> columns(units.data() + first, n);
+                            if (auto o = try_bin_file_into(block, file, h.grid, columns, options)) {
+                                o->column += first;
+                                if (!first_overflow || *o < *first_overflow) first_overflow = o;
+                                continue;
+                            }
+                            w.write_columns<C>(ds, "/counts", first, n,
+                                               std::span<const C>(block.data(), block.size()), n,
+                                               0);
+                        }
+                        if (first_overflow) throw detail::StoreOverflow{*first_overflow};
+                    });
+            } catch (const detail::StoreOverflow& o) {
+                return o.first;
+            }
+            return std::nullopt;
+        },
+        [&]<CountType C>(const CountOverflow& o) {
+            detail::report_file_overflow<C>(o, file, h.grid, units);
+        });
 }
 
 /// An open store: its header in memory, its counts read a window at a time.

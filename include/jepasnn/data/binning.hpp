@@ -142,32 +142,51 @@ template <CountType C>
          " holds; bin into a wider count type");
 }
 
-/// Bins into the type asked for with `try_bin(Tensor<C, 2>&) -> optional<CountOverflow>`;
-/// `narrowest` tries uint8, then uint16, then int32. `report.template operator()<C>(overflow)`
-/// ends a request whose type cannot hold a count.
-template <class TryBin, class Report>
-Counts counts_as(CountDType dtype, TryBin&& try_bin, Report&& report) {
-    auto exact = [&]<CountType C>(bool must_fit) -> std::optional<Counts> {
-        Tensor<C, 2> out;
-        if (const std::optional<CountOverflow> overflow = try_bin(out)) {
+/// Runs `try_as.template operator()<C>() -> optional<CountOverflow>` for the type asked for;
+/// `narrowest` tries uint8, then uint16, then int32 and stops at the first that holds every
+/// count. `report.template operator()<C>(overflow)` ends a request whose type cannot hold a count.
+template <class TryAs, class Report>
+void first_exact_type(CountDType dtype, TryAs&& try_as, Report&& report) {
+    auto exact = [&]<CountType C>(bool must_fit) {
+        if (const std::optional<CountOverflow> overflow = try_as.template operator()<C>()) {
             if (must_fit) report.template operator()<C>(*overflow);
-            return std::nullopt;
+            return false;
         }
-        return Counts(std::move(out));
+        return true;
     };
     switch (dtype) {
         case CountDType::uint8:
-            return *exact.template operator()<std::uint8_t>(true);
+            exact.template operator()<std::uint8_t>(true);
+            return;
         case CountDType::uint16:
-            return *exact.template operator()<std::uint16_t>(true);
+            exact.template operator()<std::uint16_t>(true);
+            return;
         case CountDType::int32:
-            return *exact.template operator()<std::int32_t>(true);
+            exact.template operator()<std::int32_t>(true);
+            return;
         case CountDType::narrowest:
             break;
     }
-    if (auto c = exact.template operator()<std::uint8_t>(false)) return std::move(*c);
-    if (auto c = exact.template operator()<std::uint16_t>(false)) return std::move(*c);
-    return *exact.template operator()<std::int32_t>(true);
+    if (exact.template operator()<std::uint8_t>(false)) return;
+    if (exact.template operator()<std::uint16_t>(false)) return;
+    exact.template operator()<std::int32_t>(true);
+}
+
+/// Bins into the type asked for (see first_exact_type) with
+/// `try_bin(Tensor<C, 2>&) -> optional<CountOverflow>`.
+template <class TryBin, class Report>
+Counts counts_as(CountDType dtype, TryBin&& try_bin, Report&& report) {
+    Counts counts;
+    first_exact_type(
+        dtype,
+        [&]<CountType C>() {
+            Tensor<C, 2> out;
+            const std::optional<CountOverflow> overflow = try_bin(out);
+            if (!overflow) counts = std::move(out);
+            return overflow;
+        },
+        std::forward<Report>(report));
+    return counts;
 }
 
 /// Doubles in increasing order ↔ increasing integers (IEEE bit patterns with the sign folded).

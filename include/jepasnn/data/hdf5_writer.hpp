@@ -78,17 +78,17 @@ class Writer {
         write_dataset(path, native_type_of<T>(), native_type_of<T>(), dims, data.data());
     }
 
-    /// A 2-D numeric dataset stored in chunks of `chunk_rows` rows × all columns, unfiltered: a
-    /// read of rows [a, b) touches only the chunks those rows lie in.
+    /// An empty 2-D numeric dataset stored unfiltered in chunks of chunk_rows × chunk_columns
+    /// (a read of rows [a, b) touches only the chunks those rows lie in), to be filled by
+    /// write_columns.
     template <class T>
-    void chunked_rows(std::string_view path, std::span<const T> data, hsize_t rows, hsize_t columns,
-                      hsize_t chunk_rows) {
-        if (rows * columns != data.size())
-            fail(file_, path, ": ", data.size(), " elements written as ", rows, " x ", columns);
+    Handle chunked_matrix(std::string_view path, hsize_t rows, hsize_t columns, hsize_t chunk_rows,
+                          hsize_t chunk_columns) {
         const std::string p(path);
         Handle plist = plist_handle(H5Pcopy(dataset_plist_.get()));
-        const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min(chunk_rows, rows)),
-                                  std::max<hsize_t>(1, columns)};
+        const hsize_t chunk[2] = {
+            std::clamp<hsize_t>(chunk_rows, 1, std::max<hsize_t>(1, rows)),
+            std::clamp<hsize_t>(chunk_columns, 1, std::max<hsize_t>(1, columns))};
         if (H5Pset_chunk(plist.get(), 2, chunk) < 0)
             fail_hdf5(file_, p, "cannot set the chunk shape");
         const hsize_t dims[2] = {rows, columns};
@@ -96,9 +96,36 @@ class Writer {
         Handle ds = dataset_handle(H5Dcreate2(handle_.get(), p.c_str(), native_type_of<T>(),
                                               space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT));
         if (!ds.valid()) fail_hdf5(file_, p, "cannot create dataset");
-        if (!data.empty() &&
-            H5Dwrite(ds.get(), native_type_of<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
-            fail_hdf5(file_, p, "write failed");
+        return ds;
+    }
+
+    /// Writes every row of the dataset's columns [first, first + n) from `data`, a row-major
+    /// array of the dataset's rows × data_columns whose columns [data_first, data_first + n)
+    /// hold them.
+    template <class T>
+    void write_columns(hid_t ds, std::string_view path, hsize_t first, hsize_t n,
+                       std::span<const T> data, hsize_t data_columns, hsize_t data_first) {
+        Handle space = space_handle(H5Dget_space(ds));
+        hsize_t dims[2] = {0, 0};
+        if (!space.valid() || H5Sget_simple_extent_ndims(space.get()) != 2)
+            fail(file_, path, ": column writes need a 2-D dataset");
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        if (first + n > dims[1] || data_first + n > data_columns ||
+            data.size() != dims[0] * data_columns)
+            fail(file_, path, ": columns ", first, "..", first + n, " of ", dims[0], " x ", dims[1],
+                 " written from columns ", data_first, "..", data_first + n, " of ", data.size(),
+                 " elements in rows of ", data_columns);
+        if (n == 0 || dims[0] == 0) return;
+        const hsize_t start[2] = {0, first}, count[2] = {dims[0], n};
+        const hsize_t memory_dims[2] = {dims[0], data_columns}, memory_start[2] = {0, data_first};
+        Handle memory_space = space_handle(H5Screate_simple(2, memory_dims, nullptr));
+        if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+            H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_SET, memory_start, nullptr, count,
+                                nullptr) < 0)
+            fail_hdf5(file_, path, "cannot select columns ", first, "..", first + n);
+        if (H5Dwrite(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
+                     data.data()) < 0)
+            fail_hdf5(file_, path, "write failed (columns ", first, "..", first + n, ")");
     }
 
     /// A numeric dataset stored with a different file type (e.g. uint16 index values).

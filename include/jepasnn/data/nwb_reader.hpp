@@ -301,14 +301,34 @@ class NwbFile {
         return units;
     }
 
+    /// [earliest, latest] spike from each unit's first and last spike (two one-element reads
+    /// per unit; unchecked: the spikes are validated when they are read).
+    std::optional<TimeRange> spike_extent_of(const UnitIndex& index) const {
+        const hdf5::Handle ds = reader_.open_dataset("/units/spike_times");
+        double first = std::numeric_limits<double>::infinity(), last = -first;
+        for (std::size_t u = 0; u < index.size(); ++u) {
+            if (index.begin_of(u) == index.ends[u]) continue;
+            double t[1];
+            reader_.read_from(ds.get(), "/units/spike_times", std::span<double>(t),
+                              index.begin_of(u));
+            first = std::min(first, t[0]);
+            reader_.read_from(ds.get(), "/units/spike_times", std::span<double>(t),
+                              index.ends[u] - 1);
+            last = std::max(last, t[0]);
+        }
+        if (!(first <= last)) return std::nullopt;
+        return TimeRange{first, last};
+    }
+
     /// The units table without spike times (ids, index, columns, areas): for QC and for
     /// planning streaming reads of files larger than memory.
     UnitTable read_unit_metadata(const ReadOptions& options = {}) const {
         UnitIndex index = read_unit_index();
         auto [columns, locations, source] = unit_columns(options);
+        const std::optional<TimeRange> extent = spike_extent_of(index);
         UnitTable units = UnitTable::without_spikes(std::move(index.ids), std::move(index.ends),
                                                     std::move(columns), std::move(locations),
-                                                    path() + ": /units");
+                                                    path() + ": /units", extent);
         units.set_location_source(source);
         return units;
     }

@@ -107,17 +107,29 @@ inline TimeRange resolve_range(const Session& s, const RangeRequest& r) {
     return s.extent();
 }
 
-/// Reads and validates everything a session file holds (DESIGN.md "Data").
-inline Session load_session(const std::filesystem::path& path, const ReadOptions& options = {}) {
-    const NwbFile file(path);
+namespace detail {
+inline Session read_session(const NwbFile& file, const ReadOptions& options, bool spikes) {
     Session s;
     s.path = file.path();
     s.info = file.info();
-    s.units = file.read_units(options);
+    s.units = spikes ? file.read_units(options) : file.read_unit_metadata(options);
     s.intervals = file.read_intervals(options);
     s.running_speed = file.read_running_speed();
     s.blocks = derive_blocks(s.intervals);
     return s;
+}
+}  // namespace detail
+
+/// Reads and validates everything a session file holds (DESIGN.md "Data").
+inline Session load_session(const std::filesystem::path& path, const ReadOptions& options = {}) {
+    return detail::read_session(NwbFile(path), options, true);
+}
+
+/// Everything but the spike times (a metadata-only units table that knows the spikes' extent
+/// from each unit's first and last spike): for QC, grids, states and streamed binning
+/// (bin_file, bin_file_to_store), which read and validate the spike times themselves.
+inline Session load_session_metadata(const NwbFile& file, const ReadOptions& options = {}) {
+    return detail::read_session(file, options, false);
 }
 
 }  // namespace jepasnn::data

@@ -27,6 +27,9 @@ namespace jepasnn::data {
 struct StreamingOptions {
     /// Spike times read per hyperslab (8 bytes each): the bound on the input buffer.
     std::size_t chunk_spikes = std::size_t{1} << 22;
+    /// Counts a streamed store write (bin_file_to_store) holds: one group of columns of about
+    /// this many bytes.
+    std::size_t group_bytes = std::size_t{256} << 20;
 };
 
 namespace detail {

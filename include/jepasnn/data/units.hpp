@@ -143,14 +143,18 @@ class UnitTable {
         detail::validate_spike_times(trains(), ids_, where_ + "/spike_times");
     }
 
-    /// A table without its spike times (ids, index, columns, areas): enough for QC, counts of
-    /// spikes per unit and planning a streaming read. Spike-time accessors throw.
+    /// A table without its spike times (ids, index, columns, areas, and the extent of the
+    /// spikes as the file states it: each unit's first and last spike): enough for QC, counts
+    /// of spikes per unit, a session's extent and planning a streaming read. Spike-time
+    /// accessors throw.
     static UnitTable without_spikes(std::vector<std::int64_t> ids,
                                     std::vector<std::uint64_t> spike_ends, Table columns = {},
                                     std::vector<std::string> locations = {},
-                                    std::string where = "units") {
+                                    std::string where = "units",
+                                    std::optional<TimeRange> spike_extent = std::nullopt) {
         UnitTable t(Metadata{}, std::move(ids), std::move(spike_ends), std::move(columns),
                     std::move(locations), std::move(where));
+        t.metadata_extent_ = spike_extent;
         const std::uint64_t total = t.ends_.empty() ? 0 : t.ends_.back();
         detail::validate_index(t.ends_, total, t.ids_, t.where_ + "/spike_times_index");
         return t;
@@ -220,9 +224,10 @@ class UnitTable {
         return static_cast<std::size_t>(it - ids_.begin());
     }
 
-    /// [earliest spike, latest spike] over all units (nullopt without spikes).
+    /// [earliest spike, latest spike] over all units, from each unit's first and last spike
+    /// (nullopt without spikes; a metadata-only table gives the file's).
     std::optional<TimeRange> spike_extent() const {
-        require_spikes();
+        if (!spikes_loaded_) return metadata_extent_;
         double first = std::numeric_limits<double>::infinity();
         double last = -first;
         for (std::size_t u = 0; u < size(); ++u) {
@@ -266,6 +271,7 @@ class UnitTable {
     std::vector<std::int64_t> ids_;
     std::vector<std::uint64_t> ends_;
     SpikeTimeBuffer times_;
+    std::optional<TimeRange> metadata_extent_;  // a metadata-only table's spike extent
     Table columns_;
     std::vector<std::string> locations_;
     std::string location_source_;

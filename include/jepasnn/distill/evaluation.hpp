@@ -114,6 +114,7 @@ class HeldoutScorer {
         : data_(&data),
           train_(width, data.latent_dim()),
           heldout_(data::rows_in(data.split.validation), width),
+          heldout_z_(heldout_.rows(), data.latent_dim()),
           pending_x_(stream_block_rows, width),
           pending_z_(stream_block_rows, data.latent_dim()) {}
 
@@ -137,23 +138,19 @@ class HeldoutScorer {
         });
         data::for_overlaps(data_->split.validation, first, end, [&](Index b, Index e, Index at) {
             heldout_.middleRows(at, e - b) = x.middleRows(b - first, e - b);
+            heldout_z_.middleRows(at, e - b) = z.middleRows(b - first, e - b);
         });
     }
 
     HeldoutScore finish(const DistillConfig& config, std::uint32_t site) {
         flush();
-        RowMatrix<double> z_test(heldout_.rows(), pending_z_.cols());
-        data::for_overlaps(data_->split.validation, 0, data_->bins(),
-                           [&](Index b, Index e, Index at) {
-                               z_test.middleRows(at, e - b) = data_->targets.read(b, e - b);
-                           });
         cca::NullOptions null;
         null.kind = cca::NullKind::circular_shift;
         null.samples = config.null_samples;
         null.seed = config.seed ^ stream_id(streams::distill, site);
         const cca::HeldoutReport r = cca::heldout_cca_with_null(
             cca::heldout_cca(cca::canonical_correlations(train_.factor(), {config.eval_cca_ridge}),
-                             heldout_, z_test),
+                             heldout_, heldout_z_),
             null);
         HeldoutScore s;
         s.cca_heldout = r.cca_heldout;
@@ -175,6 +172,7 @@ class HeldoutScorer {
     const DistillData* data_;
     cca::CovarianceAccumulator train_;
     RowMatrix<double> heldout_;                // (held-out bins, p)
+    RowMatrix<double> heldout_z_;              // (held-out bins, latent dims): their targets
     RowMatrix<double> pending_x_, pending_z_;  // training bins not yet in the factor
     Index pending_ = 0;
 };

@@ -63,6 +63,7 @@ struct LinearDynamicalBaseline {
     Vector<double> observation_noise;  // diag R (p)
     Matrix<double> filtered_cov;       // steady-state P_{t|t} (q, q)
     Matrix<double> gain;               // steady-state Kalman gain K = P_{t|t} Cᵀ R⁻¹ (q, p)
+    Matrix<double> transition;  // Aᵀ(I − CᵀKᵀ) (q, q): the filter's row-form recursion
 
     Index dimension() const { return dynamics.rows(); }
 
@@ -122,6 +123,7 @@ struct LinearDynamicalBaseline {
         }
         m.filtered_cov = p_cov;
         m.gain = p_cov * c.transpose() * m.observation_noise.cwiseInverse().asDiagonal();
+        m.transition = m.dynamics.transpose() * (eye - c.transpose() * m.gain.transpose());
         return m;
     }
 
@@ -141,11 +143,7 @@ struct LinearDynamicalBaseline {
                 "eval::LinearDynamicalBaseline::filter", "data have ", y.cols(),
                 " columns and the state ", state.size(), ", the model was fitted on ",
                 pca.components.rows(), " units and has ", dimension(), " dims");
-        const Index q = dimension();
         // Row form: x_t = x_{t−1} · Aᵀ(I − CᵀKᵀ) + (y_t − d) · Kᵀ.
-        const Matrix<double> transition =
-            dynamics.transpose() *
-            (Matrix<double>::Identity(q, q) - pca.components.transpose() * gain.transpose());
         Mat out = (y.rowwise() - pca.mean) * gain.transpose();  // (T, q): K (y_t − d)
         for (Index t = 0; t < y.rows(); ++t) {
             out.row(t) += state * transition;

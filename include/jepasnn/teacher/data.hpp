@@ -141,24 +141,26 @@ inline std::optional<TrueLatents> ground_truth_of(const std::filesystem::path& p
 }
 
 /// Reads `path` and bins the units passing `qc` from t = 0 (on the ground truth's grid, else up
-/// to the session's extent) in the narrowest exact count type. Without a store file the session
-/// is filled in here; with one, the counts and the session's description go there (atomically)
-/// and open_session_store takes them from it.
+/// to the session's extent) in the narrowest exact count type, streaming the spike times from
+/// the file. Without a store file the session is filled in here; with one, the counts and the
+/// session's description go there (atomically, a column group at a time: bounded memory) and
+/// open_session_store takes them from it.
 inline void bin_session(BinnedSession& b, std::string_view qc, double dt,
                         const std::filesystem::path& store) {
     const std::string where = b.nwb.string();
     data::ReadOptions read;
     read.ragged_columns = false;  // spike amplitudes are not needed for counts
-    const data::Session s = data::load_session(b.nwb, read);
+    const data::NwbFile file(b.nwb);
+    const data::Session s = data::load_session_metadata(file, read);
     const data::UnitFilter filter = data::qc_filter_named(qc);
     const std::vector<std::size_t> units =
         filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
     require(!units.empty(), where, "no unit passes the '", qc, "' QC filter");
     const data::BinGrid grid =
         b.truth ? b.truth->grid : data::BinGrid::covering({0.0, s.extent().stop}, dt);
-    data::Counts counts = data::bin_spikes_as(data::CountDType::narrowest, s.units, grid, units);
     if (!store.empty()) {
-        data::write_store(store, data::StoreHeader::of(s, b.nwb, grid, units, qc), counts);
+        data::bin_file_to_store(store, data::StoreHeader::of(s, b.nwb, grid, units, qc), file,
+                                data::CountDType::narrowest);
         return;
     }
     b.identifier = s.info.identifier;
@@ -166,7 +168,7 @@ inline void bin_session(BinnedSession& b, std::string_view qc, double dt,
         b.unit_ids.push_back(s.units.id(u));
     b.grid = grid;
     b.state = data::bin_states(s, grid);
-    b.counts = data::CountSource(std::move(counts));
+    b.counts = data::CountSource(data::bin_file_as(data::CountDType::narrowest, file, grid, units));
 }
 
 /// Takes the session from its store, after checking that the store was binned from this very
