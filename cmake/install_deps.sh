@@ -57,7 +57,7 @@ make_venv() {  # dir, check-import, venv flags, pip args...
     /usr/bin/python3 -m venv $flags "$dir"
     "$dir/bin/pip" install -q --disable-pip-version-check "$@"
 }
-make_venv "$root/.venv" "import pynwb" "" "pynwb==4.2.0"
+make_venv "$root/.venv" "import pynwb, nwbinspector" "" "pynwb==4.2.0" "nwbinspector==0.7.2"
 if [ "$want_bench" = 1 ]; then
     make_venv "$root/.venv-bench" "import snntorch, torch, sklearn" --system-site-packages \
         --no-deps "snntorch==0.9.4"

@@ -109,9 +109,11 @@ int main(int argc, char** argv) {
     return paper::run_driver(argc, argv, "cohort", [](const paper::DriverContext& ctx) {
         const Json section = ctx.section("cohort");
         // A previous run's cohort (of either kind) is regenerated, never reused: the seed, sizes
-        // or files may differ, and a stale manifest of the other kind would shadow this one.
+        // or files may differ, and a stale manifest of the other kind would shadow this one. The
+        // stores binned from it go too (the teacher refuses a store whose file has changed).
         fs::remove_all(paper::PaperCohort::simulated_dir(ctx.paper_dir));
         fs::remove(paper::PaperCohort::nwb_manifest(ctx.paper_dir));
+        fs::remove_all(paper::PaperCohort::stores_dir(ctx.paper_dir));
         const std::vector<fs::path> files = nwb_files(ctx, section);
         if (!files.empty()) return real_cohort(ctx, files);
         Json sim = section;

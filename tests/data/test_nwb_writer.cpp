@@ -45,6 +45,7 @@ void write_small(const fs::path& path, const UnitTable& u, IndexType index) {
     speed.unit = "cm/s";
     speed.timestamps = {0.0, 0.5, 1.0};
     speed.values = {1.0, 2.0, 4.0};
+    speed.rate = 2.0;  // written as starting_time + rate
     w.write_running_speed(speed);
     w.finish();
 }
@@ -81,11 +82,24 @@ TEST_CASE("every column kind survives a write and a read") {
     CHECK(s.interval("trials").column("hit").boolean(1) == false);
     REQUIRE(s.running_speed.has_value());
     CHECK(s.running_speed->values == std::vector<double>{1.0, 2.0, 4.0});
+    CHECK(s.running_speed->timestamps == std::vector<double>{0.0, 0.5, 1.0});
+    CHECK(s.running_speed->rate == 2.0);
     const NwbFile file(dir / "small.nwb");
+    CHECK(file.hdf5().exists("/processing/running/speed/starting_time"));
     CHECK(file.hdf5().attribute_string("/units", "neurodata_type") == "Units");
     CHECK(file.hdf5().attribute_string("/units/spike_times_index", "neurodata_type") ==
           "VectorIndex");
     CHECK(file.hdf5().attribute_string("/", "nwb_version") == "2.6.0");
+}
+
+TEST_CASE("a sampling rate that disagrees with the timestamps is refused") {
+    TimeSeries speed;
+    speed.timestamps = {0.0, 0.5, 1.0};
+    speed.values = {1.0, 2.0, 4.0};
+    speed.rate = 3.0;
+    CHECK_THROWS_WITH(speed.validate("speed"), Catch::Contains("timestamp 1 is 0.5 s"));
+    speed.rate = 0.0;
+    CHECK_THROWS_WITH(speed.validate("speed"), Catch::Contains("sampling rate is 0 Hz"));
 }
 
 TEST_CASE("spike_times_index of any integer width reads the same") {

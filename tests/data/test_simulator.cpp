@@ -239,6 +239,44 @@ TEST_CASE("pynwb reads the simulated files") {
     CHECK(j["electrodes"].get<std::size_t>() == s.electrodes.rows());
 }
 
+TEST_CASE("nwbinspector finds no critical issue and no best-practice violation") {
+    TempDir dir;
+    auto inspect = [&](const fs::path& file) {
+        return jepasnn::test::run_program(
+            JEPASNN_PYNWB_PYTHON,
+            {jepasnn::test::test_asset("data/nwbinspector_summary.py").string(), file.string()});
+    };
+    // A file without a subject: the checker finds it (so the check below can fail).
+    {
+        NwbWriter bare(dir / "bare.nwb", SessionInfo{"bare", "no subject", "", ""}, 1);
+        bare.finish();
+    }
+    const auto bare = inspect(dir / "bare.nwb");
+    if (bare.status == 3 || bare.status == 127)
+        JEPASNN_SKIP("nwbinspector is not importable by " JEPASNN_PYNWB_PYTHON);
+    INFO(bare.err);
+    REQUIRE(bare.status == 0);
+    CHECK(bare.out.find("check_subject_exists") != std::string::npos);
+    // A simulated session: subject, spike time resolution, running speed as starting_time + rate.
+    const SimulatedSession s = simulate_one(small_config(), 2);
+    write_session_nwb(s, dir / "s.nwb", 2);
+    const auto r = inspect(dir / "s.nwb");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    for (const jepasnn::Json& m : jepasnn::Json::parse(r.out)) {
+        INFO(m.dump());
+        CHECK(m["importance"] != "CRITICAL");
+        CHECK(m["importance"] != "BEST_PRACTICE_VIOLATION");
+    }
+    const NwbFile file(dir / "s.nwb");
+    CHECK(file.hdf5().exists("/processing/running/speed/starting_time"));
+    CHECK_FALSE(file.hdf5().exists("/processing/running/speed/timestamps"));
+    const auto speed = file.read_running_speed();
+    REQUIRE(speed.has_value());
+    CHECK(speed->rate == sim::running_rate_hz);
+    CHECK(speed->timestamps == s.running_speed.timestamps);  // i / rate, bitwise
+}
+
 TEST_CASE("cohorts are written atomically into a fresh directory") {
     TempDir dir;
     fs::create_directories(dir / "busy");

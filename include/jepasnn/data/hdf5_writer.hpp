@@ -78,6 +78,12 @@ class Writer {
         write_dataset(path, native_type_of<T>(), native_type_of<T>(), dims, data.data());
     }
 
+    /// A scalar numeric dataset.
+    template <class T>
+    void scalar(std::string_view path, T value) {
+        write_dataset(path, native_type_of<T>(), native_type_of<T>(), {}, &value);
+    }
+
     /// An empty 2-D numeric dataset stored unfiltered in chunks of chunk_rows × chunk_columns
     /// (a read of rows [a, b) touches only the chunks those rows lie in), to be filled by
     /// write_columns.

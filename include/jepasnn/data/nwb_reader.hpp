@@ -384,6 +384,7 @@ class NwbFile {
             ts.timestamps.resize(ts.values.size());
             for (std::size_t i = 0; i < ts.timestamps.size(); ++i)
                 ts.timestamps[i] = t0 + static_cast<double>(i) / *rate;
+            ts.rate = *rate;
         } else {
             fail(path(), group, ": TimeSeries has neither timestamps nor starting_time");
         }

@@ -28,6 +28,16 @@
 
 namespace jepasnn::data {
 
+/// /general/subject (NWB Subject). Empty fields are not written.
+struct SubjectInfo {
+    std::string subject_id;
+    std::string species = "Mus musculus";
+    std::string sex = "U";  // M, F, U (unknown) or O (other)
+    std::string age;        // ISO 8601 duration, e.g. "P120D"
+    std::string genotype;
+    std::string description;
+};
+
 /// Integer type of the units' spike_times_index (0 = the narrowest unsigned type that fits, as
 /// pynwb does). Any width is valid NWB; tests write each one.
 enum class IndexType { automatic, uint8, uint16, uint32, uint64, int32, int64 };
@@ -95,8 +105,27 @@ class NwbWriter {
                     "metadata about extracellular electrodes");
     }
 
+    /// The subject the session was recorded from.
+    void write_subject(const SubjectInfo& subject) {
+        const std::string p = "/general/subject";
+        writer_.group(p);
+        typed(p, "Subject", "core");
+        const std::pair<const char*, const std::string*> fields[] = {
+            {"subject_id", &subject.subject_id},
+            {"species", &subject.species},
+            {"sex", &subject.sex},
+            {"age", &subject.age},
+            {"genotype", &subject.genotype},
+            {"description", &subject.description}};
+        for (const auto& [name, value] : fields)
+            if (!value->empty()) writer_.strings(p + "/" + name, {*value}, true);
+    }
+
     /// The units table: spike_times + spike_times_index, then every column of units.columns().
-    void write_units(const UnitTable& units, IndexType index_type = IndexType::automatic) {
+    /// `resolution` (s, > 0 to write it): the smallest possible difference between two spike
+    /// times, the attribute NWB keeps on spike_times.
+    void write_units(const UnitTable& units, IndexType index_type = IndexType::automatic,
+                     double resolution = 0.0) {
         const std::string p = "/units";
         writer_.group(p);
         std::vector<std::string> colnames = {"spike_times"};
@@ -107,6 +136,7 @@ class NwbWriter {
         const std::span<const double> times = units.all_spike_times();
         writer_.numbers(p + "/spike_times", times);
         vector_data(p + "/spike_times", "the spike times for each unit");
+        if (resolution > 0.0) writer_.attribute(p + "/spike_times", "resolution", resolution);
         write_index(p + "/spike_times", units.spike_ends(), index_type);
         for (const Column& c : units.columns().columns())
             write_column(p, c);
@@ -121,7 +151,8 @@ class NwbWriter {
         write_table(copy, "TimeIntervals", "core", description);
     }
 
-    /// /processing/running/speed as an NWB TimeSeries with timestamps.
+    /// /processing/running/speed as an NWB TimeSeries: starting_time + rate when the speed is
+    /// sampled regularly (speed.rate), else timestamps.
     void write_running_speed(const TimeSeries& speed) {
         speed.validate("NwbWriter::write_running_speed");
         if (!running_module_) {
@@ -140,6 +171,13 @@ class NwbWriter {
         writer_.attribute(p + "/data", "offset", 0.0);
         writer_.attribute(p + "/data", "resolution", -1.0);
         writer_.attribute(p + "/data", "unit", speed.unit.empty() ? "cm/s" : speed.unit);
+        if (speed.rate) {
+            const double start = speed.timestamps.empty() ? 0.0 : speed.timestamps.front();
+            writer_.scalar(p + "/starting_time", start);
+            writer_.attribute(p + "/starting_time", "rate", *speed.rate);
+            writer_.attribute(p + "/starting_time", "unit", "seconds");
+            return;
+        }
         writer_.numbers(p + "/timestamps", std::span<const double>(speed.timestamps));
         writer_.attribute(p + "/timestamps", "interval", std::int64_t{1});
         writer_.attribute(p + "/timestamps", "unit", "seconds");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,12 +20,25 @@ struct TimeSeries {
     std::string unit;  // e.g. "cm/s"
     std::vector<double> timestamps;
     std::vector<double> values;
+    /// Set when sampled regularly: timestamps[i] = timestamps[0] + i / rate exactly (NWB's
+    /// starting_time + rate, which a writer then stores instead of the timestamps).
+    std::optional<double> rate;
 
     std::size_t size() const { return timestamps.size(); }
 
-    /// One value per timestamp, all finite, timestamps non-decreasing.
+    /// One value per timestamp, all finite, timestamps non-decreasing (and given by the rate,
+    /// when there is one).
     void validate(std::string_view where) const {
         require_size(where, "data", values.size(), timestamps.size(), "values (one per timestamp)");
+        if (rate) {
+            require(std::isfinite(*rate) && *rate > 0.0, where, "sampling rate is ", *rate,
+                    " Hz, expected a finite value > 0");
+            for (std::size_t i = 0; i < timestamps.size(); ++i)
+                if (timestamps[i] != timestamps[0] + static_cast<double>(i) / *rate)
+                    fail(where, "timestamp ", i, " is ", timestamps[i], " s, not the ",
+                         timestamps[0] + static_cast<double>(i) / *rate, " s that ", *rate,
+                         " Hz from ", timestamps[0], " s gives");
+        }
         require_finite(where, "timestamps", timestamps.data(), timestamps.size());
         require_finite(where, "data", values.data(), values.size());
         for (std::size_t i = 1; i < timestamps.size(); ++i)

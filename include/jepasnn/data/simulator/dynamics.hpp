@@ -176,6 +176,9 @@ struct LatentDynamics {
     }
 };
 
+/// The running trace's sampling rate (Hz): sample i is at i / running_rate_hz s.
+inline constexpr double running_rate_hz = 60.0;
+
 /// Running speed at 60 Hz over the session: bouts of running (mean 30 cm/s) and rest switch as
 /// a two-state Markov chain (mean bout 30 s, mean rest 20 s); speed relaxes to the state's mean
 /// as an Ornstein–Uhlenbeck process (τ = 1 s, stationary SD 5 cm/s).
@@ -186,7 +189,7 @@ struct RunningTrace {
 };
 
 inline RunningTrace simulate_running(const Schedule& s, std::uint64_t seed, std::size_t session) {
-    constexpr double rate_hz = 60.0, tau = 1.0, sd = 5.0, run_mean = 30.0;
+    constexpr double rate_hz = running_rate_hz, tau = 1.0, sd = 5.0, run_mean = 30.0;
     constexpr double mean_run_s = 30.0, mean_rest_s = 20.0;
     RandomStream rng(seed, stream_id(streams::sim_running, static_cast<std::uint32_t>(session)));
     RunningTrace r;

@@ -6,6 +6,7 @@
 // thread count.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -343,6 +344,7 @@ inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::La
     s.running_speed.unit = "cm/s";
     s.running_speed.timestamps = s.running.timestamps;
     s.running_speed.values = s.running.speed;
+    s.running_speed.rate = sim::running_rate_hz;
     return s;
 }
 
@@ -355,8 +357,17 @@ inline void write_session_nwb(const SimulatedSession& s, const std::filesystem::
         w.add_device(name + "_device", "Neuropixels 1.0 (simulated)");
         w.add_electrode_group(name, "simulated Neuropixels probe", "brain", name + "_device");
     }
+    SubjectInfo subject;
+    subject.subject_id = s.name;
+    subject.age = "P90D/P200D";  // the range of ages in VBN's cohort; the subject is simulated
+    subject.description = "simulated mouse (jepasnn simulator, seed " + std::to_string(seed) + ")";
+    w.write_subject(subject);
     w.write_electrodes(s.electrodes);
-    w.write_units(s.units);
+    // The simulated spike times are continuous: two can differ by one step of a double at the
+    // session's end.
+    const double duration = s.schedule.duration();
+    w.write_units(s.units, IndexType::automatic,
+                  std::nextafter(duration, 2.0 * duration) - duration);
     for (const Table& t : s.intervals)
         w.write_intervals(
             t, t.name() == "trials" ? "go trials of the active task" : "stimulus presentations");
