@@ -138,3 +138,48 @@ TEST_CASE("a failed write leaves no file behind") {
     }  // abandoned without finish()
     CHECK(fs::is_empty(dir.path()));
 }
+
+TEST_CASE("a units table written in pieces reads as the table written whole") {
+    TempDir dir;
+    const std::vector<double> times = {0.5, 1.25, 2.0, 0.001, 0.002, 3.5, 3.5, 9.0};
+    const std::vector<double> amplitudes = {9, 8, 7, 1, 2, 3, 4, 5};
+    const std::vector<Column> columns = {Column::reals("snr", {1.5, std::nan(""), 3.25}),
+                                         Column::texts("quality", {"good", "noise", "good"})};
+    {
+        NwbWriter w(dir / "pieces.nwb", {"pieces", "units in pieces", "", ""}, 1);
+        CHECK_THROWS_WITH(w.append_units({}, {}), Catch::Contains("begin_units was not called"));
+        w.begin_units(0.0, "amplitude of each spike");
+        CHECK_THROWS_WITH(w.begin_units(), Catch::Contains("already being written"));
+        w.append_units(std::vector<std::uint64_t>{3}, std::span(times).first(3),
+                       std::span(amplitudes).first(3));
+        CHECK_THROWS_WITH(
+            w.append_units(std::vector<std::uint64_t>{0, 4}, std::span(times).subspan(3),
+                           std::span(amplitudes).subspan(3)),
+            Catch::Contains("counts sum to 4 spikes but 5 spike times"));
+        CHECK_THROWS_WITH(
+            w.append_units(std::vector<std::uint64_t>{0, 5}, std::span(times).subspan(3)),
+            Catch::Contains("0 amplitudes given, expected 5"));
+        w.append_units(std::vector<std::uint64_t>{0, 5}, std::span(times).subspan(3),
+                       std::span(amplitudes).subspan(3));
+        std::vector<double> back(4);
+        w.read_back_spike_times(2, back);
+        CHECK(back == std::vector<double>(times.begin() + 2, times.begin() + 6));
+        std::vector<double> past(7);
+        CHECK_THROWS_WITH(w.read_back_spike_times(2, past), Catch::Contains("run past its 8"));
+        CHECK_THROWS_WITH(w.finish(), Catch::Contains("units table was not finished"));
+        CHECK_THROWS_WITH(w.finish_units(std::vector<std::int64_t>{101, 7}, columns),
+                          Catch::Contains("ids has 2 entries (one per unit appended), expected 3"));
+        w.finish_units(std::vector<std::int64_t>{101, 7, 55}, columns);
+        w.finish();
+    }
+    const UnitTable read = NwbFile(dir / "pieces.nwb").read_units();
+    CHECK(read.ids()[2] == 55);
+    CHECK(std::ranges::equal(read.all_spike_times(), times));
+    CHECK(read.n_spikes(1) == 0);
+    CHECK(read.columns().column_names() ==
+          std::vector<std::string>{"snr", "quality", "spike_amplitudes"});
+    const Column& a = read.columns().column("spike_amplitudes");
+    CHECK(std::ranges::equal(a.values<double>(), amplitudes));
+    CHECK(a.row_range(2).first == 3);
+    CHECK(std::isnan(read.columns().column("snr").values<double>()[1]));
+}

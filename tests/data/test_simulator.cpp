@@ -61,21 +61,43 @@ TEST_CASE("a cohort is a function of seed and config whatever the thread count")
 
 TEST_CASE("simulate then write then read then bin reproduces the generated spikes") {
     TempDir dir;
-    const SimulatedSession s = simulate_one(small_config(), 11);
-    write_session_nwb(s, dir / "s.nwb", 11);
-    const Session read = load_session(dir / "s.nwb");
-    REQUIRE(read.units.size() == s.units.size());
-    CHECK(read.units.total_spikes() == s.units.total_spikes());
-    std::size_t differing_units = 0;
-    for (std::size_t u = 0; u < s.units.size(); ++u) {
-        const auto a = s.units.spike_times(u), b = read.units.spike_times(u);
-        differing_units += !std::equal(a.begin(), a.end(), b.begin(), b.end());
+    const SimulatorConfig c = small_config();
+    REQUIRE(c.write_amplitudes);
+    const SimulatedSession s = simulate_one(c, 11);
+    // The file is written a group of units at a time; any grouping gives the table simulated in
+    // memory, metrics (over the whole table's extent) included, bitwise.
+    for (const std::size_t group : {std::size_t{1}, std::size_t{7}, simulated_unit_group}) {
+        INFO("units per group " << group);
+        const fs::path file = dir / ("s" + std::to_string(group) + ".nwb");
+        CHECK(write_session_nwb(s, c, file, 11, group) == s.units.total_spikes());
+        const Session read = load_session(file);
+        REQUIRE(read.units.size() == s.units.size());
+        REQUIRE(read.units.spike_ends().size() == s.units.spike_ends().size());
+        CHECK(std::equal(read.units.spike_ends().begin(), read.units.spike_ends().end(),
+                         s.units.spike_ends().begin()));
+        const auto a = s.units.all_spike_times(), b = read.units.all_spike_times();
+        CHECK(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+        CHECK(read.units.locations() == s.units.locations());
+        CHECK(read.units.columns().column_names() == s.units.columns().column_names());
+        std::size_t differing = 0;
+        for (const std::string& name : s.units.columns().column_names())
+            for (std::size_t u = 0; u < s.units.size(); ++u)
+                differing += read.units.columns().column(name).json(u) !=
+                             s.units.columns().column(name).json(u);
+        CHECK(differing == 0);
     }
-    CHECK(differing_units == 0);
-    CHECK(read.units.locations() == s.units.locations());
-    for (const char* col : {"quality", "isi_violations", "amplitude_cutoff", "presence_ratio",
-                            "firing_rate", "peak_channel_id"})
-        CHECK(read.units.columns().column(col).json(3) == s.units.columns().column(col).json(3));
+    SimulatorConfig without = c;
+    without.write_amplitudes = false;
+    write_session_nwb(s, without, dir / "bare.nwb", 11, 7);
+    const Session bare = load_session(dir / "bare.nwb");
+    CHECK(bare.units.columns().find("spike_amplitudes") == nullptr);
+    CHECK(bare.units.columns().column("amplitude_cutoff").json(0) ==
+          s.units.columns().column("amplitude_cutoff").json(0));
+    CHECK(std::ranges::equal(bare.units.all_spike_times(), s.units.all_spike_times()));
+    CHECK_THROWS_WITH(write_session_nwb(s, c, dir / "none.nwb", 11, 0),
+                      Catch::Contains("units per group must be > 0"));
+    CHECK_FALSE(fs::exists(dir / "none.nwb"));
+    const Session read = load_session(dir / "s1.nwb");
     const BinGrid grid = BinGrid::covering({0.0, s.schedule.duration()}, 0.01);
     CHECK(jepasnn::test::same_tensor(bin_spikes(read.units, grid), bin_spikes(s.units, grid)));
     CHECK(read.blocks.size() == 6);
@@ -215,7 +237,7 @@ TEST_CASE("ground truth lines up with the session's tables") {
 TEST_CASE("pynwb reads the simulated files") {
     TempDir dir;
     const SimulatedSession s = simulate_one(small_config(), 2);
-    write_session_nwb(s, dir / "s.nwb", 2);
+    write_session_nwb(s, small_config(), dir / "s.nwb", 2);
     const auto r = jepasnn::test::run_program(
         JEPASNN_PYNWB_PYTHON,
         {jepasnn::test::test_asset("data/pynwb_summary.py").string(), (dir / "s.nwb").string()});
@@ -259,7 +281,7 @@ TEST_CASE("nwbinspector finds no critical issue and no best-practice violation")
     CHECK(bare.out.find("check_subject_exists") != std::string::npos);
     // A simulated session: subject, spike time resolution, running speed as starting_time + rate.
     const SimulatedSession s = simulate_one(small_config(), 2);
-    write_session_nwb(s, dir / "s.nwb", 2);
+    write_session_nwb(s, small_config(), dir / "s.nwb", 2);
     const auto r = inspect(dir / "s.nwb");
     INFO(r.err);
     REQUIRE(r.status == 0);

@@ -134,6 +134,59 @@ class Writer {
             fail_hdf5(file_, path, "write failed (columns ", first, "..", first + n, ")");
     }
 
+    /// An empty 1-D numeric dataset that grows as append() adds to its end, stored unfiltered in
+    /// chunks of `chunk` elements.
+    template <class T>
+    Handle growing_vector(std::string_view path, hsize_t chunk) {
+        const std::string p(path);
+        Handle plist = plist_handle(H5Pcopy(dataset_plist_.get()));
+        const hsize_t chunk_elements = std::max<hsize_t>(1, chunk);
+        if (H5Pset_chunk(plist.get(), 1, &chunk_elements) < 0)
+            fail_hdf5(file_, p, "cannot set the chunk shape");
+        const hsize_t size = 0, max_size = H5S_UNLIMITED;
+        Handle space = space_handle(H5Screate_simple(1, &size, &max_size));
+        Handle ds = dataset_handle(H5Dcreate2(handle_.get(), p.c_str(), native_type_of<T>(),
+                                              space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT));
+        if (!ds.valid()) fail_hdf5(file_, p, "cannot create dataset");
+        return ds;
+    }
+
+    /// Appends `data` to a dataset made by growing_vector.
+    template <class T>
+    void append(hid_t ds, std::string_view path, std::span<const T> data) {
+        const hsize_t size = length_of(ds, path), count = data.size();
+        if (count == 0) return;
+        const hsize_t grown = size + count;
+        if (H5Dset_extent(ds, &grown) < 0)
+            fail_hdf5(file_, path, "cannot grow to ", grown, " elements");
+        Handle space = space_handle(H5Dget_space(ds));
+        Handle memory_space = space_handle(H5Screate_simple(1, &count, nullptr));
+        if (!space.valid() ||
+            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &size, nullptr, &count, nullptr) < 0)
+            fail_hdf5(file_, path, "cannot select elements ", size, "..", grown);
+        if (H5Dwrite(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
+                     data.data()) < 0)
+            fail_hdf5(file_, path, "write failed (elements ", size, "..", grown, ")");
+    }
+
+    /// Reads elements [first, first + out.size()) of a 1-D dataset back from the file being
+    /// written.
+    template <class T>
+    void read_back(hid_t ds, std::string_view path, hsize_t first, std::span<T> out) const {
+        const hsize_t count = out.size(), size = length_of(ds, path);
+        if (first + count > size)
+            fail(file_, path, ": elements ", first, "..", first + count, " run past its ", size);
+        if (count == 0) return;
+        Handle space = space_handle(H5Dget_space(ds));
+        Handle memory_space = space_handle(H5Screate_simple(1, &count, nullptr));
+        if (!space.valid() ||
+            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr) < 0)
+            fail_hdf5(file_, path, "cannot select elements ", first, "..", first + count);
+        if (H5Dread(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
+                    out.data()) < 0)
+            fail_hdf5(file_, path, "read failed (elements ", first, "..", first + count, ")");
+    }
+
     /// A numeric dataset stored with a different file type (e.g. uint16 index values).
     template <class T>
     void numbers_as(std::string_view path, std::span<const T> data, hid_t file_type) {
@@ -210,6 +263,16 @@ class Writer {
         H5Tenum_insert(t.get(), "FALSE", &f);
         H5Tenum_insert(t.get(), "TRUE", &tr);
         return t;
+    }
+
+    /// The length of a 1-D dataset.
+    hsize_t length_of(hid_t ds, std::string_view path) const {
+        Handle space = space_handle(H5Dget_space(ds));
+        hsize_t size = 0;
+        if (!space.valid() || H5Sget_simple_extent_ndims(space.get()) != 1)
+            fail(file_, path, ": expected a 1-D dataset");
+        H5Sget_simple_extent_dims(space.get(), &size, nullptr);
+        return size;
     }
 
     hobj_ref_t reference_to(std::string_view target) const {

@@ -126,20 +126,86 @@ class NwbWriter {
     /// times, the attribute NWB keeps on spike_times.
     void write_units(const UnitTable& units, IndexType index_type = IndexType::automatic,
                      double resolution = 0.0) {
+        begin_units(resolution);
+        std::vector<std::uint64_t> counts(units.size());
+        for (std::size_t u = 0; u < units.size(); ++u)
+            counts[u] = units.n_spikes(u);
+        append_units(counts, units.all_spike_times());
+        finish_units(units.ids(), units.columns().columns(), index_type);
+    }
+
+    /// The units table in pieces, for tables too large to hold: begin_units, append_units for
+    /// each group of units in order (spike_times, and the per-spike spike_amplitudes column when
+    /// `amplitudes` describes one, grow chunk by chunk), then finish_units with the ids and the
+    /// other columns. `resolution` as in write_units.
+    void begin_units(double resolution = 0.0,
+                     std::optional<std::string> amplitudes = std::nullopt) {
+        require(!units_, "NwbWriter::begin_units", "a units table is already being written");
         const std::string p = "/units";
         writer_.group(p);
-        std::vector<std::string> colnames = {"spike_times"};
-        for (const Column& c : units.columns().columns())
-            colnames.push_back(c.name());
-        table_attributes(p, "Units", "core", "units table", colnames);
-        write_ids(p, units.ids());
-        const std::span<const double> times = units.all_spike_times();
-        writer_.numbers(p + "/spike_times", times);
+        UnitsInProgress u;
+        u.times = writer_.growing_vector<double>(p + "/spike_times", spike_chunk_elements);
         vector_data(p + "/spike_times", "the spike times for each unit");
         if (resolution > 0.0) writer_.attribute(p + "/spike_times", "resolution", resolution);
-        write_index(p + "/spike_times", units.spike_ends(), index_type);
-        for (const Column& c : units.columns().columns())
+        if (amplitudes) {
+            u.amplitudes =
+                writer_.growing_vector<double>(p + "/spike_amplitudes", spike_chunk_elements);
+            vector_data(p + "/spike_amplitudes", *amplitudes);
+        }
+        units_ = std::move(u);
+    }
+
+    /// The next units' spikes: counts[i] spikes of each, `times` (and `amplitudes` when the
+    /// table has them) concatenated in unit order.
+    void append_units(std::span<const std::uint64_t> counts, std::span<const double> times,
+                      std::span<const double> amplitudes = {}) {
+        require(units_.has_value(), "NwbWriter::append_units", "begin_units was not called");
+        UnitsInProgress& u = *units_;
+        std::uint64_t total = u.ends.empty() ? 0 : u.ends.back();
+        const std::uint64_t first = total;
+        for (std::uint64_t c : counts)
+            total += c;
+        require(total - first == times.size(), "NwbWriter::append_units", "counts sum to ",
+                total - first, " spikes but ", times.size(), " spike times were given");
+        const std::size_t expected = u.amplitudes.valid() ? times.size() : 0;
+        require(amplitudes.size() == expected, "NwbWriter::append_units", amplitudes.size(),
+                " amplitudes given, expected ", expected);
+        writer_.append(u.times.get(), "/units/spike_times", times);
+        if (u.amplitudes.valid())
+            writer_.append(u.amplitudes.get(), "/units/spike_amplitudes", amplitudes);
+        for (std::uint64_t c : counts)
+            u.ends.push_back(u.ends.empty() ? c : u.ends.back() + c);
+    }
+
+    /// spike_times[first, first + out.size()) of the units appended so far, read back.
+    void read_back_spike_times(std::uint64_t first, std::span<double> out) const {
+        require(units_.has_value(), "NwbWriter::read_back_spike_times",
+                "no units table is being written");
+        writer_.read_back(units_->times.get(), "/units/spike_times", first, out);
+    }
+
+    /// Ends the units table: one id per appended unit, then `columns` (one row per unit).
+    void finish_units(std::span<const std::int64_t> ids, const std::vector<Column>& columns,
+                      IndexType index_type = IndexType::automatic) {
+        require(units_.has_value(), "NwbWriter::finish_units", "begin_units was not called");
+        const std::string p = "/units";
+        require_size("NwbWriter::finish_units", "ids", ids.size(), units_->ends.size(),
+                     "entries (one per unit appended)");
+        std::vector<std::string> colnames = {"spike_times"};
+        for (const Column& c : columns) {
+            require_size("NwbWriter::finish_units", c.name(), c.rows(), ids.size(),
+                         "rows (one per unit)");
+            colnames.push_back(c.name());
+        }
+        if (units_->amplitudes.valid()) colnames.emplace_back("spike_amplitudes");
+        table_attributes(p, "Units", "core", "units table", colnames);
+        write_ids(p, ids);
+        write_index(p + "/spike_times", units_->ends, index_type);
+        for (const Column& c : columns)
             write_column(p, c);
+        if (units_->amplitudes.valid())
+            write_index(p + "/spike_amplitudes", units_->ends, IndexType::automatic);
+        units_.reset();
     }
 
     /// An interval table (/intervals/<name>), e.g. stimulus presentations or trials.
@@ -185,6 +251,7 @@ class NwbWriter {
 
     /// Closes the file and moves it into place.
     void finish() {
+        require(!units_, "NwbWriter::finish", "the units table was not finished");
         writer_.close();
         std::error_code ec;
         std::filesystem::rename(temporary_, target_, ec);
@@ -201,6 +268,7 @@ class NwbWriter {
   private:
     void discard() {
         if (finished_) return;
+        units_.reset();  // its datasets close before the file
         try {
             writer_.close();
         } catch (...) {  // the file is being thrown away anyway
@@ -343,9 +411,18 @@ class NwbWriter {
             write_column(p, c);
     }
 
+    /// A units table between begin_units and finish_units.
+    struct UnitsInProgress {
+        hdf5::Handle times, amplitudes;
+        std::vector<std::uint64_t> ends;
+    };
+    /// Spike times and amplitudes grow in chunks of 512 KiB.
+    static constexpr hsize_t spike_chunk_elements = hsize_t{1} << 16;
+
     std::filesystem::path target_;
     std::filesystem::path temporary_;
     hdf5::Writer writer_;
+    std::optional<UnitsInProgress> units_;
     RandomStream ids_;
     std::vector<std::string> groups_;
     bool running_module_ = false;

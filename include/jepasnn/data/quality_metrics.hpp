@@ -130,6 +130,21 @@ struct UnitMetrics {
     std::vector<double> isi_violations;
     std::vector<double> presence_ratio;
     std::vector<double> amplitude_cutoff;  // NaN without a spike_amplitudes column
+
+    /// n units over `range`, every metric NaN until it is set.
+    static UnitMetrics unknown(std::size_t n, TimeRange range) {
+        const double nan = std::nan("");
+        return {range, std::vector<double>(n, nan), std::vector<double>(n, nan),
+                std::vector<double>(n, nan), std::vector<double>(n, nan)};
+    }
+
+    /// Unit u's firing rate, ISI violations and presence ratio from its spike times `t` over
+    /// `range` (which must have a positive duration).
+    void set_spike_time_metrics(std::size_t u, std::span<const double> t, const MetricOptions& o) {
+        firing_rate[u] = data::firing_rate(t, range);
+        isi_violations[u] = isi_violation_ratio(t, range, o);
+        presence_ratio[u] = data::presence_ratio(t, range, o.presence_blocks);
+    }
 };
 
 /// Recomputes the metrics of every unit from its spikes (and from the ragged spike_amplitudes
@@ -140,18 +155,9 @@ inline UnitMetrics compute_quality_metrics(const UnitTable& units, const MetricO
             o.censored_s, " s >= 0");
     require(o.presence_blocks >= 1 && o.amplitude_bins >= 2, "compute_quality_metrics",
             "need >= 1 presence block and >= 2 amplitude bins");
-    UnitMetrics m;
-    if (o.range) {
-        m.range = *o.range;
-    } else if (const auto extent = units.spike_extent()) {
-        m.range = *extent;
-    }
     const std::size_t n = units.size();
-    const double nan = std::nan("");
-    m.firing_rate.assign(n, nan);
-    m.isi_violations.assign(n, nan);
-    m.presence_ratio.assign(n, nan);
-    m.amplitude_cutoff.assign(n, nan);
+    UnitMetrics m =
+        UnitMetrics::unknown(n, o.range ? *o.range : units.spike_extent().value_or(TimeRange{}));
     if (!(m.range.duration() > 0.0)) return m;  // no spikes, or all at one instant
     const Column* amplitudes = units.columns().find("spike_amplitudes");
     if (amplitudes != nullptr && !(amplitudes->is_ragged() && amplitudes->is_numeric() &&
@@ -159,10 +165,7 @@ inline UnitMetrics compute_quality_metrics(const UnitTable& units, const MetricO
         amplitudes = nullptr;
     parallel_for(0, static_cast<std::int64_t>(n), [&](std::int64_t i) {
         const auto u = static_cast<std::size_t>(i);
-        const std::span<const double> t = units.spike_times(u);
-        m.firing_rate[u] = firing_rate(t, m.range);
-        m.isi_violations[u] = isi_violation_ratio(t, m.range, o);
-        m.presence_ratio[u] = presence_ratio(t, m.range, o.presence_blocks);
+        m.set_spike_time_metrics(u, units.spike_times(u), o);
         if (amplitudes != nullptr) {
             const auto [first, last] = amplitudes->row_range(u);
             m.amplitude_cutoff[u] =

@@ -2,14 +2,17 @@
 // VBN stimulus schedule, running speed, latents from the shared dynamics, a unit population with
 // a state-dependent code and recording artefacts, and quality metrics computed from the simulated
 // spikes. Sessions are written as NWB (the layout NwbFile reads) plus ground truth
-// (ground_truth.hpp documents the files). Same seed and config → the same cohort, whatever the
-// thread count.
+// (ground_truth.hpp documents the files), a group of units at a time, so memory holds one
+// group's spikes (a VBN-size session: 0.44 GB peak instead of 7.1 GB). Same seed and config →
+// the same cohort, whatever the thread count and the grouping.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,8 +58,10 @@ inline std::vector<std::string> cohort_image_names(const SimulatorConfig& c, std
 inline constexpr const char* image_table_name =
     "Natural_Images_Lum_Matched_set_ophys_G_2019_presentations";
 
-/// Everything about one simulated session, in memory.
-struct SimulatedSession {
+/// Everything about one simulated session but its spikes: schedule, behaviour, state, latents,
+/// the unit population and the session's tables. Small (per-bin traces and per-unit
+/// parameters); the spikes are simulated from it, a group of units at a time.
+struct SessionModel {
     std::string name;  // "session_000"
     std::size_t index = 0;
     SessionInfo info;
@@ -65,10 +70,11 @@ struct SimulatedSession {
     sim::StateTrace state;      // engagement and task mode per bin
     RowMatrix<double> latents;  // (n_bins, d)
     sim::Population population;
-    UnitTable units;  // spikes + every column written to the file
     Table electrodes;
     std::vector<Table> intervals;
     TimeSeries running_speed;
+
+    std::size_t n_units() const { return population.id.size(); }
 
     GroundTruth truth() const {
         GroundTruth g;
@@ -90,6 +96,15 @@ struct SimulatedSession {
         return g;
     }
 };
+
+/// A simulated session with its whole units table in memory (tests and small sessions; the
+/// cohort writes each session's units to its file a group at a time instead).
+struct SimulatedSession : SessionModel {
+    UnitTable units;  // spikes + every column written to the file
+};
+
+/// Units simulated and written to a session's file at a time (bounds the simulator's memory).
+inline constexpr std::size_t simulated_unit_group = 64;
 
 namespace detail {
 
@@ -227,7 +242,7 @@ inline Table electrodes_table() {
 }
 
 /// The session's name and NWB description.
-inline void name_session(SimulatedSession& s, std::uint64_t seed, std::size_t index) {
+inline void name_session(SessionModel& s, std::uint64_t seed, std::size_t index) {
     s.index = index;
     char name[32];
     std::snprintf(name, sizeof name, "session_%03zu", index);
@@ -247,29 +262,70 @@ inline std::size_t session_unit_count(const SimulatorConfig& c, std::uint64_t se
         std::llround(static_cast<double>(c.units) * (0.85 + 0.3 * size_rng.uniform())));
 }
 
+/// Units [first, last) of session s, simulated in parallel (each from its own random stream,
+/// so the grouping does not change them).
+inline std::vector<sim::UnitSpikes> simulate_units(const SessionModel& s, const SimulatorConfig& c,
+                                                   std::uint64_t seed, std::size_t first,
+                                                   std::size_t last) {
+    std::vector<sim::UnitSpikes> spikes(last - first);
+    parallel_for(0, static_cast<std::int64_t>(last - first), [&](std::int64_t i) {
+        const std::size_t u = first + static_cast<std::size_t>(i);
+        spikes[static_cast<std::size_t>(i)] =
+            sim::simulate_unit(s.population, u, s.latents, s.schedule, s.state, c, seed, s.index);
+    });
+    return spikes;
+}
+
 /// Mean spike amplitude (NaN without spikes) and amplitude cutoff of each unit.
 struct AmplitudeColumns {
     std::vector<double> cutoff, mean;
+
+    explicit AmplitudeColumns(std::size_t n) : cutoff(n), mean(n) {}
+
+    /// Sets units [first, first + spikes.size()) from their spikes.
+    void set(const std::vector<sim::UnitSpikes>& spikes, std::size_t first) {
+        parallel_for(0, static_cast<std::int64_t>(spikes.size()), [&](std::int64_t i) {
+            const std::vector<double>& a = spikes[static_cast<std::size_t>(i)].amplitudes;
+            const std::size_t u = first + static_cast<std::size_t>(i);
+            cutoff[u] = amplitude_cutoff(a);
+            double sum = 0.0;
+            for (double v : a)
+                sum += v;
+            mean[u] = a.empty() ? std::nan("") : sum / static_cast<double>(a.size());
+        });
+    }
 };
-inline AmplitudeColumns amplitude_columns(const std::vector<sim::UnitSpikes>& spikes) {
-    const std::size_t n = spikes.size();
-    AmplitudeColumns a{std::vector<double>(n), std::vector<double>(n)};
-    parallel_for(0, static_cast<std::int64_t>(n), [&](std::int64_t i) {
-        const auto u = static_cast<std::size_t>(i);
-        a.cutoff[u] = amplitude_cutoff(spikes[u].amplitudes);
-        double sum = 0.0;
-        for (double v : spikes[u].amplitudes)
-            sum += v;
-        a.mean[u] = spikes[u].amplitudes.empty()
-                        ? std::nan("")
-                        : sum / static_cast<double>(spikes[u].amplitudes.size());
-    });
-    return a;
+
+/// The units table's columns after the spike times, as VBN has them (the per-spike amplitudes
+/// aside): metrics computed from the simulated spikes.
+inline std::vector<Column> unit_columns(const sim::Population& population, const UnitMetrics& m,
+                                        const AmplitudeColumns& amplitude) {
+    std::vector<std::string> quality;
+    for (sim::UnitKind k : population.kind)
+        quality.emplace_back(k == sim::UnitKind::noise ? "noise" : "good");
+    std::vector<Column> columns;
+    columns.push_back(Column::texts("quality", quality).with_description("good or noise"));
+    columns.push_back(Column::reals("isi_violations", m.isi_violations)
+                          .with_description("ISI violation ratio (Hill et al. 2011, 1.5 ms)"));
+    columns.push_back(Column::reals("amplitude_cutoff", amplitude.cutoff)
+                          .with_description("estimated fraction of missed spikes"));
+    columns.push_back(Column::reals("presence_ratio", m.presence_ratio)
+                          .with_description("fraction of 100 blocks with spikes"));
+    columns.push_back(Column::reals("snr", population.snr).with_description("signal to noise"));
+    columns.push_back(
+        Column::reals("firing_rate", m.firing_rate).with_description("mean rate (Hz)"));
+    columns.push_back(
+        Column::reals("amplitude", amplitude.mean).with_description("mean spike amplitude (uV)"));
+    columns.push_back(Column::integers("peak_channel_id", population.peak_channel_id)
+                          .with_description("id of the peak channel in the electrodes table"));
+    return columns;
 }
 
-/// The units table: spikes, then the columns VBN has, metrics computed from these spikes.
-inline UnitTable units_table(const std::string& session, const sim::Population& population,
-                             const std::vector<sim::UnitSpikes>& spikes, bool write_amplitudes) {
+inline constexpr const char* spike_amplitude_description = "amplitude of each spike (uV)";
+
+/// The whole units table in memory: spikes, then the columns VBN has.
+inline UnitTable units_table(const SessionModel& s, const SimulatorConfig& c, std::uint64_t seed) {
+    const std::vector<sim::UnitSpikes> spikes = simulate_units(s, c, seed, 0, s.n_units());
     const std::size_t n_units = spikes.size();
     std::vector<std::uint64_t> ends(n_units);
     std::uint64_t total = 0;
@@ -284,60 +340,92 @@ inline UnitTable units_table(const std::string& session, const sim::Population& 
         std::copy(spikes[u].amplitudes.begin(), spikes[u].amplitudes.end(),
                   amplitudes.begin() + static_cast<std::ptrdiff_t>(at));
         at += spikes[u].times.size();
-        locations.emplace_back(sim::areas[population.area[u]].name);
+        locations.emplace_back(sim::areas[s.population.area[u]].name);
     }
-    UnitTable units(population.id, ends, std::move(times), Table{}, std::move(locations),
-                    session + ": /units");
+    UnitTable units(s.population.id, ends, std::move(times), Table{}, std::move(locations),
+                    s.name + ": /units");
     units.set_location_source("electrodes via peak_channel_id");
-    const UnitMetrics m = compute_quality_metrics(units);
-    const AmplitudeColumns amplitude = amplitude_columns(spikes);
-    std::vector<std::string> quality;
-    for (sim::UnitKind k : population.kind)
-        quality.emplace_back(k == sim::UnitKind::noise ? "noise" : "good");
-    units.add_column(Column::texts("quality", quality).with_description("good or noise"));
-    units.add_column(Column::reals("isi_violations", m.isi_violations)
-                         .with_description("ISI violation ratio (Hill et al. 2011, 1.5 ms)"));
-    units.add_column(Column::reals("amplitude_cutoff", amplitude.cutoff)
-                         .with_description("estimated fraction of missed spikes"));
-    units.add_column(Column::reals("presence_ratio", m.presence_ratio)
-                         .with_description("fraction of 100 blocks with spikes"));
-    units.add_column(Column::reals("snr", population.snr).with_description("signal to noise"));
-    units.add_column(
-        Column::reals("firing_rate", m.firing_rate).with_description("mean rate (Hz)"));
-    units.add_column(
-        Column::reals("amplitude", amplitude.mean).with_description("mean spike amplitude (uV)"));
-    units.add_column(Column::integers("peak_channel_id", population.peak_channel_id)
-                         .with_description("id of the peak channel in the electrodes table"));
-    if (write_amplitudes)
+    AmplitudeColumns amplitude(n_units);
+    amplitude.set(spikes, 0);
+    for (Column& column : unit_columns(s.population, compute_quality_metrics(units), amplitude))
+        units.add_column(std::move(column));
+    if (c.write_amplitudes)
         units.add_column(Column::reals("spike_amplitudes", std::move(amplitudes))
                              .with_ragged_ends(ends)
-                             .with_description("amplitude of each spike (uV)"));
+                             .with_description(spike_amplitude_description));
     return units;
+}
+
+/// Simulates the units of s a group at a time into w's units table, then computes their
+/// metrics over the whole table's spike extent from the spike times read back. Returns the
+/// number of spikes.
+inline std::uint64_t write_units_in_groups(NwbWriter& w, const SessionModel& s,
+                                           const SimulatorConfig& c, std::uint64_t seed,
+                                           std::size_t group_units) {
+    require(group_units > 0, "write_session_nwb", "units per group must be > 0");
+    const std::size_t n = s.n_units();
+    const double duration = s.schedule.duration();
+    // The simulated spike times are continuous: two can differ by one step of a double at the
+    // session's end.
+    w.begin_units(std::nextafter(duration, 2.0 * duration) - duration,
+                  c.write_amplitudes ? std::optional<std::string>(spike_amplitude_description)
+                                     : std::nullopt);
+    std::vector<std::uint64_t> ends;  // the spike_times index
+    AmplitudeColumns amplitude(n);
+    double first_spike = std::numeric_limits<double>::infinity(), last_spike = -first_spike;
+    for (std::size_t first = 0; first < n; first += group_units) {
+        const std::vector<sim::UnitSpikes> spikes =
+            simulate_units(s, c, seed, first, std::min(n, first + group_units));
+        amplitude.set(spikes, first);
+        std::vector<std::uint64_t> counts;
+        std::vector<double> times, amplitudes;
+        for (const sim::UnitSpikes& unit : spikes) {
+            counts.push_back(unit.times.size());
+            ends.push_back((ends.empty() ? 0 : ends.back()) + unit.times.size());
+            times.insert(times.end(), unit.times.begin(), unit.times.end());
+            if (c.write_amplitudes)
+                amplitudes.insert(amplitudes.end(), unit.amplitudes.begin(), unit.amplitudes.end());
+            if (unit.times.empty()) continue;
+            first_spike = std::min(first_spike, unit.times.front());
+            last_spike = std::max(last_spike, unit.times.back());
+        }
+        w.append_units(counts, times, amplitudes);
+    }
+    // As compute_quality_metrics over the whole table: the range is the spikes' extent.
+    UnitMetrics m = UnitMetrics::unknown(
+        n, first_spike <= last_spike ? TimeRange{first_spike, last_spike} : TimeRange{});
+    if (m.range.duration() > 0.0)
+        for (std::size_t first = 0; first < n; first += group_units) {
+            const std::size_t last = std::min(n, first + group_units);
+            const std::uint64_t start = first == 0 ? 0 : ends[first - 1];
+            std::vector<double> times(ends[last - 1] - start);
+            w.read_back_spike_times(start, times);
+            parallel_for(0, static_cast<std::int64_t>(last - first), [&](std::int64_t i) {
+                const std::size_t u = first + static_cast<std::size_t>(i);
+                const std::uint64_t begin = (u == 0 ? 0 : ends[u - 1]) - start;
+                m.set_spike_time_metrics(
+                    u, std::span<const double>(times).subspan(begin, ends[u] - start - begin),
+                    MetricOptions{});
+            });
+        }
+    w.finish_units(s.population.id, unit_columns(s.population, m, amplitude));
+    return ends.empty() ? 0 : ends.back();
 }
 
 }  // namespace detail
 
-/// Simulates session `index` of the cohort defined by (config, seed): everything but the files.
-inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::LatentDynamics& d,
-                                         std::uint64_t seed, std::size_t index) {
+/// Simulates session `index` of the cohort defined by (config, seed) but its spikes.
+inline SessionModel simulate_session_model(const SimulatorConfig& c, const sim::LatentDynamics& d,
+                                           std::uint64_t seed, std::size_t index) {
     c.validate();
-    SimulatedSession s;
+    SessionModel s;
     detail::name_session(s, seed, index);
     s.schedule = sim::make_schedule(c, seed, index);
     s.running = sim::simulate_running(s.schedule, seed, index);
     s.latents = d.simulate(s.schedule, s.running.per_bin, seed, index);
     s.state = sim::simulate_state(c, s.schedule, s.running.per_bin, seed, index);
-
     const std::size_t n_units = detail::session_unit_count(c, seed, index);
     s.population = sim::make_population(c, n_units, s.schedule.duration(), seed, index);
-    std::vector<sim::UnitSpikes> spikes(n_units);
-    parallel_for(0, static_cast<std::int64_t>(n_units), [&](std::int64_t u) {
-        spikes[static_cast<std::size_t>(u)] =
-            sim::simulate_unit(s.population, static_cast<std::size_t>(u), s.latents, s.schedule,
-                               s.state, c, seed, index);
-    });
-    s.units = detail::units_table(s.name, s.population, spikes, c.write_amplitudes);
-
     s.electrodes = detail::electrodes_table();
     s.intervals = detail::interval_tables(s.schedule, cohort_image_names(c, seed));
     s.running_speed.path = "/processing/running/speed";
@@ -348,9 +436,20 @@ inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::La
     return s;
 }
 
-/// Writes a simulated session as NWB (atomically).
-inline void write_session_nwb(const SimulatedSession& s, const std::filesystem::path& path,
-                              std::uint64_t seed) {
+/// Simulates session `index` with its whole units table in memory.
+inline SimulatedSession simulate_session(const SimulatorConfig& c, const sim::LatentDynamics& d,
+                                         std::uint64_t seed, std::size_t index) {
+    SimulatedSession s{simulate_session_model(c, d, seed, index), {}};
+    s.units = detail::units_table(s, c, seed);
+    return s;
+}
+
+/// Writes session s as NWB (atomically), simulating its units `group_units` at a time: memory
+/// holds one group's spikes, not the session's. The file's units table is the one
+/// simulate_session holds. Returns the number of spikes written.
+inline std::uint64_t write_session_nwb(const SessionModel& s, const SimulatorConfig& c,
+                                       const std::filesystem::path& path, std::uint64_t seed,
+                                       std::size_t group_units = simulated_unit_group) {
     NwbWriter w(path, s.info, seed, static_cast<std::uint32_t>(s.index));
     for (std::size_t probe = 0; probe < sim::probe_names.size(); ++probe) {
         const std::string name = sim::probe_names[probe];
@@ -363,16 +462,13 @@ inline void write_session_nwb(const SimulatedSession& s, const std::filesystem::
     subject.description = "simulated mouse (jepasnn simulator, seed " + std::to_string(seed) + ")";
     w.write_subject(subject);
     w.write_electrodes(s.electrodes);
-    // The simulated spike times are continuous: two can differ by one step of a double at the
-    // session's end.
-    const double duration = s.schedule.duration();
-    w.write_units(s.units, IndexType::automatic,
-                  std::nextafter(duration, 2.0 * duration) - duration);
+    const std::uint64_t spikes = detail::write_units_in_groups(w, s, c, seed, group_units);
     for (const Table& t : s.intervals)
         w.write_intervals(
             t, t.name() == "trials" ? "go trials of the active task" : "stimulus presentations");
     w.write_running_speed(s.running_speed);
     w.finish();
+    return spikes;
 }
 
 struct CohortOptions {
@@ -412,15 +508,15 @@ inline Json simulate_cohort(const SimulatorConfig& c, std::uint64_t seed,
         manifest["sessions"] = Json::array();
         ProgressBar bar("simulate", c.sessions, options.progress);
         for (std::size_t k = 0; k < c.sessions; ++k) {
-            const SimulatedSession s = simulate_session(c, dynamics, seed, k);
-            write_session_nwb(s, tmp / (s.name + ".nwb"), seed);
+            const SessionModel s = simulate_session_model(c, dynamics, seed, k);
+            const std::uint64_t spikes = write_session_nwb(s, c, tmp / (s.name + ".nwb"), seed);
             s.truth().write(tmp / s.name);
             Json entry;
             entry["name"] = s.name;
             entry["nwb"] = s.name + ".nwb";
             entry["ground_truth"] = s.name;
-            entry["units"] = s.units.size();
-            entry["spikes"] = s.units.total_spikes();
+            entry["units"] = s.n_units();
+            entry["spikes"] = spikes;
             entry["duration_s"] = s.schedule.duration();
             Json blocks = Json::array();
             for (const SessionBlock& b : derive_blocks(s.intervals))
