@@ -145,8 +145,9 @@ TEST_CASE("a store binned straight from the file equals the store of the in-memo
             o.group_bytes = group_bytes;
             o.chunk_spikes = 1000;
             const fs::path path = dir / "streamed.h5";
-            bin_file_to_store(path, header, file, dtype, o);
+            const std::string written(bin_file_to_store(path, header, file, dtype, o));
             const BinnedStore store(path);
+            CHECK(store.dtype() == written);
             CHECK(store.header().unit_rows == header.unit_rows);
             CHECK(store.header().state == bin_states(s.session, s.grid));
             const Counts counts = bin_spikes_as(dtype, s.session.units, s.grid, s.units);
@@ -175,7 +176,7 @@ TEST_CASE("a streamed store write widens or refuses counts like bin_file and lea
     o.group_bytes = s.grid.n_bins;  // one column per group: the first overflow is found across
                                     // groups, by bin, then column
     const fs::path path = dir / "coarse.h5";
-    bin_file_to_store(path, header, file, CountDType::narrowest, o);
+    CHECK(bin_file_to_store(path, header, file, CountDType::narrowest, o) == "uint16");
     CHECK(BinnedStore(path).dtype() == "uint16");
     fs::remove(path);
     std::string expected;

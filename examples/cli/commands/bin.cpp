@@ -110,11 +110,10 @@ void run_bin(const BinOptions& o) {
         filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
     const data::CountDType dtype = data::parse_count_dtype(o.dtype, "--dtype");
     if (store_only) {
-        data::bin_file_to_store(o.store, data::StoreHeader::of(s, o.file, grid, units, o.qc), file,
-                                dtype);
+        const std::string type(data::bin_file_to_store(
+            o.store, data::StoreHeader::of(s, o.file, grid, units, o.qc), file, dtype));
         std::printf("wrote %s: %zu bins x %zu units (%g ms from %g s, %s)\n", o.store.c_str(),
-                    grid.n_bins, units.size(), o.bin_ms, grid.t_start,
-                    data::BinnedStore(o.store).dtype().c_str());
+                    grid.n_bins, units.size(), o.bin_ms, grid.t_start, type.c_str());
         return;
     }
     const data::Counts binned = o.stream ? data::bin_file_as(dtype, file, grid, units)

@@ -29,6 +29,7 @@
 #include "../core/atomic_file.hpp"
 #include "../core/error.hpp"
 #include "../core/file_checksum.hpp"
+#include "../core/npy.hpp"
 #include "../core/settings.hpp"
 #include "../core/tensor.hpp"
 #include "bin_states.hpp"
@@ -165,13 +166,19 @@ inline void write_store(const std::filesystem::path& path, const StoreHeader& h,
 /// of spike times (options.chunk_spikes), not the session. The count type is the one asked for
 /// (narrowest: the narrowest exact one, binned again wider when a count does not fit); the counts
 /// are bin_file's exactly, and a count the type cannot hold is bin_file's error. Atomic, like
-/// write_store.
-inline void bin_file_to_store(const std::filesystem::path& path, const StoreHeader& h,
-                              const NwbFile& file, CountDType dtype,
-                              const StreamingOptions& options = {}) {
+/// write_store. Returns the name of the count type written ("uint8", "uint16" or "int32").
+inline std::string_view bin_file_to_store(const std::filesystem::path& path, const StoreHeader& h,
+                                          const NwbFile& file, CountDType dtype,
+                                          const StreamingOptions& options = {}) {
+    detail::check_streaming(h.grid, options);
     std::vector<std::size_t> units;
     for (const std::int64_t row : h.unit_rows)
         units.push_back(static_cast<std::size_t>(row));
+    const UnitIndex index = file.read_unit_index();
+    detail::check_selection(units, index.size(), "bin_file");
+    // One open dataset and one block for every group.
+    const hdf5::Handle dataset = file.hdf5().open_dataset("/units/spike_times");
+    std::string_view written;
     detail::first_exact_type(
         dtype,
         [&]<CountType C>() -> std::optional<CountOverflow> {
@@ -180,29 +187,33 @@ inline void bin_file_to_store(const std::filesystem::path& path, const StoreHead
                     path, h, options.group_bytes,
                     [&](hdf5::Writer& w, hid_t ds, std::size_t group) {
                         std::optional<CountOverflow> first_overflow;
-                        Tensor<C, 2> block;
+                        std::vector<C> block(h.grid.n_bins * std::min(group, units.size()));
                         for (std::size_t first = 0; first < units.size(); first += group) {
                             const std::size_t n = std::min(group, units.size() - first);
-                            const std::span<const std::size_t> columns(units.data() + first, n);
-                            if (auto o = try_bin_file_into(block, file, h.grid, columns, options)) {
+                            const std::span<C> counts(block.data(), h.grid.n_bins * n);
+                            if (auto o = detail::bin_file_columns(
+                                    counts, file, index, dataset.get(), h.grid,
+                                    std::span<const std::size_t>(units).subspan(first, n),
+                                    options)) {
                                 o->column += first;
                                 if (!first_overflow || *o < *first_overflow) first_overflow = o;
                                 continue;
                             }
-                            w.write_columns<C>(ds, "/counts", first, n,
-                                               std::span<const C>(block.data(), block.size()), n,
-                                               0);
+                            w.write_columns<C>(ds, "/counts", first, n, std::span<const C>(counts),
+                                               n, 0);
                         }
                         if (first_overflow) throw detail::StoreOverflow{*first_overflow};
                     });
             } catch (const detail::StoreOverflow& o) {
                 return o.first;
             }
+            written = dtype_name(dtype_of<C>());
             return std::nullopt;
         },
         [&]<CountType C>(const CountOverflow& o) {
-            detail::report_file_overflow<C>(o, file, h.grid, units);
+            detail::report_overflow<C>(o, units, h.grid, index.ids, file.path());
         });
+    return written;
 }
 
 /// An open store: its header in memory, its counts read a window at a time.

@@ -176,6 +176,40 @@ class ChunkBinner {
 };
 }  // namespace detail
 
+namespace detail {
+/// The selected units' counts into out[0, grid.n_bins · units.size()) (row-major, zeroed here),
+/// read chunk by chunk from `dataset` (the file's open /units/spike_times) with the file's unit
+/// index; returns the first count C cannot hold. Checked by the callers: the grid, the options
+/// and the selection.
+template <CountType C>
+std::optional<CountOverflow> bin_file_columns(std::span<C> out, const NwbFile& file,
+                                              const UnitIndex& index, hid_t dataset,
+                                              const BinGrid& grid,
+                                              std::span<const std::size_t> units,
+                                              const StreamingOptions& options) {
+    std::fill(out.begin(), out.end(), C{0});
+    if (units.empty() || grid.n_bins == 0) return std::nullopt;
+    const StreamPlan plan(index, units);
+    ChunkBinner<C> binner(index, plan, grid, out.data(), units.size(),
+                          file.path() + ": /units/spike_times");
+    std::vector<double> buffer(std::min<std::uint64_t>(options.chunk_spikes, plan.selected_spikes));
+    for (const auto& run : plan.runs)
+        for (std::uint64_t first = run.first; first < run.last; first += options.chunk_spikes) {
+            const std::span<double> chunk(
+                buffer.data(),
+                std::min<std::uint64_t>(run.last, first + options.chunk_spikes) - first);
+            file.hdf5().read_from(dataset, "/units/spike_times", chunk, first);
+            binner.add(chunk, first);
+        }
+    return binner.overflow();
+}
+
+inline void check_streaming(const BinGrid& grid, const StreamingOptions& options) {
+    grid.validate("bin_file");
+    require(options.chunk_spikes >= 1, "bin_file", "chunk size must be >= 1 spike");
+}
+}  // namespace detail
+
 /// (n_bins × units.size()) counts of the selected units into `out`, read from `file` chunk by
 /// chunk; returns the first count C cannot hold (and then out's contents are unspecified).
 template <CountType C>
@@ -183,29 +217,14 @@ std::optional<CountOverflow> try_bin_file_into(Tensor<C, 2>& out, const NwbFile&
                                                const BinGrid& grid,
                                                std::span<const std::size_t> units,
                                                const StreamingOptions& options = {}) {
-    grid.validate("bin_file");
-    require(options.chunk_spikes >= 1, "bin_file", "chunk size must be >= 1 spike");
+    detail::check_streaming(grid, options);
     const UnitIndex index = file.read_unit_index();
     detail::check_selection(units, index.size(), "bin_file");
     out = Tensor<C, 2>::from_shape({grid.n_bins, units.size()});
-    std::fill(out.begin(), out.end(), C{0});
-    if (units.empty() || grid.n_bins == 0) return std::nullopt;
-
-    const detail::StreamPlan plan(index, units);
-    detail::ChunkBinner<C> binner(index, plan, grid, out.data(), units.size(),
-                                  file.path() + ": /units/spike_times");
-    std::vector<double> buffer(std::min<std::uint64_t>(options.chunk_spikes, plan.selected_spikes));
     // One open dataset for every chunk: a hyperslab read is then one H5Dread.
     const hdf5::Handle dataset = file.hdf5().open_dataset("/units/spike_times");
-    for (const auto& run : plan.runs)
-        for (std::uint64_t first = run.first; first < run.last; first += options.chunk_spikes) {
-            const std::span<double> chunk(
-                buffer.data(),
-                std::min<std::uint64_t>(run.last, first + options.chunk_spikes) - first);
-            file.hdf5().read_from(dataset.get(), "/units/spike_times", chunk, first);
-            binner.add(chunk, first);
-        }
-    return binner.overflow();
+    return detail::bin_file_columns(std::span<C>(out.data(), out.size()), file, index,
+                                    dataset.get(), grid, units, options);
 }
 
 namespace detail {
