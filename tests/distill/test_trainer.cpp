@@ -1,7 +1,8 @@
 // Distillation training: bitwise determinism, bitwise resume from a checkpoint, a clean stop on
 // NaN that keeps the last good checkpoint, zero Dale violations, truncated BPTT, and a small
 // distillation that must reach a clear held-out CCA on a synthetic target (a regression guard);
-// counts read from a binned store distil bitwise like the same counts in memory.
+// counts read from a binned store distil bitwise like the same counts in memory, with or without
+// reading each step's windows during the step before.
 #include <catch2/catch.hpp>
 
 #include <jepasnn/distill/distill.hpp>
@@ -68,12 +69,19 @@ TEST_CASE("distillation from a binned store and a latents file is bitwise distil
         // A row's targets do not depend on the block they are read in.
         CHECK(memory.targets.read(130, 40) == memory.targets.read(0, 1000).middleRows(130, 40));
         CHECK(memory.input(130, 40) == counts.middleRows(130, 40) * memory.input_gain.asDiagonal());
-        distill::Distiller<> a(memory, c), b(stored, c);
+        REQUIRE(c.prefetch);
+        distill::DistillConfig unfetched = c;  // windows read when their step needs them
+        unfetched.prefetch = false;
+        distill::Distiller<> a(memory, c), b(stored, c), e(stored, unfetched);
         a.train(ProgressStyle::quiet);
         b.train(ProgressStyle::quiet);
+        e.train(ProgressStyle::quiet);
         CHECK(values(a) == values(b));
-        for (std::size_t i = 0; i < a.history().size(); ++i)
+        CHECK(values(e) == values(b));
+        for (std::size_t i = 0; i < a.history().size(); ++i) {
             CHECK(a.history()[i].loss == b.history()[i].loss);
+            CHECK(e.history()[i].loss == b.history()[i].loss);
+        }
         CHECK(a.monitor_history().back().cca_heldout == b.monitor_history().back().cca_heldout);
         const distill::StudentEvaluation ea = distill::evaluate_student(a.network(), memory, c);
         const distill::StudentEvaluation eb = distill::evaluate_student(b.network(), stored, c);

@@ -1,6 +1,7 @@
 // Training from binned stores (data/count_source.hpp): sessions whose counts are read from HDF5
 // stores a window at a time give bitwise the scaler, batches, loss curve, parameters and latents
-// of the same counts held in memory; the streamed z-score fit does not depend on its block size.
+// of the same counts held in memory, with or without reading each step's batch during the step
+// before; the streamed z-score fit does not depend on its block size.
 #include <jepasnn/data/count_source.hpp>
 #include <jepasnn/jepa/toy_lds.hpp>
 #include <jepasnn/jepa/trainer.hpp>
@@ -115,9 +116,15 @@ TEST_CASE("training from binned stores is bitwise training from memory") {
     const auto config = jepasnn::test::quick_train_config(12);
     jepa::Trainer<Model> a(Model(jepasnn::test::tiny_model_config()), memory, config);
     jepa::Trainer<Model> b(Model(jepasnn::test::tiny_model_config()), stored, config);
-    const jepa::TrainHistory ha = a.run(), hb = b.run();
+    auto unfetched = config;  // each batch read when its step needs it, not during the step before
+    unfetched.prefetch = false;
+    jepa::Trainer<Model> c(Model(jepasnn::test::tiny_model_config()), stored, unfetched);
+    REQUIRE(config.prefetch);
+    const jepa::TrainHistory ha = a.run(), hb = b.run(), hc = c.run();
     REQUIRE(ha.steps.size() == 12);
     CHECK(ha.steps == hb.steps);
+    CHECK(hc.steps == hb.steps);
+    CHECK(store_values_of(c.model()) == store_values_of(b.model()));
     REQUIRE(!ha.validation.empty());
     for (std::size_t i = 0; i < ha.validation.size(); ++i)
         CHECK(ha.validation[i].loss == hb.validation[i].loss);

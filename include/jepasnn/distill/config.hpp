@@ -77,6 +77,7 @@ struct DistillConfig {
     // ---- bookkeeping -------------------------------------------------------------------------
     std::uint64_t seed = 0;
     std::uint64_t checkpoint_every = 100;  // 0: only at the end
+    bool prefetch = true;  // read the next step's windows on a second thread during this step
 
     static constexpr std::string_view setting_noun = "distillation setting";
     static void fields(auto& s, auto&& field) {
@@ -114,6 +115,7 @@ struct DistillConfig {
         field("fano_window_bins", s.fano_window_bins);
         field("seed", s.seed);
         field("checkpoint_every", s.checkpoint_every);
+        field("prefetch", s.prefetch);
     }
 
     void validate(std::string_view where) const {

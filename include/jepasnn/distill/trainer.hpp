@@ -11,7 +11,9 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../cca/cross_validation.hpp"
@@ -19,6 +21,7 @@
 #include "../lif/network.hpp"
 #include "../nn/adamw.hpp"
 #include "../train/loop.hpp"
+#include "../train/prefetch.hpp"
 #include "config.hpp"
 #include "data.hpp"
 #include "loss.hpp"
@@ -245,11 +248,38 @@ class Distiller {
     std::span<T> parameters() { return net_.parameters().values(); }
     std::span<T> gradients() { return net_.parameters().gradients(); }
     StepRecord loss_and_gradient(std::uint64_t s) {
-        const DistillData& d = *data_;
-        const std::vector<Index> starts =
-            sample_windows(d.split.train, config_.window_bins, config_.batch, config_.seed,
-                           streams::distill_sites::train_windows, s * std::uint64_t(config_.batch));
-        assemble_batch(inputs_, targets_, d, starts, config_.window_bins);
+        std::tie(inputs_,
+                 targets_) = prefetch_.take(s, s + 1 < config_.steps, [this](std::uint64_t step) {
+            WindowBatch b;
+            assemble_batch(b.first, b.second, *data_,
+                           sample_windows(data_->split.train, config_.window_bins, config_.batch,
+                                          config_.seed, streams::distill_sites::train_windows,
+                                          step * std::uint64_t(config_.batch)),
+                           config_.window_bins);
+            return b;
+        });
+        const StepRecord r = step_on_batch();
+        prefetch_.end_step();  // nothing else reads the store while a batch is being read
+        return r;
+    }
+    void after_update(std::uint64_t) { net_.project(); }
+    void record(const StepRecord& r) { history_.push_back(r); }
+    std::string status() const {
+        if (history_.empty()) return {};
+        const StepRecord& r = history_.back();
+        std::ostringstream status;
+        status.precision(3);
+        status << "loss " << r.loss << " cca " << r.mean_cca << " E " << r.rate_exc_hz << " Hz I "
+               << r.rate_inh_hz << " Hz";
+        status << prefetch_.wait_status();
+        return status.str();
+    }
+
+  private:
+    using WindowBatch = std::pair<Tensor<T, 3>, Tensor<double, 3>>;  // inputs, targets
+
+    /// Loss and gradients of the batch in inputs_ and targets_.
+    StepRecord step_on_batch() {
         net_.parameters().zero_gradients();
         lif::ForwardOptions<T> options;
         if (config_.bptt_truncate_bins > 0)
@@ -276,19 +306,7 @@ class Distiller {
         net_.backward(d_readout_);
         return r;
     }
-    void after_update(std::uint64_t) { net_.project(); }
-    void record(const StepRecord& r) { history_.push_back(r); }
-    std::string status() const {
-        if (history_.empty()) return {};
-        const StepRecord& r = history_.back();
-        std::ostringstream status;
-        status.precision(3);
-        status << "loss " << r.loss << " cca " << r.mean_cca << " E " << r.rate_exc_hz << " Hz I "
-               << r.rate_inh_hz << " Hz";
-        return status.str();
-    }
 
-  private:
     static train::LoopSettings loop_settings(const DistillConfig& c,
                                              const std::filesystem::path& checkpoint) {
         return {"distill",
@@ -345,6 +363,7 @@ class Distiller {
     std::vector<MonitorRecord> monitor_;
     Tensor<T, 3> inputs_, d_readout_;  // (B, W, F), (B, W, D)
     Tensor<double, 3> targets_;        // (B, W, d)
+    train::Prefetcher<WindowBatch> prefetch_{config_.prefetch};
 };
 
 }  // namespace jepasnn::distill

@@ -20,6 +20,7 @@
 #include "../core/threads.hpp"
 #include "../nn/adamw.hpp"
 #include "../train/loop.hpp"
+#include "../train/prefetch.hpp"
 #include "config.hpp"
 #include "dataset.hpp"
 #include "model.hpp"
@@ -62,6 +63,7 @@ struct TrainConfig : WindowSteps {
     std::string checkpoint;                // path; empty: no checkpoints
     int threads = 0;                       // 0: keep the current thread count
     bool progress = true;
+    bool prefetch = true;  // read the next step's batch on a second thread during this step
 
     static void fields(auto& s, auto&& field) {
         WindowSteps::fields(s, field);
@@ -78,6 +80,7 @@ struct TrainConfig : WindowSteps {
         field("checkpoint", s.checkpoint);
         field("threads", s.threads);
         field("progress", s.progress);
+        field("prefetch", s.prefetch);
     }
     void validate(std::string_view where = "jepa::TrainConfig") const {
         require(batch_size >= 1, where, "batch_size is ", batch_size, ", expected >= 1");
@@ -311,10 +314,13 @@ class Trainer {
     std::span<T> parameters() { return model_.parameters().values(); }
     std::span<T> gradients() { return model_.parameters().gradients(); }
     StepRecord loss_and_gradient(std::uint64_t s) {
-        const Batch<T> batch = make_batch<T>(
-            sessions_, sampler_.sample(config_.batch_size, config_.seed, s), config_.window);
+        const Batch<T> batch = prefetch_.take(s, s + 1 < config_.steps, [this](std::uint64_t step) {
+            return make_batch<T>(sessions_, sampler_.sample(config_.batch_size, config_.seed, step),
+                                 config_.window);
+        });
         model_.parameters().zero_gradients();
         const LossParts loss = model_.forward_backward(batch, {config_.seed, s});
+        prefetch_.end_step();  // nothing else reads the stores while a batch is being read
         return {0, loss.total, loss.prediction, loss.regularizer, 0.0, 0.0};
     }
     void after_update(std::uint64_t) { model_.update_target(); }
@@ -323,6 +329,7 @@ class Trainer {
         std::ostringstream status;
         if (!history_.steps.empty()) status << "loss " << history_.steps.back().loss;
         if (!history_.validation.empty()) status << " val " << history_.validation.back().loss;
+        status << prefetch_.wait_status();
         return status.str();
     }
 
@@ -345,6 +352,7 @@ class Trainer {
     WindowSampler sampler_, validation_sampler_;
     train::Loop<T> loop_;
     TrainHistory history_;
+    train::Prefetcher<Batch<T>> prefetch_{config_.prefetch};
 };
 
 /// Settings for fitting a held-out session's read-in (everything else frozen).

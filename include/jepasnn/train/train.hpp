@@ -3,3 +3,4 @@
 #pragma once
 
 #include "loop.hpp"
+#include "prefetch.hpp"
