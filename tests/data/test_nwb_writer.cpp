@@ -161,6 +161,7 @@ TEST_CASE("a units table written in pieces reads as the table written whole") {
             Catch::Contains("0 amplitudes given, expected 5"));
         w.append_units(std::vector<std::uint64_t>{0, 5}, std::span(times).subspan(3),
                        std::span(amplitudes).subspan(3));
+        CHECK(std::ranges::equal(w.appended_spike_ends(), std::vector<std::uint64_t>{3, 3, 8}));
         std::vector<double> back(4);
         w.read_back_spike_times(2, back);
         CHECK(back == std::vector<double>(times.begin() + 2, times.begin() + 6));
@@ -173,6 +174,12 @@ TEST_CASE("a units table written in pieces reads as the table written whole") {
         w.finish();
     }
     const UnitTable read = NwbFile(dir / "pieces.nwb").read_units();
+    // Without the spike times, the extent comes from each unit's first and last spike (unit 1
+    // has none).
+    const auto extent = NwbFile(dir / "pieces.nwb").read_unit_metadata().spike_extent();
+    REQUIRE(extent.has_value());
+    CHECK(extent->start == 0.001);
+    CHECK(extent->stop == 9.0);
     CHECK(read.ids()[2] == 55);
     CHECK(std::ranges::equal(read.all_spike_times(), times));
     CHECK(read.n_spikes(1) == 0);

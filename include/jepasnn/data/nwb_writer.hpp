@@ -177,6 +177,14 @@ class NwbWriter {
             u.ends.push_back(u.ends.empty() ? c : u.ends.back() + c);
     }
 
+    /// The spike_times index of the units appended so far: where each unit's spikes end (valid
+    /// until finish_units).
+    std::span<const std::uint64_t> appended_spike_ends() const {
+        require(units_.has_value(), "NwbWriter::appended_spike_ends",
+                "no units table is being written");
+        return units_->ends;
+    }
+
     /// spike_times[first, first + out.size()) of the units appended so far, read back.
     void read_back_spike_times(std::uint64_t first, std::span<double> out) const {
         require(units_.has_value(), "NwbWriter::read_back_spike_times",

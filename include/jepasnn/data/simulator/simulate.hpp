@@ -370,7 +370,6 @@ inline std::uint64_t write_units_in_groups(NwbWriter& w, const SessionModel& s,
     w.begin_units(std::nextafter(duration, 2.0 * duration) - duration,
                   c.write_amplitudes ? std::optional<std::string>(spike_amplitude_description)
                                      : std::nullopt);
-    std::vector<std::uint64_t> ends;  // the spike_times index
     AmplitudeColumns amplitude(n);
     double first_spike = std::numeric_limits<double>::infinity(), last_spike = -first_spike;
     for (std::size_t first = 0; first < n; first += group_units) {
@@ -381,7 +380,6 @@ inline std::uint64_t write_units_in_groups(NwbWriter& w, const SessionModel& s,
         std::vector<double> times, amplitudes;
         for (const sim::UnitSpikes& unit : spikes) {
             counts.push_back(unit.times.size());
-            ends.push_back((ends.empty() ? 0 : ends.back()) + unit.times.size());
             times.insert(times.end(), unit.times.begin(), unit.times.end());
             if (c.write_amplitudes)
                 amplitudes.insert(amplitudes.end(), unit.amplitudes.begin(), unit.amplitudes.end());
@@ -391,6 +389,8 @@ inline std::uint64_t write_units_in_groups(NwbWriter& w, const SessionModel& s,
         }
         w.append_units(counts, times, amplitudes);
     }
+    const std::span<const std::uint64_t> ends = w.appended_spike_ends();
+    const std::uint64_t spikes = ends.empty() ? 0 : ends.back();
     // As compute_quality_metrics over the whole table: the range is the spikes' extent.
     UnitMetrics m = UnitMetrics::unknown(
         n, first_spike <= last_spike ? TimeRange{first_spike, last_spike} : TimeRange{});
@@ -409,7 +409,7 @@ inline std::uint64_t write_units_in_groups(NwbWriter& w, const SessionModel& s,
             });
         }
     w.finish_units(s.population.id, unit_columns(s.population, m, amplitude));
-    return ends.empty() ? 0 : ends.back();
+    return spikes;
 }
 
 }  // namespace detail
