@@ -68,6 +68,34 @@ hid_t native_type_of() {
         static_assert(sizeof(T) == 0, "native_type_of: unsupported element type");
 }
 
+/// The dataspace of the 1-D dataset `ds` with elements [first, first + count) selected, and a
+/// memory space of `count` elements: one hyperslab, so a chunked dataset touches only the
+/// chunks it holds. `file` and `path` name the dataset in errors.
+struct ElementSelection {
+    Handle file_space, memory_space;
+};
+inline ElementSelection select_elements(hid_t ds, std::string_view file, std::string_view path,
+                                        hsize_t first, hsize_t count) {
+    ElementSelection s{space_handle(H5Dget_space(ds)),
+                       space_handle(H5Screate_simple(1, &count, nullptr))};
+    if (!s.file_space.valid() || !s.memory_space.valid() ||
+        H5Sselect_hyperslab(s.file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr) <
+            0)
+        fail_hdf5(file, path, "cannot select elements ", first, "..", first + count);
+    return s;
+}
+
+/// Reads elements [first, first + out.size()) of the 1-D dataset `ds` into `out`, converting
+/// to T; the caller has checked that they exist.
+template <class T>
+void read_elements(hid_t ds, std::string_view file, std::string_view path, hsize_t first,
+                   std::span<T> out) {
+    const ElementSelection s = select_elements(ds, file, path, first, out.size());
+    if (H5Dread(ds, native_type_of<T>(), s.memory_space.get(), s.file_space.get(), H5P_DEFAULT,
+                out.data()) < 0)
+        fail_hdf5(file, path, "read failed (", out.size(), " elements at ", first, ")");
+}
+
 /// An open HDF5 file (read-only).
 class Reader {
   public:
@@ -191,23 +219,29 @@ class Reader {
         } else if (out.size() != 1 || offset != 0) {
             fail(file_, path, ": scalar dataset read as ", out.size(), " elements");
         }
-        Handle file_space;
-        Handle memory_space;
-        if (rank == 1 && (offset != 0 || out.size() != total)) {
-            const hsize_t start = offset;
-            const hsize_t count = out.size();
-            if (H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) <
-                0)
-                fail_hdf5(file_, path, "cannot select elements ", offset, "..",
-                          offset + out.size());
-            memory_space = space_handle(H5Screate_simple(1, &count, nullptr));
-            file_space = std::move(space);
-        }
-        const herr_t status =
-            H5Dread(ds, native_type_of<T>(), memory_space.valid() ? memory_space.get() : H5S_ALL,
-                    file_space.valid() ? file_space.get() : H5S_ALL, H5P_DEFAULT, out.data());
-        if (status < 0)
+        if (rank == 1 && (offset != 0 || out.size() != total))
+            return read_elements(ds, file_, path, offset, out);
+        if (H5Dread(ds, native_type_of<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
             fail_hdf5(file_, path, "read failed (", out.size(), " elements at ", offset, ")");
+    }
+
+    /// The elements of the 1-D dataset `ds` at `points` (flat indices, any order) into `out`,
+    /// one per point, converting to T, in one read.
+    template <class T>
+    void read_points(hid_t ds, std::string_view path, std::span<const hsize_t> points,
+                     std::span<T> out) const {
+        if (out.size() != points.size())
+            fail(file_, path, ": ", points.size(), " points read into ", out.size(), " elements");
+        if (points.empty()) return;
+        const hsize_t count = points.size();
+        Handle space = space_handle(H5Dget_space(ds));
+        Handle memory_space = space_handle(H5Screate_simple(1, &count, nullptr));
+        if (!space.valid() || !memory_space.valid() ||
+            H5Sselect_elements(space.get(), H5S_SELECT_SET, points.size(), points.data()) < 0)
+            fail_hdf5(file_, path, "cannot select ", count, " elements");
+        if (H5Dread(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
+                    out.data()) < 0)
+            fail_hdf5(file_, path, "read failed (", count, " elements)");
     }
 
     /// Rows [first, first + n) of a 2-D dataset (all columns) into `out` (n × columns, row-major),

@@ -159,12 +159,8 @@ class Writer {
         const hsize_t grown = size + count;
         if (H5Dset_extent(ds, &grown) < 0)
             fail_hdf5(file_, path, "cannot grow to ", grown, " elements");
-        Handle space = space_handle(H5Dget_space(ds));
-        Handle memory_space = space_handle(H5Screate_simple(1, &count, nullptr));
-        if (!space.valid() ||
-            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &size, nullptr, &count, nullptr) < 0)
-            fail_hdf5(file_, path, "cannot select elements ", size, "..", grown);
-        if (H5Dwrite(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
+        const ElementSelection s = select_elements(ds, file_, path, size, count);
+        if (H5Dwrite(ds, native_type_of<T>(), s.memory_space.get(), s.file_space.get(), H5P_DEFAULT,
                      data.data()) < 0)
             fail_hdf5(file_, path, "write failed (elements ", size, "..", grown, ")");
     }
@@ -176,15 +172,7 @@ class Writer {
         const hsize_t count = out.size(), size = length_of(ds, path);
         if (first + count > size)
             fail(file_, path, ": elements ", first, "..", first + count, " run past its ", size);
-        if (count == 0) return;
-        Handle space = space_handle(H5Dget_space(ds));
-        Handle memory_space = space_handle(H5Screate_simple(1, &count, nullptr));
-        if (!space.valid() ||
-            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr) < 0)
-            fail_hdf5(file_, path, "cannot select elements ", first, "..", first + count);
-        if (H5Dread(ds, native_type_of<T>(), memory_space.get(), space.get(), H5P_DEFAULT,
-                    out.data()) < 0)
-            fail_hdf5(file_, path, "read failed (elements ", first, "..", first + count, ")");
+        if (count > 0) read_elements(ds, file_, path, first, out);
     }
 
     /// A numeric dataset stored with a different file type (e.g. uint16 index values).

@@ -301,20 +301,22 @@ class NwbFile {
         return units;
     }
 
-    /// [earliest, latest] spike from each unit's first and last spike (two one-element reads
+    /// [earliest, latest] spike from each unit's first and last spike (one read of two points
     /// per unit; unchecked: the spikes are validated when they are read).
     std::optional<TimeRange> spike_extent_of(const UnitIndex& index) const {
+        std::vector<hsize_t> points;  // each unit's first and last spike
+        for (std::size_t u = 0; u < index.size(); ++u)
+            if (index.begin_of(u) < index.ends[u]) {
+                points.push_back(index.begin_of(u));
+                points.push_back(index.ends[u] - 1);
+            }
+        std::vector<double> t(points.size());
         const hdf5::Handle ds = reader_.open_dataset("/units/spike_times");
+        reader_.read_points(ds.get(), "/units/spike_times", points, std::span<double>(t));
         double first = std::numeric_limits<double>::infinity(), last = -first;
-        for (std::size_t u = 0; u < index.size(); ++u) {
-            if (index.begin_of(u) == index.ends[u]) continue;
-            double t[1];
-            reader_.read_from(ds.get(), "/units/spike_times", std::span<double>(t),
-                              index.begin_of(u));
-            first = std::min(first, t[0]);
-            reader_.read_from(ds.get(), "/units/spike_times", std::span<double>(t),
-                              index.ends[u] - 1);
-            last = std::max(last, t[0]);
+        for (std::size_t i = 0; i < t.size(); i += 2) {
+            first = std::min(first, t[i]);
+            last = std::max(last, t[i + 1]);
         }
         if (!(first <= last)) return std::nullopt;
         return TimeRange{first, last};
