@@ -5,7 +5,7 @@ config), then every plot script, then metrics.json and REPORT.md.
     run_paper.py --config paper/config.json --bin <build>/paper/bin --profile full|quick
                  --out <dir> [--nwb FILE ...] [--bench-results <dir>]
                  [--threads N] [--expected expected_quick.json]
-                 [--same-metrics-as other.json] [--quiet] [--no-figures]
+                 [--variants [NAME ...]] [--same-metrics-as other.json] [--quiet] [--no-figures]
 
 Layout of <dir>: one folder per experiment (driver outputs + its metrics.json), figures/*.png and
 *.pdf (each with a one-line <name>.caption), metrics.json (all experiments' metrics, the run
@@ -19,7 +19,8 @@ reported as "n/a (no ground truth)".
 Variants: each entry NAME of the profile's "variants" (sections merged over the profile, e.g. the
 realistic state regime's cohort) runs the VARIANT_EXPERIMENTS again in <dir>/NAME/, with their
 metrics as <experiment>_NAME (cross_state_realistic, ...) and figures named <figure>_NAME. With
---nwb there are no variants: they change the simulated cohort.
+--nwb there are no variants: they change the simulated cohort. --variants NAME... runs only those
+(none: only the profile itself); --same-metrics-as then compares only what the run computed.
 """
 import argparse
 import fnmatch
@@ -350,6 +351,11 @@ def validate_inputs(args):
     if args.profile not in config["profiles"]:
         raise PaperError(f"{args.config}: no profile '{args.profile}' "
                          f"(profiles: {', '.join(config['profiles'])})")
+    known = config["profiles"][args.profile].get("variants", {})
+    for v in args.variants or []:
+        if v not in known:
+            raise PaperError(f"--variants: profile '{args.profile}' has no variant '{v}' "
+                             f"(variants: {', '.join(known) or 'none'})")
     if args.threads is not None and args.threads < 1:
         raise PaperError(f"--threads is {args.threads}, expected a positive count")
     for f in args.nwb or []:
@@ -381,6 +387,8 @@ def run(args):
     # (metrics key, driver, paper dir, variant) of every step, the profile's own first.
     variants = {} if nwb_flags else \
         read_json(args.config, "the paper config")["profiles"][args.profile].get("variants", {})
+    if args.variants is not None:
+        variants = {v: variants[v] for v in variants if v in args.variants}
     steps = [(name, driver, out, None) for name, driver, _ in EXPERIMENTS]
     steps += [(f"{name}_{v}", driver, os.path.join(out, v), v) for v in variants
               for name, driver, _ in EXPERIMENTS if name in VARIANT_EXPERIMENTS]
@@ -440,6 +448,9 @@ def main():
     p.add_argument("--expected", help="check metrics against this {key: {value, abs_tol}} file")
     p.add_argument("--threads", type=int,
                    help="threads of every driver (default: the config's 'threads')")
+    p.add_argument("--variants", nargs="*", metavar="NAME",
+                   help="run only these of the profile's variants (none: only the profile itself); "
+                        "--same-metrics-as then compares only the metrics this run computed")
     p.add_argument("--same-metrics-as", help="require identical metrics (timing aside) to this file")
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress output (CI, tests)")
@@ -452,6 +463,8 @@ def main():
             failures += check_expected(metrics, args.expected)
         if args.same_metrics_as:
             other = read_json(args.same_metrics_as, "metrics to compare with")
+            if args.variants is not None:  # only what this run computed
+                other = {k: v for k, v in other.items() if k in metrics}
             if strip_nondeterministic(other) != strip_nondeterministic(metrics):
                 failures.append(f"metrics differ from {args.same_metrics_as}")
                 for key in sorted(set(other) | set(metrics)):

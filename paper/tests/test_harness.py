@@ -184,6 +184,8 @@ def run_paper_reports_bad_input_in_one_line(tmp, args):
                                os.path.join(tmp, "missing.nwb")]), "missing.nwb", "not found")
     one_line_error(run(base[:3] + [tmp] + base[4:] + ["--config", CONFIG, "--out", out]),
                    "driver not built")
+    one_line_error(run(base + ["--config", CONFIG, "--out", out, "--variants", "state_nosuch"]),
+                   "--variants", "no variant 'state_nosuch'")
     check(not os.path.exists(os.path.join(out, "metrics.json")), "no metrics.json after errors")
 
 
