@@ -14,6 +14,9 @@
 // session, else the first), "qc" (none|default), "distill" (distill::DistillConfig keys),
 // "ablations" (names), "ablation" (DistillConfig keys overriding "distill" for the ablation
 // runs, e.g. fewer steps), "raster_bins" (length of the raster stretch).
+// The counts are read a window at a time from the session's binned store: the one the teacher
+// experiment wrote beside the cohort when it holds the student's QC, else one binned afresh into
+// <out>/stores.
 #include <jepasnn/distill/distill.hpp>
 
 #include <algorithm>
@@ -80,6 +83,16 @@ void write_raster(const fs::path& file, Net& net, const distill::DistillData& da
     csv.write(file);
 }
 
+/// The store directory for the session `nwb` binned with `qc`: the teacher's when its store of
+/// that session holds `qc`, else <out>/stores, emptied first (the cohort may have changed).
+fs::path stores_for(const paper::DriverContext& ctx, const fs::path& nwb, const std::string& qc) {
+    const fs::path shared = paper::PaperCohort::stores_dir(ctx.paper_dir);
+    const fs::path store = teacher::session_store_path(shared, nwb);
+    if (fs::exists(store) && data::BinnedStore(store).header().qc == qc) return shared;
+    fs::remove_all(ctx.out / "stores");
+    return ctx.out / "stores";
+}
+
 Json score_json(const distill::HeldoutScore& s) {
     return {{"cca_heldout", s.cca_heldout},
             {"correlations_heldout", to_json(s.correlations)},
@@ -112,8 +125,9 @@ int main(int argc, char** argv) {
             json_get_or(section, "distill", Json::object(), where), where + ".distill");
         config.seed = ctx.seed;
         const std::string qc = json_get_or<std::string>(section, "qc", "none", where);
-        const distill::DistillData data = distill::load_session(nwb, teacher->dir / latents.file,
-                                                                qc, config, teacher->bin_width_s);
+        const distill::DistillData data =
+            distill::load_session(nwb, teacher->dir / latents.file, qc, config,
+                                  teacher->bin_width_s, stores_for(ctx, nwb, qc));
 
         // A previous run's checkpoint is never resumed: the config or the teacher may differ.
         const fs::path checkpoint = ctx.out / "student.ckpt";
