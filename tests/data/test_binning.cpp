@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -108,12 +109,16 @@ TEST_CASE("counts equal the naive per-spike rule and conserve spikes") {
         const double t0 = -*rc::gen::inRange(0, 3) * 0.5 + *rc::gen::inRange(0, 1000) * 1e-3;
         const BinGrid grid = BinGrid::covering({t0, duration + 1.0}, dt);
         auto selection = *rc::gen::container<std::vector<std::size_t>>(
-            rc::gen::inRange<std::size_t>(0, n_units));  // any order, repeats allowed
+            rc::gen::inRange<std::size_t>(0, n_units));           // any order, repeats allowed
+        const auto rows = *rc::gen::inRange<std::size_t>(1, 40);  // rows per block
         jepasnn::set_thread_count(*rc::gen::inRange(1, 4));
         const auto counts = bin_spikes(u, grid, selection);
+        jepasnn::Tensor<std::int32_t, 2> blocks;
+        RC_ASSERT(!detail::try_bin_blocks(blocks, u.trains(), grid, selection, rows));
         jepasnn::set_thread_count(2);
         const auto reference = naive_bins(u, grid, selection);
         RC_ASSERT(jepasnn::test::same_tensor(counts, reference));
+        RC_ASSERT(jepasnn::test::same_tensor(blocks, reference));
         // Conservation: a grid covering every spike keeps them all.
         if (t0 <= 0.0) {
             const auto all = bin_spikes(u, grid);
@@ -200,6 +205,9 @@ TEST_CASE("narrow count types hold the same counts and refuse what they cannot h
             const Counts narrowest =
                 bin_spikes_as(CountDType::narrowest, u, grid, all_units(n_units));
             const auto wide = bin_spikes<std::uint16_t>(u, grid);
+            jepasnn::Tensor<std::uint8_t, 2> blocks;  // a few rows per block: overflow anywhere
+            const std::optional<CountOverflow> blocks_overflow = detail::try_bin_blocks(
+                blocks, u.trains(), grid, all_units(n_units), *rc::gen::inRange<std::size_t>(1, 9));
             jepasnn::set_thread_count(2);
             RC_ASSERT(narrowest.index() == (largest <= 255 ? 0u : 1u));
             RC_ASSERT(
@@ -208,8 +216,11 @@ TEST_CASE("narrow count types hold the same counts and refuse what they cannot h
             RC_ASSERT(jepasnn::test::same_tensor(wide, reference));
             if (largest <= 255) {
                 RC_ASSERT(jepasnn::test::same_tensor(bin_spikes<std::uint8_t>(u, grid), reference));
+                RC_ASSERT(!blocks_overflow);
+                RC_ASSERT(jepasnn::test::same_tensor(blocks, reference));
             } else {  // the first count past 255 in (bin, column) order is the one named
                 const std::size_t bin = first_over / n_units, column = first_over % n_units;
+                RC_ASSERT((blocks_overflow == CountOverflow{bin, column}));
                 try {
                     (void)bin_spikes<std::uint8_t>(u, grid);
                     RC_FAIL("uint8 held a count of " + std::to_string(largest));

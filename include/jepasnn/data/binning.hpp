@@ -6,14 +6,15 @@
 // cannot hold is an error naming the unit and the bin, never a wrap; CountDType::narrowest tries
 // uint8, then uint16, then int32 and keeps the first that holds every count.
 //
-// The kernel builds the output in chunks of consecutive bins. Within a chunk each unit's run of
-// spikes is found by galloping from its cursor (comparing times with the chunk's exact first time:
-// no division), the spikes' bins are computed in a loop the compiler vectorises, and the unit
-// indices are counting-sorted by bin; each row is then assembled in a small cache-resident block
-// and written out with non-temporal stores. Spike memory is read sequentially once, every output
-// row is written once and in order (at VBN width the output is ~9x the spike bytes, so these
-// stores are the floor), and no increment scatters across pages. Threads take contiguous ranges
-// of chunks (static, so deterministic).
+// The kernel builds the output a block of consecutive rows at a time, sized to stay in L2 (128
+// rows at VBN width). Per block, each unit's cursor walks its spikes up to the block's exact end
+// (the first time the rule puts in the next block: no division decides the stop) and adds each
+// spike to its row of the unit's column; the block is then written out with non-temporal stores.
+// Spike memory is read sequentially once, every output row is written once and in order (at VBN
+// width the output is ~2x the spike bytes as uint8, ~9x as int32), and no increment leaves the
+// cache. A count that passes the type's largest value is seen as it happens; that block is then
+// counted again in 64 bits to name the first such count by (bin, column). Threads take contiguous
+// ranges of blocks (static, so deterministic; the counts are exact whatever the split).
 #pragma once
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -275,38 +277,38 @@ inline void stream_fence() {
 #endif
 }
 
-/// Bins per chunk: about 2^17 spikes per chunk keeps its scratch in L2.
-inline std::size_t chunk_bins(SpikeTrains trains, const BinGrid& grid,
-                              std::span<const std::size_t> units) {
-    std::uint64_t spikes = 0;
-    for (std::size_t u : units)
-        spikes += trains.ends[u] - trains.begin_of(u);
-    const double per_bin = static_cast<double>(spikes) / static_cast<double>(grid.n_bins) + 1e-9;
-    return std::clamp<std::size_t>(static_cast<std::size_t>((1 << 17) / per_bin), 64, 1 << 16);
+/// Rows per block for `n_units` counts of `count_bytes` each. The block stays in L2 while every
+/// unit's spikes in it are added: fewer rows spend more on the per-unit visits (each ends in a
+/// mispredicted branch), a block past L2 more on misses. At VBN width (2,000 units) 128 rows was
+/// measured best for uint8 (256 KiB) and int32 (1 MiB) alike; narrow tables take up to 256 KiB.
+inline std::size_t bin_block_rows(std::size_t n_units, std::size_t count_bytes) {
+    const std::size_t row_bytes = std::max<std::size_t>(1, n_units * count_bytes);
+    const std::size_t rows = std::clamp<std::size_t>((256 << 10) / row_bytes, 128, 4096);
+    return std::min(rows, std::max<std::size_t>(16, (1 << 20) / row_bytes));
 }
 
-/// Rows are assembled a block of about this many bytes at a time, then streamed out.
-inline constexpr std::size_t bin_block_bytes = 128 * 1024;
-
-/// One thread's binning of consecutive chunks of bins. Per chunk: each unit's run of spikes in
-/// it is binned by the rule (a vectorised loop), the spikes are grouped by row with a counting
-/// sort, and the rows are assembled a block at a time in cache, in C, and streamed out. After the
-/// first count C cannot hold, the counter stops.
+/// One thread's binning of consecutive blocks of rows. Per block: the block is zeroed in cache,
+/// each unit's spikes before the block's end are added to its column by the rule, and the block
+/// is streamed out. After the first count C cannot hold, the counter stops.
 template <CountType C>
-class ChunkCounter {
+class BlockCounter {
   public:
-    ChunkCounter(SpikeTrains trains, const BinGrid& grid, std::span<const std::size_t> units,
-                 std::size_t chunk, std::size_t block_rows, C* counts)
+    BlockCounter(SpikeTrains trains, const BinGrid& grid, std::span<const std::size_t> units,
+                 std::size_t block_rows, C* counts)
         : trains_(trains),
           grid_(grid),
           units_(units),
           counts_(counts),
-          block_rows_(block_rows),
           cursor_(units.size()),
-          run_end_(units.size()),
-          row_start_(chunk + 1),
-          row_fill_(chunk),
-          block_(block_rows * units.size()) {}
+          end_(units.size()),
+          last_(units.size()),
+          block_(block_rows * units.size()) {
+        for (std::size_t j = 0; j < units.size(); ++j) {
+            const std::span<const double> t = trains.unit(units[j]);
+            end_[j] = t.data() + t.size();
+            last_[j] = t.empty() ? -std::numeric_limits<double>::infinity() : t.back();
+        }
+    }
 
     /// The first count the type could not hold, if any.
     const std::optional<CountOverflow>& overflow() const { return overflow_; }
@@ -314,114 +316,120 @@ class ChunkCounter {
     /// Every unit's cursor to its first spike at or after the start of bin `first_bin`.
     void start_at(std::size_t first_bin) {
         const double start = first_time_of_bin(grid_, static_cast<std::int64_t>(first_bin));
-        for (std::size_t j = 0; j < units_.size(); ++j)
-            cursor_[j] = trains_.begin_of(units_[j]) + gallop_to(trains_.unit(units_[j]), 0, start);
+        for (std::size_t j = 0; j < units_.size(); ++j) {
+            const std::span<const double> t = trains_.unit(units_[j]);
+            cursor_[j] = t.data() + gallop_to(t, 0, start);
+        }
     }
 
-    /// Counts of bins [k0, k1) into rows k0… of the output (chunks in increasing order).
-    void count_chunk(std::size_t k0, std::size_t k1) {
-        const std::size_t spikes = find_runs(k1);
-        require(spikes <= std::numeric_limits<std::uint32_t>::max(), "bin_spikes", "bins ", k0,
-                "..", k1, " hold ", spikes, " spikes, more than a chunk's 32-bit index holds");
-        if (local_.size() < spikes) {
-            local_.resize(spikes);
-            entries_.resize(spikes);
+    /// Counts of bins [k0, k1) into rows k0… of the output (blocks in increasing order).
+    void count_block(std::size_t k0, std::size_t k1) {
+        const std::size_t n = (k1 - k0) * units_.size();
+        std::fill(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(n), C{0});
+        if (add_spikes(k0, k1)) {
+            overflow_ = first_overflow(k0, k1);
+            return;
         }
-        bin_runs(k0, k1 - k0);
-        sort_by_row(k1 - k0);
-        write_rows(k0, k1 - k0);
+        stream_store(counts_ + k0 * units_.size(), block_.data(), n * sizeof(C));
     }
 
   private:
-    /// Each unit's run: its spikes before the first time of bin k1. Returns their total.
-    std::size_t find_runs(std::size_t k1) {
-        const double limit = first_time_of_bin(grid_, static_cast<std::int64_t>(k1));
-        std::size_t total = 0;
-        for (std::size_t j = 0; j < units_.size(); ++j) {
-            const std::uint64_t first = trains_.begin_of(units_[j]);
-            run_end_[j] = first + gallop_to(trains_.unit(units_[j]), cursor_[j] - first, limit);
-            total += run_end_[j] - cursor_[j];
-        }
-        return total;
-    }
-
-    /// The rule itself, spike by spike: each spike's bin within the chunk, and spikes per row.
-    void bin_runs(std::size_t k0, std::size_t rows) {
-        const double k0_bins = static_cast<double>(k0);
-        const double* const times = trains_.times.data();
-        std::fill(row_start_.begin(), row_start_.begin() + static_cast<std::ptrdiff_t>(rows + 1),
-                  0u);
-        std::size_t at = 0;
-        for (std::size_t j = 0; j < units_.size(); ++j) {
-            const std::size_t n = run_end_[j] - cursor_[j];
-            const double* t = times + cursor_[j];
-            std::int32_t* lb = local_.data() + at;
-            for (std::size_t s = 0; s < n; ++s)
-                lb[s] = static_cast<std::int32_t>(
-                    std::floor((t[s] - grid_.t_start + bin_edge_tolerance) / grid_.bin_width) -
-                    k0_bins);
-            for (std::size_t s = 0; s < n; ++s)
-                ++row_start_[static_cast<std::size_t>(lb[s]) + 1];
-            at += n;
-        }
-    }
-
-    /// Counting sort: each spike's output column, grouped by row; the cursors move past the runs.
-    void sort_by_row(std::size_t rows) {
-        for (std::size_t r = 0; r < rows; ++r) {
-            row_start_[r + 1] += row_start_[r];
-            row_fill_[r] = row_start_[r];
-        }
-        std::size_t at = 0;
-        for (std::size_t j = 0; j < units_.size(); ++j) {
-            const std::size_t n = run_end_[j] - cursor_[j];
-            for (std::size_t s = 0; s < n; ++s)
-                entries_[row_fill_[static_cast<std::size_t>(local_[at + s])]++] =
-                    static_cast<std::uint32_t>(j);
-            at += n;
-            cursor_[j] = run_end_[j];
-        }
-    }
-
-    /// Rows a block at a time: zero in cache, add each row's spikes (a count at C's largest
-    /// value stops the counter there), stream out. The block is in C itself, so a narrow type
-    /// also narrows the cache work: no widening, checking or narrowing pass over the counts.
-    void write_rows(std::size_t k0, std::size_t rows) {
+    /// Each unit's spikes before the first time of bin k1, by the rule, into rows k0… of the
+    /// block (a spike's row is its bin − k0: the cursor is at or after bin k0's first time).
+    /// Returns whether a count passed C's largest value (it wrapped; first_overflow finds it).
+    bool add_spikes(std::size_t k0, std::size_t k1) {
+        using Unsigned = std::make_unsigned_t<C>;
         constexpr C largest = std::numeric_limits<C>::max();
+        const double limit = first_time_of_bin(grid_, static_cast<std::int64_t>(k1));
+        const auto first = static_cast<std::int64_t>(k0);
         const std::size_t n_units = units_.size();
-        for (std::size_t r0 = 0; r0 < rows; r0 += block_rows_) {
-            const std::size_t r1 = std::min(rows, r0 + block_rows_);
-            const std::size_t n = (r1 - r0) * n_units;
-            std::fill(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(n), C{0});
-            for (std::size_t r = r0; r < r1; ++r) {
-                C* row = block_.data() + (r - r0) * n_units;  // (n_units,)
-                // A row's entries come in increasing column order (sort_by_row), so the first
-                // count found full is the first by (bin, column).
-                for (std::uint32_t e = row_start_[r]; e < row_start_[r + 1]; ++e) {
-                    C& count = row[entries_[e]];
-                    if (count == largest) [[unlikely]] {
-                        overflow_ = CountOverflow{k0 + r, entries_[e]};
-                        return;
-                    }
-                    ++count;
-                }
+        bool passed = false;
+        auto add = [&](C* column, double t) {
+            C& count = column[static_cast<std::size_t>(grid_.bin_of(t) - first) * n_units];
+            passed |= count == largest;
+            count = static_cast<C>(static_cast<Unsigned>(count) + 1u);
+        };
+        for (std::size_t j = 0; j < n_units; ++j) {
+            const double* t = cursor_[j];
+            C* column = block_.data() + j;
+            if (last_[j] >= limit) {  // the run ends inside the train: one test per spike
+                for (; *t < limit; ++t)
+                    add(column, *t);
+            } else {
+                for (; t < end_[j] && *t < limit; ++t)
+                    add(column, *t);
             }
-            stream_store(counts_ + (k0 + r0) * n_units, block_.data(), n * sizeof(C));
+            cursor_[j] = t;
         }
+        return passed;
+    }
+
+    /// The first count (by bin, then column) of bins [k0, k1) that C cannot hold, counted again
+    /// in 64 bits from the block's first time (only after add_spikes saw one pass).
+    CountOverflow first_overflow(std::size_t k0, std::size_t k1) const {
+        const std::size_t n_units = units_.size();
+        std::vector<std::uint64_t> wide((k1 - k0) * n_units, 0);
+        const double start = first_time_of_bin(grid_, static_cast<std::int64_t>(k0));
+        const double limit = first_time_of_bin(grid_, static_cast<std::int64_t>(k1));
+        for (std::size_t j = 0; j < n_units; ++j) {
+            const std::span<const double> t = trains_.unit(units_[j]);
+            for (std::size_t s = gallop_to(t, 0, start); s < t.size() && t[s] < limit; ++s) {
+                const auto row = static_cast<std::size_t>(grid_.bin_of(t[s])) - k0;
+                ++wide[row * n_units + j];
+            }
+        }
+        const auto over = std::find_if(wide.begin(), wide.end(), [](std::uint64_t c) {
+            return c > static_cast<std::uint64_t>(std::numeric_limits<C>::max());
+        });
+        const auto at = static_cast<std::size_t>(over - wide.begin());
+        return {k0 + at / n_units, at % n_units};
     }
 
     SpikeTrains trains_;
     const BinGrid& grid_;
     std::span<const std::size_t> units_;
-    C* counts_;  // (n_bins, n_units)
-    std::size_t block_rows_;
-    std::vector<std::uint64_t> cursor_, run_end_;      // per unit: next spike, end of its run
-    std::vector<std::int32_t> local_;                  // (chunk spikes,) bin within the chunk
-    std::vector<std::uint32_t> entries_;               // (chunk spikes,) output column, by row
-    std::vector<std::uint32_t> row_start_, row_fill_;  // (chunk rows,)
-    std::vector<C> block_;                             // (block rows, units)
+    C* counts_;                                // (n_bins, n_units)
+    std::vector<const double*> cursor_, end_;  // per unit: its next spike, the end of its train
+    std::vector<double> last_;                 // per unit: its last spike time (−inf when none)
+    std::vector<C> block_;                     // (block rows, units)
     std::optional<CountOverflow> overflow_;
 };
+
+/// try_bin_spikes_into with `block_rows` rows per block (any >= 1 gives the same counts).
+template <CountType C>
+std::optional<CountOverflow> try_bin_blocks(Tensor<C, 2>& out, SpikeTrains trains,
+                                            const BinGrid& grid, std::span<const std::size_t> units,
+                                            std::size_t block_rows) {
+    constexpr std::string_view where = "bin_spikes";
+    grid.validate(where);
+    check_selection(units, trains.size(), where);
+    require(block_rows >= 1, where, "rows per block must be >= 1");
+    const std::size_t n_units = units.size();
+    const std::size_t n_bins = grid.n_bins;
+    if (out.shape(0) != n_bins || out.shape(1) != n_units)
+        out = Tensor<C, 2>::from_shape({n_bins, n_units});
+    if (n_units == 0 || n_bins == 0) return std::nullopt;
+
+    const std::size_t n_blocks = (n_bins + block_rows - 1) / block_rows;
+    const auto n_groups =
+        static_cast<std::int64_t>(std::min<std::size_t>(n_blocks, std::max(1, thread_count())));
+    // Groups cover increasing bins, so the first group's overflow is the first overall.
+    std::vector<std::optional<CountOverflow>> overflow(static_cast<std::size_t>(n_groups));
+    parallel_for(0, n_groups, [&](std::int64_t g) {
+        const auto group = static_cast<std::size_t>(g), groups = static_cast<std::size_t>(n_groups);
+        const std::size_t block_begin = n_blocks * group / groups;
+        const std::size_t block_end = n_blocks * (group + 1) / groups;
+        BlockCounter<C> counter(trains, grid, units, block_rows, out.data());
+        counter.start_at(block_begin * block_rows);
+        for (std::size_t b = block_begin; b < block_end && !counter.overflow(); ++b)
+            counter.count_block(b * block_rows, std::min(n_bins, (b + 1) * block_rows));
+        stream_fence();
+        overflow[group] = counter.overflow();
+    });
+    for (const auto& o : overflow)
+        if (o) return o;
+    return std::nullopt;
+}
 
 }  // namespace detail
 
@@ -432,37 +440,8 @@ template <CountType C>
 std::optional<CountOverflow> try_bin_spikes_into(Tensor<C, 2>& out, SpikeTrains trains,
                                                  const BinGrid& grid,
                                                  std::span<const std::size_t> units) {
-    constexpr std::string_view where = "bin_spikes";
-    grid.validate(where);
-    detail::check_selection(units, trains.size(), where);
-    const std::size_t n_units = units.size();
-    const std::size_t n_bins = grid.n_bins;
-    if (out.shape(0) != n_bins || out.shape(1) != n_units)
-        out = Tensor<C, 2>::from_shape({n_bins, n_units});
-    if (n_units == 0 || n_bins == 0) return std::nullopt;
-
-    const std::size_t chunk = detail::chunk_bins(trains, grid, units);
-    const std::size_t n_chunks = (n_bins + chunk - 1) / chunk;
-    const std::size_t block_rows =
-        std::max<std::size_t>(1, detail::bin_block_bytes / (n_units * sizeof(C)));
-    const auto n_groups =
-        static_cast<std::int64_t>(std::min<std::size_t>(n_chunks, std::max(1, thread_count())));
-    // Groups cover increasing bins, so the first group's overflow is the first overall.
-    std::vector<std::optional<CountOverflow>> overflow(static_cast<std::size_t>(n_groups));
-    parallel_for(0, n_groups, [&](std::int64_t g) {
-        const auto group = static_cast<std::size_t>(g), groups = static_cast<std::size_t>(n_groups);
-        const std::size_t chunk_begin = n_chunks * group / groups;
-        const std::size_t chunk_end = n_chunks * (group + 1) / groups;
-        detail::ChunkCounter<C> counter(trains, grid, units, chunk, block_rows, out.data());
-        counter.start_at(chunk_begin * chunk);
-        for (std::size_t c = chunk_begin; c < chunk_end && !counter.overflow(); ++c)
-            counter.count_chunk(c * chunk, std::min(n_bins, (c + 1) * chunk));
-        detail::stream_fence();
-        overflow[group] = counter.overflow();
-    });
-    for (const auto& o : overflow)
-        if (o) return o;
-    return std::nullopt;
+    return detail::try_bin_blocks(out, trains, grid, units,
+                                  detail::bin_block_rows(units.size(), sizeof(C)));
 }
 
 /// try_bin_spikes_into, ending with a one-line error naming the unit (by `ids` when given) and
