@@ -344,6 +344,7 @@ def collect_benchmarks(bench_dir, out):
 
 
 def validate_inputs(args):
+    """Checks the flags and the config's shape; returns the config."""
     config = read_json(args.config, "the paper config")
     for key in ("seed", "profiles"):
         if key not in config:
@@ -365,10 +366,11 @@ def validate_inputs(args):
         if not os.access(os.path.join(args.bin, driver), os.X_OK):
             raise PaperError(f"{os.path.join(args.bin, driver)}: driver not built (build the "
                              "paper targets first, e.g. cmake --build <build> --target paper_quick)")
+    return config
 
 
 def run(args):
-    validate_inputs(args)
+    paper_config = validate_inputs(args)
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     for stale in ("metrics.json", "REPORT.md"):
@@ -377,7 +379,7 @@ def run(args):
     quiet = args.quiet
     config = os.path.abspath(args.config)
     if args.threads is not None:  # the drivers read a copy of the config with the thread count
-        doc = read_json(args.config, "the paper config") | {"threads": args.threads}
+        doc = paper_config | {"threads": args.threads}
         config = os.path.join(out, "config.json")
         write_atomic(config, json.dumps(doc, indent=1) + "\n")
     nwb_flags = [x for f in (args.nwb or []) for x in ("--nwb", os.path.abspath(f))]
@@ -385,8 +387,7 @@ def run(args):
     t_start = time.perf_counter()
     timing, metrics = {}, {"profile": args.profile}
     # (metrics key, driver, paper dir, variant) of every step, the profile's own first.
-    variants = {} if nwb_flags else \
-        read_json(args.config, "the paper config")["profiles"][args.profile].get("variants", {})
+    variants = {} if nwb_flags else paper_config["profiles"][args.profile].get("variants", {})
     if args.variants is not None:
         variants = {v: variants[v] for v in variants if v in args.variants}
     steps = [(name, driver, out, None) for name, driver, _ in EXPERIMENTS]
