@@ -2,13 +2,15 @@
 # Installs what jepasnn needs on Debian 12, idempotently; a fast no-op when everything is there.
 #
 #   cmake/install_deps.sh           Debian packages for the library, tests, CLI and paper, plus
-#                                   .venv (PyPI pynwb: the reference NWB reader the tests check
-#                                   our files against)
+#                                   .venv: PyPI's pynwb (the reference NWB reader the tests check
+#                                   our files against), nwbinspector, and what the Python package
+#                                   is built and tested with (nanobind, scikit-build-core, pytest,
+#                                   scikit-learn, matplotlib for its example)
 #   cmake/install_deps.sh --bench   also the competitors the benchmark scripts run side by side:
 #                                   Debian's PyTorch (CPU), scikit-learn, scipy, h5py, and
 #                                   .venv-bench (sees those) with snntorch from PyPI
 #
-# The library itself needs only Debian packages. Python packages are never a build dependency.
+# The library itself needs only Debian packages; the Python package needs nanobind (PyPI) too.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,6 +28,7 @@ packages=(
     libeigen3-dev xtensor-dev libhdf5-dev zlib1g-dev nlohmann-json3-dev librandom123-dev   # library
     catch2 librapidcheck-dev libbenchmark-dev libcli11-dev                       # tests, CLI
     python3 python3-venv python3-numpy python3-matplotlib                        # figures
+    python3-dev                                                                  # Python package
 )
 if [ "$want_bench" = 1 ]; then
     packages+=(python3-torch python3-sklearn python3-scipy python3-h5py)
@@ -57,7 +60,9 @@ make_venv() {  # dir, check-import, venv flags, pip args...
     /usr/bin/python3 -m venv $flags "$dir"
     "$dir/bin/pip" install -q --disable-pip-version-check "$@"
 }
-make_venv "$root/.venv" "import pynwb, nwbinspector" "" "pynwb==4.2.0" "nwbinspector==0.7.2"
+make_venv "$root/.venv" "import pynwb, nwbinspector, nanobind, scikit_build_core, pytest, sklearn, matplotlib" "" \
+    "pynwb==4.2.0" "nwbinspector==0.7.2" "nanobind==3.1.0" "scikit-build-core==1.1.2" \
+    "pytest==9.2.0" "scikit-learn==1.9.1" "matplotlib==3.11.2"
 if [ "$want_bench" = 1 ]; then
     make_venv "$root/.venv-bench" "import snntorch, torch, sklearn" --system-site-packages \
         --no-deps "snntorch==0.9.4"

@@ -92,25 +92,13 @@ void print_table(const CcaCommandOptions& o, const Json& doc) {
 void run_cca(const CcaCommandOptions& o) {
     namespace cca = jepasnn::cca;
     const auto [x, y] = load_views(o.x_path, o.y_path);
-    cca::SimilarityReportOptions report_options;
-    report_options.cca.ridge = o.ridge;
-    Json doc = cca::to_json(cca::compare_representations(x, y, report_options));
-    doc["ridge"] = o.ridge;
-    if (o.null_samples > 0) {
-        cca::NullOptions null_options;
-        null_options.samples = o.null_samples;
-        null_options.seed = o.seed;
-        null_options.min_shift = o.min_shift;
-        null_options.kind = o.null_kind == "permutation" ? cca::NullKind::permutation
-                                                         : cca::NullKind::circular_shift;
-        doc["null"] = cca::to_json(cca::cca_null(x, y, null_options, report_options.cca));
-    }
-    if (o.folds > 0) {
-        cca::CrossValidationOptions cv;
-        cv.folds = o.folds;
-        cv.cca = report_options.cca;
-        doc["cross_validated"] = cca::to_json(cca::cross_validated_cca(x, y, cv));
-    }
+    cca::NullOptions null_options;
+    null_options.samples = o.null_samples;
+    null_options.seed = o.seed;
+    null_options.min_shift = o.min_shift;
+    null_options.kind = o.null_kind == "permutation" ? cca::NullKind::permutation
+                                                     : cca::NullKind::circular_shift;
+    const Json doc = cca::similarity_document(x, y, o.ridge, null_options, o.folds);
     if (o.json)
         std::cout << doc.dump(1) << std::endl;
     else

@@ -65,4 +65,25 @@ inline Json to_json(const HeldoutReport& r) {
     return j;
 }
 
+/// The document of the CLI contract (`jepasnn cca --json`) for X and Y, rows = samples: every
+/// measure of compare_representations and the ridge, plus the null of mean CCA when
+/// `null.samples` > 0 and the K-fold cross-validated CCA when `folds` > 0. The CLI and the
+/// Python package both answer with it.
+template <class DX, class DY>
+Json similarity_document(const Eigen::MatrixBase<DX>& x, const Eigen::MatrixBase<DY>& y,
+                         double ridge, const NullOptions& null, Index folds) {
+    SimilarityReportOptions report_options;
+    report_options.cca.ridge = ridge;
+    Json doc = to_json(compare_representations(x, y, report_options));
+    doc["ridge"] = ridge;
+    if (null.samples > 0) doc["null"] = to_json(cca_null(x, y, null, report_options.cca));
+    if (folds > 0) {
+        CrossValidationOptions cv;
+        cv.folds = folds;
+        cv.cca = report_options.cca;
+        doc["cross_validated"] = to_json(cross_validated_cca(x, y, cv));
+    }
+    return doc;
+}
+
 }  // namespace jepasnn::cca

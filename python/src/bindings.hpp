@@ -1,0 +1,56 @@
+// The pieces of the Python module jepasnn._jepasnn (nanobind), one file per library module, and
+// what they share: the exception for a missing file and the hand-over of C++ arrays to numpy.
+#pragma once
+
+#include <jepasnn/core/error.hpp>
+#include <jepasnn/core/tensor.hpp>
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace jepasnn::python {
+
+namespace nb = nanobind;
+
+/// A path that names nothing: Python sees FileNotFoundError (every other jepasnn::Error is a
+/// ValueError: the library throws it for bad input only).
+struct MissingFile : Error {
+    using Error::Error;
+};
+
+inline void require_file(const std::filesystem::path& path, std::string_view what) {
+    if (!std::filesystem::exists(path))
+        throw MissingFile(path.string() + ": no such " + std::string(what));
+}
+
+/// A numpy array that owns `values` (moved to the heap, freed with the array): no copy.
+template <class T, class Storage>
+nb::ndarray<nb::numpy, T> to_numpy(Storage&& values, std::vector<std::size_t> shape) {
+    auto* owned = new std::decay_t<Storage>(std::forward<Storage>(values));
+    nb::capsule owner(owned,
+                      [](void* p) noexcept { delete static_cast<std::decay_t<Storage>*>(p); });
+    return nb::ndarray<nb::numpy, T>(owned->data(), shape.size(), shape.data(), owner);
+}
+
+template <class T>
+nb::ndarray<nb::numpy, T> to_numpy(std::vector<T> values) {
+    const std::size_t n = values.size();
+    return to_numpy<T>(std::move(values), {n});
+}
+
+template <class T>
+nb::ndarray<nb::numpy, T> to_numpy(Tensor<T, 2> values) {
+    std::vector<std::size_t> shape{values.shape(0), values.shape(1)};
+    return to_numpy<T>(std::move(values), std::move(shape));
+}
+
+void bind_data(nb::module_& m);
+void bind_simulator(nb::module_& m);
+void bind_cca(nb::module_& m);
+
+}  // namespace jepasnn::python

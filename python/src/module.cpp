@@ -1,0 +1,35 @@
+// jepasnn._jepasnn: the library's headers for Python. The Python package (python/jepasnn) wraps
+// these functions in its documented API; nothing here is a second implementation.
+#include <jepasnn/core/version.hpp>
+
+#include <new>
+#include <stdexcept>
+
+#include "bindings.hpp"
+
+NB_MODULE(_jepasnn, m) {
+    namespace nb = nanobind;
+    namespace py = jepasnn::python;
+    m.doc() = "jepasnn's C++ core (use the jepasnn package, not this module)";
+    m.attr("__version__") = JEPASNN_VERSION_STRING;
+
+    // The library's one-line messages reach Python unchanged: bad input -> ValueError, a missing
+    // file -> FileNotFoundError, anything else -> RuntimeError (MemoryError for bad_alloc).
+    nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+        try {
+            std::rethrow_exception(p);
+        } catch (const py::MissingFile& e) {
+            PyErr_SetString(PyExc_FileNotFoundError, e.what());
+        } catch (const jepasnn::Error& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        } catch (const std::bad_alloc&) {
+            PyErr_SetString(PyExc_MemoryError, "jepasnn: out of memory");
+        } catch (const std::exception& e) {
+            PyErr_SetString(PyExc_RuntimeError, e.what());
+        }
+    });
+
+    py::bind_data(m);
+    py::bind_simulator(m);
+    py::bind_cca(m);
+}
