@@ -11,9 +11,11 @@ tool: same inputs, same numbers, same one-line error messages (``ValueError`` fo
 >>> jepasnn.cca(counts[:, :10], counts[:, 10:20]).mean_cca
 """
 
-from ._jepasnn import Session, __version__
+from ._jepasnn import Session, __version__, set_threads, threads
 from .binning import Binned, bin
 from .similarity import Similarity, cca
 from .simulation import Cohort, simulate
+from .teacher import Teacher
 
-__all__ = ["Binned", "Cohort", "Session", "Similarity", "__version__", "bin", "cca", "simulate"]
+__all__ = ["Binned", "Cohort", "Session", "Similarity", "Teacher", "__version__", "bin", "cca",
+           "set_threads", "simulate", "threads"]

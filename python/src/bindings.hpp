@@ -3,10 +3,12 @@
 #pragma once
 
 #include <jepasnn/core/error.hpp>
+#include <jepasnn/core/progress.hpp>
 #include <jepasnn/core/tensor.hpp>
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/string_view.h>
 
 #include <filesystem>
 #include <string>
@@ -49,8 +51,35 @@ nb::ndarray<nb::numpy, T> to_numpy(Tensor<T, 2> values) {
     return to_numpy<T>(std::move(values), std::move(shape));
 }
 
+template <class T>
+nb::ndarray<nb::numpy, T> to_numpy(RowMatrix<T> values) {
+    std::vector<std::size_t> shape{static_cast<std::size_t>(values.rows()),
+                                   static_cast<std::size_t>(values.cols())};
+    return to_numpy<T>(std::move(values), std::move(shape));
+}
+
+/// While alive, this thread's progress bars report to `callback(label, done, total, status)`
+/// (None: to nobody) and a pending Ctrl-C interrupts the run at the next update: both arrive as
+/// the Python exception (KeyboardInterrupt, or whatever the callback raised), which unwinds the
+/// run before any output is written. Construct and destroy it with the GIL held; the run itself
+/// releases the GIL.
+class PythonProgress {
+  public:
+    explicit PythonProgress(nb::object callback)
+        : scope_([callback = std::move(callback)](std::string_view label, std::uint64_t done,
+                                                  std::uint64_t total, std::string_view status) {
+              nb::gil_scoped_acquire gil;
+              if (PyErr_CheckSignals() != 0) throw nb::python_error();
+              if (!callback.is_none()) callback(label, done, total, status);
+          }) {}
+
+  private:
+    ScopedProgressObserver scope_;
+};
+
 void bind_data(nb::module_& m);
 void bind_simulator(nb::module_& m);
 void bind_cca(nb::module_& m);
+void bind_teacher(nb::module_& m);
 
 }  // namespace jepasnn::python

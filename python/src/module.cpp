@@ -1,5 +1,6 @@
 // jepasnn._jepasnn: the library's headers for Python. The Python package (python/jepasnn) wraps
 // these functions in its documented API; nothing here is a second implementation.
+#include <jepasnn/core/threads.hpp>
 #include <jepasnn/core/version.hpp>
 
 #include <new>
@@ -32,4 +33,10 @@ NB_MODULE(_jepasnn, m) {
     py::bind_data(m);
     py::bind_simulator(m);
     py::bind_cca(m);
+    py::bind_teacher(m);
+
+    m.def("set_threads", &jepasnn::set_thread_count, nb::arg("n"),
+          "Threads of every later call on this thread (OpenMP and Eigen; default: all cores). "
+          "Results are bitwise reproducible for a given thread count.");
+    m.def("threads", &jepasnn::thread_count, "Threads that calls use now.");
 }

@@ -96,8 +96,8 @@ void run_cca(const CcaCommandOptions& o) {
     null_options.samples = o.null_samples;
     null_options.seed = o.seed;
     null_options.min_shift = o.min_shift;
-    null_options.kind = o.null_kind == "permutation" ? cca::NullKind::permutation
-                                                     : cca::NullKind::circular_shift;
+    null_options.kind =
+        o.null_kind == "permutation" ? cca::NullKind::permutation : cca::NullKind::circular_shift;
     const Json doc = cca::similarity_document(x, y, o.ridge, null_options, o.folds);
     if (o.json)
         std::cout << doc.dump(1) << std::endl;

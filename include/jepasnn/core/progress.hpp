@@ -1,5 +1,7 @@
 // Progress for long runs: a live bar on a terminal; one line per 10% when stderr is a log file;
-// nothing in CI (the CI environment variable is set) or when the caller asks for quiet.
+// nothing in CI (the CI environment variable is set) or when the caller asks for quiet. A
+// progress observer set on a thread also sees every update of that thread's bars, whatever their
+// style (the Python package's callbacks; it may throw to stop the run).
 #pragma once
 
 #include <unistd.h>
@@ -9,8 +11,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jepasnn {
 
@@ -25,6 +29,29 @@ inline ProgressStyle progress_style(bool quiet = false) {
         return ProgressStyle::quiet;
     return ::isatty(STDERR_FILENO) ? ProgressStyle::bar : ProgressStyle::lines;
 }
+
+/// Called with (label, done, total, status) on every update of a progress bar of this thread.
+using ProgressObserver =
+    std::function<void(std::string_view, std::uint64_t, std::uint64_t, std::string_view)>;
+
+/// This thread's observer (empty: none).
+inline ProgressObserver& progress_observer() {
+    thread_local ProgressObserver observer;
+    return observer;
+}
+
+/// Sets this thread's observer for the lifetime of the scope, restoring the previous one.
+class ScopedProgressObserver {
+  public:
+    explicit ScopedProgressObserver(ProgressObserver o)
+        : previous_(std::exchange(progress_observer(), std::move(o))) {}
+    ScopedProgressObserver(const ScopedProgressObserver&) = delete;
+    ScopedProgressObserver& operator=(const ScopedProgressObserver&) = delete;
+    ~ScopedProgressObserver() { progress_observer() = std::move(previous_); }
+
+  private:
+    ProgressObserver previous_;
+};
 
 class ProgressBar {
   public:
@@ -41,9 +68,11 @@ class ProgressBar {
     ~ProgressBar() { finish(); }
 
     /// Sets the number of finished items (and an optional status such as the current loss).
+    /// The thread's progress observer, if any, sees it first and may throw to stop the run.
     void update(std::uint64_t done, std::string_view status = {}) {
         done_ = std::min(done, total_);
         if (!status.empty()) status_ = status;
+        if (const ProgressObserver& o = progress_observer()) o(label_, done_, total_, status_);
         draw(false);
     }
     void advance(std::uint64_t n = 1, std::string_view status = {}) { update(done_ + n, status); }

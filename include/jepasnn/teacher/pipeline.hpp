@@ -386,17 +386,24 @@ struct EmbedResult {
     data::BinGrid grid;
 };
 
-/// Embeds `nwb` with the teacher in `checkpoint`: a session the checkpoint holds (same NWB
-/// identifier and the same selected unit ids) uses its read-in and scaler; any other session gets
-/// a scaler fitted on its training blocks and a read-in fitted with everything else frozen.
-inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
-                                 const std::filesystem::path& nwb) {
-    const std::string file = checkpoint.string();
-    const Checkpoint<float> ck = read_checkpoint<float>(checkpoint);
-    const Json& h = ck.header;
-    require(json_get<std::string>(h, "kind", file) == teacher_checkpoint_kind, file,
-            "not a teacher checkpoint (kind '", json_get<std::string>(h, "kind", file),
+/// Reads a teacher checkpoint (train-teacher's teacher.ckpt): its header and parameters, with
+/// the kind checked.
+inline Checkpoint<float> read_teacher_checkpoint(const std::filesystem::path& path) {
+    const std::string file = path.string();
+    Checkpoint<float> ck = read_checkpoint<float>(path);
+    require(json_get<std::string>(ck.header, "kind", file) == teacher_checkpoint_kind, file,
+            "not a teacher checkpoint (kind '", json_get<std::string>(ck.header, "kind", file),
             "', expected '", teacher_checkpoint_kind, "'; write one with train-teacher)");
+    ck.array("parameters", file);
+    return ck;
+}
+
+/// Embeds `nwb` with the teacher whose checkpoint header is `h` and parameters `params` (`file`
+/// names them in errors): a session the teacher holds (same NWB identifier and the same selected
+/// unit ids) uses its read-in and scaler; any other session gets a scaler fitted on its training
+/// blocks and a read-in fitted with everything else frozen.
+inline EmbedResult embed_session(const Json& h, std::span<const float> params,
+                                 const std::filesystem::path& nwb, const std::string& file) {
     const Json& model_doc = json_get<Json>(h, "model", file);
     const TeacherConfig config =
         read_settings<TeacherConfig>(json_get<Json>(h, "config", file), file);
@@ -410,7 +417,6 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
         json_get<std::string>(model_doc, "regularizer", file), [&](auto tag) -> EmbedResult {
             using Model = typename decltype(tag)::type;
             Model model = jepa::Trainer<Model>::model_from_header(h, file);
-            const auto& params = ck.array("parameters", file);
             require(params.size() == model.parameters().size(), file, "checkpoint holds ",
                     params.size(), " parameters, the model has ", model.parameters().size());
             std::copy(params.begin(), params.end(), model.parameters().values().begin());
@@ -439,6 +445,14 @@ inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
             out.fitted_readin = true;
             return std::move(out);
         });
+}
+
+/// The same with the teacher of a checkpoint file (`jepasnn embed`).
+inline EmbedResult embed_session(const std::filesystem::path& checkpoint,
+                                 const std::filesystem::path& nwb) {
+    const Checkpoint<float> ck = read_teacher_checkpoint(checkpoint);
+    const std::string file = checkpoint.string();
+    return embed_session(ck.header, ck.array("parameters", file), nwb, file);
 }
 
 }  // namespace jepasnn::teacher
