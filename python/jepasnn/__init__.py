@@ -15,7 +15,8 @@ from ._jepasnn import Session, __version__, set_threads, threads
 from .binning import Binned, bin
 from .similarity import Similarity, cca
 from .simulation import Cohort, simulate
+from .student import Student
 from .teacher import Teacher
 
-__all__ = ["Binned", "Cohort", "Session", "Similarity", "Teacher", "__version__", "bin", "cca",
+__all__ = ["Binned", "Cohort", "Session", "Similarity", "Student", "Teacher", "__version__", "bin", "cca",
            "set_threads", "simulate", "threads"]

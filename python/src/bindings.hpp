@@ -4,6 +4,7 @@
 
 #include <jepasnn/core/error.hpp>
 #include <jepasnn/core/progress.hpp>
+#include <jepasnn/core/settings.hpp>
 #include <jepasnn/core/tensor.hpp>
 
 #include <nanobind/nanobind.h>
@@ -28,6 +29,19 @@ struct MissingFile : Error {
 inline void require_file(const std::filesystem::path& path, std::string_view what) {
     if (!std::filesystem::exists(path))
         throw MissingFile(path.string() + ": no such " + std::string(what));
+}
+
+/// A config sent by the package as JSON text (json.dumps of the user's keyword arguments), read
+/// into the library's settings type S: unknown keys and bad values are one-line errors.
+template <class S>
+S settings_from_json_text(const std::string& text, std::string_view where) {
+    Json doc;
+    try {
+        doc = Json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        fail(where, "invalid JSON (", e.what(), ")");
+    }
+    return read_settings<S>(doc, where);
 }
 
 /// A numpy array that owns `values` (moved to the heap, freed with the array): no copy.
@@ -81,5 +95,7 @@ void bind_data(nb::module_& m);
 void bind_simulator(nb::module_& m);
 void bind_cca(nb::module_& m);
 void bind_teacher(nb::module_& m);
+void bind_student(nb::module_& m);
+void bind_timing(nb::module_& m);
 
 }  // namespace jepasnn::python

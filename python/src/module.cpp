@@ -34,6 +34,8 @@ NB_MODULE(_jepasnn, m) {
     py::bind_simulator(m);
     py::bind_cca(m);
     py::bind_teacher(m);
+    py::bind_student(m);
+    py::bind_timing(m);
 
     m.def("set_threads", &jepasnn::set_thread_count, nb::arg("n"),
           "Threads of every later call on this thread (OpenMP and Eigen; default: all cores). "

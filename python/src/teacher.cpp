@@ -29,13 +29,8 @@ struct TrainedTeacher {
 };
 
 TrainedTeacher train(const std::string& config_json, nb::object progress) {
-    Json doc;
-    try {
-        doc = Json::parse(config_json);
-    } catch (const nlohmann::json::exception& e) {
-        fail("Teacher config", "invalid JSON (", e.what(), ")");
-    }
-    teacher::TeacherConfig config = read_settings<teacher::TeacherConfig>(doc, "Teacher config");
+    teacher::TeacherConfig config =
+        settings_from_json_text<teacher::TeacherConfig>(config_json, "Teacher config");
     config.resolve_paths(std::filesystem::current_path());
     PythonProgress watch(std::move(progress));
     nb::gil_scoped_release release;

@@ -2,7 +2,6 @@
 input."""
 
 import gc
-import os
 import resource
 import subprocess
 
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 import jepasnn
+from conftest import cli
 
 TOLERANCE = 1e-9  # DESIGN.md's binning rule: bin(t) = floor((t - t0 + 1e-9) / width)
 
@@ -85,11 +85,8 @@ def test_file_session_and_cli_give_the_same_counts(cohort, tmp_path):
     for a, b in zip(from_file, from_session):
         np.testing.assert_array_equal(a, b)
     assert from_file.counts.dtype == np.uint8 and from_file.counts.sum() > 0
-    cli = os.environ.get("JEPASNN_CLI")
-    if not cli:
-        pytest.skip("JEPASNN_CLI not set: no jepasnn CLI to compare with")
     out = tmp_path / "counts.npy"
-    subprocess.run([cli, "bin", str(path), "--bin-ms", "10", "--qc", "default", "--state",
+    subprocess.run([cli(), "bin", str(path), "--bin-ms", "10", "--qc", "default", "--state",
                     "passive", "--out", str(out)], check=True, capture_output=True)
     np.testing.assert_array_equal(np.load(out), from_file.counts)
 

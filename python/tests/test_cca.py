@@ -1,13 +1,13 @@
 """jepasnn.cca against numpy's closed form, scikit-learn and the CLI's JSON."""
 
 import json
-import os
 import subprocess
 
 import numpy as np
 import pytest
 
 import jepasnn
+from conftest import cli
 
 
 def closed_form_cca(x, y):
@@ -69,12 +69,9 @@ def test_null_and_folds_match_the_cli(tmp_path):
     assert r.null["samples"] == 20 and r.cross_validated["folds"] == 3
     assert r.null == jepasnn.cca(x, y, ridge=0.01, null=20, null_kind="circular_shift",
                                  seed=5, folds=3).null
-    cli = os.environ.get("JEPASNN_CLI")
-    if not cli:
-        pytest.skip("JEPASNN_CLI not set: no jepasnn CLI to compare with")
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "y.npy", y)
-    out = subprocess.run([cli, "cca", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--json",
+    out = subprocess.run([cli(), "cca", str(tmp_path / "x.npy"), str(tmp_path / "y.npy"), "--json",
                           "--ridge", "0.01", "--null", "20", "--null-kind", "circular-shift",
                           "--seed", "5", "--folds", "3"], check=True, capture_output=True, text=True)
     assert json.loads(out.stdout) == r.document

@@ -11,37 +11,14 @@ import numpy as np
 import pytest
 
 import jepasnn
+from conftest import SMALL_TEACHER, cli
 
-# A small teacher (H = 32, D = 8) that trains in about a second; session_002 is held out.
-SMALL = {
-    "data": {"heldout": ["session_002"]},
-    "model": {"hidden": 32, "latent": 8, "predictor_hidden": 32, "conv_kernel": 4, "horizon": 4,
-              "burn_in": 8, "lambda": 0.05, "init_seed": 1},
-    "regularizer_config": {"directions": 64},
-    "train": {"seed": 3, "steps": 150, "batch_size": 16, "window": 48, "learning_rate": 3e-3,
-              "warmup_steps": 15, "validate_every": 0, "validation_windows": 16,
-              "checkpoint_every": 0, "split": {"block_bins": 1000}},
-    "readin": {"seed": 4, "steps": 80, "batch_size": 16, "window": 48},
-    "evaluation": {"sigreg_directions": 64},
-}
-
-
-@pytest.fixture(scope="module")
-def small_cohort(tmp_path_factory):
-    return jepasnn.simulate(tmp_path_factory.mktemp("teacher") / "cohort", seed=5, sessions=3,
-                            units=60, minutes=2.0)
+SMALL = SMALL_TEACHER
 
 
 @pytest.fixture(scope="module")
 def fitted(small_cohort):
     return jepasnn.Teacher(**SMALL).fit(small_cohort, progress=False)
-
-
-def cli():
-    path = os.environ.get("JEPASNN_CLI")
-    if not path:
-        pytest.skip("JEPASNN_CLI not set: no jepasnn CLI to compare with")
-    return path
 
 
 def test_fit_is_bitwise_the_clis_teacher(small_cohort, fitted, tmp_path):

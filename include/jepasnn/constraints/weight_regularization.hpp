@@ -58,12 +58,15 @@ struct L2Regularizer : detail::Strength<1e-4> {
     T evaluate(std::span<const T> w, std::span<T> dw) const {
         detail::require_same_length("L2Regularizer::evaluate", w, dw);
         const T lambda = T(strength);
-        T sum_squares = T(0);
+        // Summed in double: a float's square is exact there, so whether the compiler fuses the
+        // product into the addition (it may in one inlining context and not in another) cannot
+        // change the value; the sum is then the same in every program that calls this.
+        double sum_squares = 0.0;
         for (std::size_t i = 0; i < w.size(); ++i) {
-            sum_squares += w[i] * w[i];
+            sum_squares += static_cast<double>(w[i]) * static_cast<double>(w[i]);
             dw[i] += lambda * w[i];
         }
-        return T(0.5) * lambda * sum_squares;
+        return static_cast<T>(0.5 * strength * sum_squares);
     }
 };
 
@@ -76,12 +79,12 @@ struct L1Regularizer : detail::Strength<1e-5> {
     T evaluate(std::span<const T> w, std::span<T> dw) const {
         detail::require_same_length("L1Regularizer::evaluate", w, dw);
         const T lambda = T(strength);
-        T sum_abs = T(0);
+        double sum_abs = 0.0;  // in double, as L2Regularizer
         for (std::size_t i = 0; i < w.size(); ++i) {
-            sum_abs += std::abs(w[i]);
+            sum_abs += std::abs(static_cast<double>(w[i]));
             dw[i] += lambda * T((w[i] > T(0)) - (w[i] < T(0)));
         }
-        return lambda * sum_abs;
+        return static_cast<T>(strength * sum_abs);
     }
 };
 
