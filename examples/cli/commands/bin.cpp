@@ -9,13 +9,12 @@
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
+#include <jepasnn/data/bin_plan.hpp>
 #include <jepasnn/data/binned_store.hpp>
 #include <jepasnn/data/binning.hpp>
 #include <jepasnn/data/session.hpp>
 #include <jepasnn/data/streaming_binning.hpp>
-#include <jepasnn/data/unit_qc.hpp>
 
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
@@ -86,13 +85,10 @@ std::string units_csv(const jepasnn::data::UnitTable& u, const std::vector<std::
 void run_bin(const BinOptions& o) {
     namespace data = jepasnn::data;
     if (o.threads > 0) jepasnn::set_thread_count(o.threads);
-    jepasnn::require(std::isfinite(o.bin_ms) && o.bin_ms > 0.0, "--bin-ms", "bin width is ",
-                     o.bin_ms, " ms, expected a finite value > 0");
-    data::RangeRequest request;
-    if (o.t_start) request.range = data::TimeRange{*o.t_start, *o.t_stop};
-    request.block = o.block;
-    if (o.state) request.state = data::parse_state(*o.state, "--state");
-    const data::UnitFilter filter = data::qc_filter_named(o.qc);
+    data::BinSpec spec{o.bin_ms, {}, o.qc};
+    if (o.t_start) spec.range.range = data::TimeRange{*o.t_start, *o.t_stop};
+    spec.range.block = o.block;
+    if (o.state) spec.range.state = data::parse_state(*o.state, "--state");
 
     data::ReadOptions read;
     read.ragged_columns = false;  // spike amplitudes are not needed for counts
@@ -104,10 +100,9 @@ void run_bin(const BinOptions& o) {
     const data::Session s = o.stream || store_only ? data::load_session_metadata(file, read)
                                                    : data::load_session(o.file, read);
 
-    const data::BinGrid grid =
-        data::BinGrid::covering(data::resolve_range(s, request), o.bin_ms / 1000.0);
-    const std::vector<std::size_t> units =
-        filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
+    const data::BinPlan plan = data::plan_binning(s, spec, "--bin-ms");
+    const data::BinGrid& grid = plan.grid;
+    const std::vector<std::size_t>& units = plan.units;
     const data::CountDType dtype = data::parse_count_dtype(o.dtype, "--dtype");
     if (store_only) {
         const std::string type(data::bin_file_to_store(

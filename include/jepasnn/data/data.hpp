@@ -4,6 +4,7 @@
 // the VBN-like simulator with ground truth.
 #pragma once
 
+#include "bin_plan.hpp"
 #include "bin_states.hpp"
 #include "binned_store.hpp"
 #include "binning.hpp"
@@ -12,6 +13,7 @@
 #include "count_source.hpp"
 #include "nwb_reader.hpp"
 #include "nwb_writer.hpp"
+#include "qc_report.hpp"
 #include "quality_metrics.hpp"
 #include "session.hpp"
 #include "simulator/config.hpp"

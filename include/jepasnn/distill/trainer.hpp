@@ -117,10 +117,7 @@ class Distiller {
         : data_(&data),
           config_(validated(config, data)),
           checkpoint_(std::move(checkpoint)),
-          net_(config_.network(data.inputs(), readout_dim(config_, data)), config_.seed,
-               typename Policies::Surrogate{}, typename Policies::Sign{},
-               config_.rate_penalties.template get<Rate>(),
-               config_.weight_regularizers.template get<Regularizer>()),
+          net_(make_network(config_, data.inputs(), readout_dim(config_, data))),
           loop_(loop_settings(config_, checkpoint_),
                 nn::AdamW<T>(net_.parameters().size(), adam_config())) {
         net_.project();
@@ -154,6 +151,28 @@ class Distiller {
                                   json_get<double>(r, "cca_train", file),
                                   json_get<double>(r, "cca_heldout", file)});
         return d;
+    }
+
+    /// The network saved in the student checkpoint `ck` (read from `file`) with its trained
+    /// weights: no optimizer state and no data, to be run on new counts scaled by the
+    /// checkpoint's "input_gain".
+    static Network saved_network(const Checkpoint<T>& ck, const std::string& file) {
+        const Json& h = ck.header;
+        require(json_get<std::string>(h, "kind", file) == checkpoint_kind, file, "is a '",
+                json_get<std::string>(h, "kind", file), "' checkpoint, not a student's");
+        require(json_get<std::string>(h, "policies", file) == policy_names(), file,
+                "was trained with policies '", json_get<std::string>(h, "policies", file),
+                "', this student uses '", policy_names(), "'");
+        const DistillConfig config =
+            read_settings<DistillConfig>(json_get<Json>(h, "config", file), file + ": config");
+        const Index inputs = json_get<Index>(h, "inputs", file);
+        const Index latent = json_get<Index>(h, "latent_dim", file);
+        Network net =
+            make_network(config, inputs, config.readout_dim > 0 ? config.readout_dim : latent);
+        const std::vector<T>& values = ck.array("parameters", file);
+        require_size(file, "parameter array", values.size(), net.parameters().size());
+        std::copy(values.begin(), values.end(), net.parameters().values().begin());
+        return net;
     }
 
     /// One optimizer step on a fresh batch of training windows; returns its record.
@@ -314,6 +333,12 @@ class Distiller {
                 c.clip_norm,
                 {c.learning_rate, c.warmup_steps, c.steps, c.final_learning_rate},
                 !checkpoint.empty()};
+    }
+
+    static Network make_network(const DistillConfig& c, Index inputs, Index readout) {
+        return Network(c.network(inputs, readout), c.seed, typename Policies::Surrogate{},
+                       typename Policies::Sign{}, c.rate_penalties.template get<Rate>(),
+                       c.weight_regularizers.template get<Regularizer>());
     }
 
     static Index readout_dim(const DistillConfig& c, const DistillData& d) {
