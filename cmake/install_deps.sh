@@ -5,7 +5,8 @@
 #                                   .venv: PyPI's pynwb (the reference NWB reader the tests check
 #                                   our files against), nwbinspector, and what the Python package
 #                                   is built and tested with (nanobind, scikit-build-core, pytest,
-#                                   scikit-learn, matplotlib for its example)
+#                                   scikit-learn, matplotlib for its example, pynapple for its
+#                                   interop tests)
 #   cmake/install_deps.sh --bench   also the competitors the benchmark scripts run side by side:
 #                                   Debian's PyTorch (CPU), scikit-learn, scipy, h5py, and
 #                                   .venv-bench (sees those) with snntorch from PyPI
@@ -60,9 +61,9 @@ make_venv() {  # dir, check-import, venv flags, pip args...
     /usr/bin/python3 -m venv $flags "$dir"
     "$dir/bin/pip" install -q --disable-pip-version-check "$@"
 }
-make_venv "$root/.venv" "import pynwb, nwbinspector, nanobind, scikit_build_core, pytest, sklearn, matplotlib" "" \
+make_venv "$root/.venv" "import pynwb, nwbinspector, nanobind, scikit_build_core, pytest, sklearn, matplotlib, pynapple" "" \
     "pynwb==4.2.0" "nwbinspector==0.7.2" "nanobind==3.1.0" "scikit-build-core==1.1.2" \
-    "pytest==9.2.0" "scikit-learn==1.9.1" "matplotlib==3.11.2"
+    "pytest==9.2.0" "scikit-learn==1.9.1" "matplotlib==3.11.2" "pynapple==0.11.4"
 if [ "$want_bench" = 1 ]; then
     make_venv "$root/.venv-bench" "import snntorch, torch, sklearn" --system-site-packages \
         --no-deps "snntorch==0.9.4"

@@ -1,7 +1,8 @@
 """jepasnn for Python: the library's C++ headers behind a numpy API.
 
-Sessions (NWB files), binning by the 10 ms rule, the VBN-like simulator and every
-representational-similarity measure, computed by the same code as the ``jepasnn`` command-line
+Sessions (NWB files), unit QC, binning by the 10 ms rule into numpy or a binned store, the
+VBN-like simulator, every representational-similarity measure, the LeJEPA teacher and the LIF
+student, computed by the same code as the ``jepasnn`` command-line
 tool: same inputs, same numbers, same one-line error messages (``ValueError`` for bad input,
 ``FileNotFoundError`` for a missing file).
 
@@ -13,10 +14,12 @@ tool: same inputs, same numbers, same one-line error messages (``ValueError`` fo
 
 from ._jepasnn import Session, __version__, set_threads, threads
 from .binning import Binned, bin
+from .quality import QcReport, qc
 from .similarity import Similarity, cca
 from .simulation import Cohort, simulate
+from .store import Store
 from .student import Student
 from .teacher import Teacher
 
-__all__ = ["Binned", "Cohort", "Session", "Similarity", "Student", "Teacher", "__version__", "bin", "cca",
-           "set_threads", "simulate", "threads"]
+__all__ = ["Binned", "Cohort", "QcReport", "Session", "Similarity", "Store", "Student", "Teacher",
+           "__version__", "bin", "cca", "qc", "set_threads", "simulate", "threads"]

@@ -23,7 +23,8 @@ class Student:
 
     After :meth:`fit`: ``metrics_`` (held-out CCA against the teacher with its null, rates,
     bands, Dale violations, ... as in the CLI's metrics.json), ``history_`` (the CLI's
-    history.json), ``rates_hz_`` and ``dale_violations_``.
+    history.json) and ``dale_violations_``. :meth:`load` reads a student back from its
+    checkpoint (its history included; ``metrics_`` is None: the evaluation needs the data).
     """
 
     def __init__(self, **config):
@@ -57,14 +58,24 @@ class Student:
     @property
     def dale_violations_(self) -> int:
         """Synapses whose sign breaks Dale's principle (0 after every projected step)."""
-        self._require()
-        return int(self.metrics_["dale_violations"])
+        return int(self._require().dale_violations)
 
     def save(self, path) -> None:
-        """Writes the student's checkpoint atomically (the CLI's student.ckpt)."""
+        """Writes the student's checkpoint atomically (the CLI's student.ckpt; a loaded student
+        is written back byte for byte)."""
         self._require().save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path) -> "Student":
+        """A student from a checkpoint written by :meth:`save` or ``jepasnn distill``, ready to
+        :meth:`transform` counts of the units it was trained on."""
+        trained = _jepasnn._load_student(os.fspath(path))
+        student = cls(**json.loads(trained.config))
+        student._trained = trained
+        student.history_ = json.loads(trained.history)
+        return student
 
     def _require(self):
         if self._trained is None:
-            raise RuntimeError("Student: not fitted (call fit first)")
+            raise RuntimeError("Student: not fitted (call fit or Student.load first)")
         return self._trained

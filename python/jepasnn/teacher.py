@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _jepasnn
+from .interop import tsdframe
 from .progress import Progress, callback_of
 from .simulation import Cohort
 
@@ -25,7 +26,8 @@ class Teacher:
     ones are a ``ValueError``. Relative paths are taken from the working directory.
 
     After :meth:`fit`: ``metrics_`` (the CLI's metrics.json) and ``latents_`` (session name ->
-    latents, bins x D, 10 ms bins from t = 0).
+    latents, bins x D, 10 ms bins from t = 0). A teacher from :meth:`load` has no ``metrics_``
+    (None: they belong to the training run, which wrote them beside the checkpoint).
     """
 
     def __init__(self, **config):
@@ -55,12 +57,20 @@ class Teacher:
         self.latents_ = {name: z for name, _, z in latents} if keep_latents else {}
         return self
 
-    def transform(self, session, *, progress: Progress = True) -> np.ndarray:
+    def transform(self, session, *, progress: Progress = True, output: str = "numpy"):
         """Latents (bins x D) of an NWB session: a session the teacher was trained on uses its
         own read-in; any other gets a read-in fitted with the encoder frozen (as
-        ``jepasnn embed``)."""
-        z, _, _ = self._require().embed(_nwb_path(session), callback_of(progress))
-        return z
+        ``jepasnn embed``). ``output="pynapple"``: a ``TsdFrame`` (columns ``z0``, ``z1``, ...,
+        stamped at the bins' centres) instead of a numpy array."""
+        if output not in ("numpy", "pynapple"):
+            raise ValueError(f"Teacher.transform: output '{output}', expected 'numpy' or "
+                             "'pynapple'")
+        z, _, _, t_start, width = self._require().embed(_nwb_path(session), callback_of(progress))
+        if output == "numpy":
+            return z
+        starts = t_start + np.arange(z.shape[0], dtype=np.float64) * width
+        runs = np.array([[t_start, t_start + z.shape[0] * width]])
+        return tsdframe(z, starts, width, [f"z{i}" for i in range(z.shape[1])], runs)
 
     def save(self, path) -> None:
         """Writes the teacher atomically as the CLI's teacher.ckpt (``jepasnn embed`` reads it)."""

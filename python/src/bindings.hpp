@@ -12,9 +12,15 @@
 #include <nanobind/stl/string_view.h>
 
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace jepasnn::data {
+struct BinSpec;
+}  // namespace jepasnn::data
 
 namespace jepasnn::python {
 
@@ -30,6 +36,23 @@ inline void require_file(const std::filesystem::path& path, std::string_view wha
     if (!std::filesystem::exists(path))
         throw MissingFile(path.string() + ": no such " + std::string(what));
 }
+
+/// The module's one lock around the HDF5 library, which Debian builds without thread safety.
+inline std::mutex& hdf5_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+/// While alive, the GIL is released and this thread is the only one in HDF5: every long call that
+/// reads or writes a file (NWB, store, checkpoint) holds one, so Python threads that bin, train
+/// or read stores at once take turns inside HDF5 and compute in parallel otherwise. The GIL is
+/// released before the lock is taken, so a thread holding the lock may take the GIL (progress
+/// callbacks) without deadlock; construct it with the GIL held.
+class FileCall {
+  private:
+    nb::gil_scoped_release release_;
+    std::lock_guard<std::mutex> hdf5_{hdf5_mutex()};
+};
 
 /// A config sent by the package as JSON text (json.dumps of the user's keyword arguments), read
 /// into the library's settings type S: unknown keys and bad values are one-line errors.
@@ -91,7 +114,14 @@ class PythonProgress {
     ScopedProgressObserver scope_;
 };
 
+/// A binning request as jepasnn.bin and Store.create take it (t_start and t_stop both or
+/// neither; `where` names the caller in errors).
+data::BinSpec bin_spec(double bin_ms, std::optional<double> t_start, std::optional<double> t_stop,
+                       std::optional<std::int64_t> block, const std::optional<std::string>& state,
+                       std::string qc, std::string_view where);
+
 void bind_data(nb::module_& m);
+void bind_store(nb::module_& m);
 void bind_simulator(nb::module_& m);
 void bind_cca(nb::module_& m);
 void bind_teacher(nb::module_& m);

@@ -1,8 +1,8 @@
 // Python bindings of jepasnn/data: Session (an NWB file read and validated by the library's
 // reader) and binning (DESIGN.md's 10 ms rule) of a file, a Session or spike trains held in numpy.
-#include <jepasnn/data/binning.hpp>
+#include <jepasnn/data/bin_plan.hpp>
+#include <jepasnn/data/qc_report.hpp>
 #include <jepasnn/data/session.hpp>
-#include <jepasnn/data/unit_qc.hpp>
 
 #include <nanobind/stl/filesystem.h>
 #include <nanobind/stl/optional.h>
@@ -82,53 +82,41 @@ nb::dict columns_of(const data::Table& t) {
     return d;
 }
 
-/// What to bin: the range (explicit, a block, a state or the whole session), the unit filter
-/// and the count type, as the CLI's `bin` takes them.
-struct BinRequest {
-    double bin_ms = 10.0;
-    std::optional<double> t_start, t_stop;
-    std::optional<std::int64_t> block;
-    std::optional<std::string> state;
-    std::string qc = "none";
-    std::string dtype = "narrowest";
-};
-
 /// (counts time x units, unit ids, first bin's start in s, bin width in s).
 using BinResult = std::tuple<nb::object, nb::object, double, double>;
 
-BinResult bin_session(const data::Session& s, const BinRequest& r) {
-    require(std::isfinite(r.bin_ms) && r.bin_ms > 0.0, "bin", "bin_ms is ", r.bin_ms,
-            ", expected a finite value > 0");
-    require(r.t_start.has_value() == r.t_stop.has_value(), "bin",
-            "give t_start and t_stop together, or neither");
-    data::RangeRequest request;
-    if (r.t_start) request.range = data::TimeRange{*r.t_start, *r.t_stop};
-    request.block = r.block;
-    if (r.state) request.state = data::parse_state(*r.state, "bin: state");
-    const data::CountDType dtype = data::parse_count_dtype(r.dtype, "bin: dtype");
-    const data::UnitFilter filter = data::qc_filter_named(r.qc);
-
-    data::BinGrid grid;
-    std::vector<std::size_t> units;
+BinResult bin_session(const data::Session& s, const data::BinSpec& spec, const std::string& dtype) {
+    const data::CountDType type = data::parse_count_dtype(dtype, "bin: dtype");
+    data::BinPlan plan;
     data::Counts counts;
     {
         nb::gil_scoped_release release;
-        grid = data::BinGrid::covering(data::resolve_range(s, request), r.bin_ms / 1000.0);
-        units = filter.empty() ? data::all_units(s.units.size()) : filter.select(s.units);
-        counts = data::bin_spikes_as(dtype, s.units, grid, units);
+        plan = data::plan_binning(s, spec, "bin: bin_ms");
+        counts = data::bin_spikes_as(type, s.units, plan.grid, plan.units);
     }
-    std::vector<std::int64_t> ids(units.size());
-    for (std::size_t j = 0; j < units.size(); ++j)
-        ids[j] = s.units.id(units[j]);
+    std::vector<std::int64_t> ids(plan.units.size());
+    for (std::size_t j = 0; j < plan.units.size(); ++j)
+        ids[j] = s.units.id(plan.units[j]);
     nb::object array = std::visit([](auto& c) { return nb::cast(to_numpy(std::move(c))); }, counts);
-    return {array, nb::cast(to_numpy(std::move(ids))), grid.t_start, grid.bin_width};
+    return {array, nb::cast(to_numpy(std::move(ids))), plan.grid.t_start, plan.grid.bin_width};
+}
+
+/// The QC report as (the document of `jepasnn qc --json` as text, the recomputed metrics by
+/// name as float64 arrays with NaN where a metric cannot be computed).
+std::pair<std::string, nb::dict> qc_of(const data::QcReport& r) {
+    nb::dict metrics;
+    metrics["firing_rate"] = to_numpy(r.metrics.firing_rate);
+    metrics["isi_violations"] = to_numpy(r.metrics.isi_violations);
+    metrics["presence_ratio"] = to_numpy(r.metrics.presence_ratio);
+    metrics["amplitude_cutoff"] = to_numpy(r.metrics.amplitude_cutoff);
+    return {r.to_json().dump(1), metrics};
 }
 
 data::Session read_file(const std::filesystem::path& path, bool ragged_columns) {
     require_file(path, "NWB file");
     data::ReadOptions read;
     read.ragged_columns = ragged_columns;
-    nb::gil_scoped_release release;
+    FileCall call;
     return data::load_session(path, read);
 }
 
@@ -161,6 +149,18 @@ nb::ndarray<nb::numpy, const double> spike_times_of(nb::handle self, const data:
 }
 
 }  // namespace
+
+data::BinSpec bin_spec(double bin_ms, std::optional<double> t_start, std::optional<double> t_stop,
+                       std::optional<std::int64_t> block, const std::optional<std::string>& state,
+                       std::string qc, std::string_view where) {
+    require(t_start.has_value() == t_stop.has_value(), where,
+            "give t_start and t_stop together, or neither");
+    data::BinSpec spec{bin_ms, {}, std::move(qc)};
+    if (t_start) spec.range.range = data::TimeRange{*t_start, *t_stop};
+    spec.range.block = block;
+    if (state) spec.range.state = data::parse_state(*state, std::string(where) + ": state");
+    return spec;
+}
 
 void bind_data(nb::module_& m) {
     nb::class_<data::Session>(m, "Session",
@@ -266,43 +266,61 @@ void bind_data(nb::module_& m) {
                    " units, " + std::to_string(s.blocks.size()) + " blocks>";
         });
 
-    auto request = [](double bin_ms, std::optional<double> t_start, std::optional<double> t_stop,
-                      std::optional<std::int64_t> block, std::optional<std::string> state,
-                      std::string qc, std::string dtype) {
-        return BinRequest{bin_ms,           t_start,       t_stop,          block,
-                          std::move(state), std::move(qc), std::move(dtype)};
-    };
     m.def(
         "_bin_session",
-        [request](const data::Session& s, double bin_ms, std::optional<double> t_start,
-                  std::optional<double> t_stop, std::optional<std::int64_t> block,
-                  std::optional<std::string> state, std::string qc, std::string dtype) {
-            return bin_session(s, request(bin_ms, t_start, t_stop, block, std::move(state),
-                                          std::move(qc), std::move(dtype)));
+        [](const data::Session& s, double bin_ms, std::optional<double> t_start,
+           std::optional<double> t_stop, std::optional<std::int64_t> block,
+           std::optional<std::string> state, std::string qc, std::string dtype) {
+            return bin_session(
+                s, bin_spec(bin_ms, t_start, t_stop, block, state, std::move(qc), "bin"), dtype);
         },
         nb::arg("session"), nb::arg("bin_ms"), nb::arg("t_start").none(), nb::arg("t_stop").none(),
         nb::arg("block").none(), nb::arg("state").none(), nb::arg("qc"), nb::arg("dtype"));
     m.def(
         "_bin_file",
-        [request](const std::filesystem::path& path, double bin_ms, std::optional<double> t_start,
-                  std::optional<double> t_stop, std::optional<std::int64_t> block,
-                  std::optional<std::string> state, std::string qc, std::string dtype) {
-            return bin_session(read_file(path, false),
-                               request(bin_ms, t_start, t_stop, block, std::move(state),
-                                       std::move(qc), std::move(dtype)));
+        [](const std::filesystem::path& path, double bin_ms, std::optional<double> t_start,
+           std::optional<double> t_stop, std::optional<std::int64_t> block,
+           std::optional<std::string> state, std::string qc, std::string dtype) {
+            const data::BinSpec spec =
+                bin_spec(bin_ms, t_start, t_stop, block, state, std::move(qc), "bin");
+            return bin_session(read_file(path, false), spec, dtype);
         },
         nb::arg("path"), nb::arg("bin_ms"), nb::arg("t_start").none(), nb::arg("t_stop").none(),
         nb::arg("block").none(), nb::arg("state").none(), nb::arg("qc"), nb::arg("dtype"));
     m.def(
         "_bin_trains",
-        [request](TimesIn times, EndsIn ends, IdsIn ids, double bin_ms,
-                  std::optional<double> t_start, std::optional<double> t_stop, std::string dtype) {
-            return bin_session(session_of_trains(times, ends, ids),
-                               request(bin_ms, t_start, t_stop, std::nullopt, std::nullopt, "none",
-                                       std::move(dtype)));
+        [](TimesIn times, EndsIn ends, IdsIn ids, double bin_ms, std::optional<double> t_start,
+           std::optional<double> t_stop, std::string dtype) {
+            const data::BinSpec spec =
+                bin_spec(bin_ms, t_start, t_stop, std::nullopt, std::nullopt, "none", "bin");
+            return bin_session(session_of_trains(times, ends, ids), spec, dtype);
         },
         nb::arg("times"), nb::arg("ends"), nb::arg("ids"), nb::arg("bin_ms"),
         nb::arg("t_start").none(), nb::arg("t_stop").none(), nb::arg("dtype"));
+    m.def(
+        "_qc_file",
+        [](const std::filesystem::path& path, const std::string& filter) {
+            require_file(path, "NWB file");
+            data::QcReport r;
+            {
+                FileCall call;
+                const data::NwbFile file(path);
+                r = data::qc_report(file.read_units(), filter, file.path());
+            }
+            return qc_of(r);
+        },
+        nb::arg("path"), nb::arg("filter"));
+    m.def(
+        "_qc_session",
+        [](const data::Session& s, const std::string& filter) {
+            data::QcReport r;
+            {
+                nb::gil_scoped_release release;
+                r = data::qc_report(s.units, filter, s.path);
+            }
+            return qc_of(r);
+        },
+        nb::arg("session"), nb::arg("filter"));
 }
 
 }  // namespace jepasnn::python

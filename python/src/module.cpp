@@ -31,6 +31,7 @@ NB_MODULE(_jepasnn, m) {
     });
 
     py::bind_data(m);
+    py::bind_store(m);
     py::bind_simulator(m);
     py::bind_cca(m);
     py::bind_teacher(m);

@@ -37,7 +37,7 @@ void bind_simulator(nb::module_& m) {
             c.write_amplitudes = amplitudes;
             data::CohortOptions options;
             options.git_revision = JEPASNN_GIT_REVISION;
-            nb::gil_scoped_release release;
+            FileCall call;
             return data::simulate_cohort(c, seed, out, options).dump();
         },
         nb::arg("out"), nb::arg("seed"), nb::arg("profile"), nb::arg("sessions").none(),

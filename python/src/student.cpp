@@ -7,6 +7,7 @@
 #include <nanobind/stl/unique_ptr.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "bindings.hpp"
@@ -36,12 +37,19 @@ data::CountSource count_source(const nb::ndarray<nb::ndim<2>, nb::c_contig, nb::
     fail("Student", "counts must be uint8, uint16 or int32 (as jepasnn.bin returns them)");
 }
 
-/// A trained student with the data it was trained on (the Distiller refers to it).
+/// A student, trained here (with the data it was trained on: the Distiller refers to it) or read
+/// back from its checkpoint (the network and input gains only, the checkpoint kept to be
+/// written back as it was).
 struct TrainedStudent {
+    using Distiller = distill::Distiller<>;
     distill::DistillConfig config;
     distill::DistillData data;
-    std::unique_ptr<distill::Distiller<>> distiller;
-    Json metrics;
+    std::unique_ptr<Distiller> distiller;             // trained here
+    std::optional<Checkpoint<float>> checkpoint;      // read back
+    std::optional<Distiller::Network> saved_network;  // read back
+    Json metrics, history;
+
+    Distiller::Network& network() { return distiller ? distiller->network() : *saved_network; }
 };
 
 std::unique_ptr<TrainedStudent> train(
@@ -59,9 +67,30 @@ std::unique_ptr<TrainedStudent> train(
     nb::gil_scoped_release release;
     s->data = distill::make_distill_data(std::move(source), distill::Targets(std::move(z)),
                                          s->config, bin_ms / 1000.0);
-    s->distiller = std::make_unique<distill::Distiller<>>(s->data, s->config);
+    s->distiller = std::make_unique<TrainedStudent::Distiller>(s->data, s->config);
     s->distiller->train(ProgressStyle::quiet);
     s->metrics = to_json(distill::evaluate_student(s->distiller->network(), s->data, s->config));
+    s->history = s->distiller->history_json();
+    return s;
+}
+
+std::unique_ptr<TrainedStudent> load(const std::filesystem::path& path) {
+    require_file(path, "student checkpoint");
+    auto s = std::make_unique<TrainedStudent>();
+    nb::gil_scoped_release release;
+    const std::string file = path.string();
+    s->checkpoint = train::Loop<float>::read(path, TrainedStudent::Distiller::checkpoint_kind);
+    const Json& h = s->checkpoint->header;
+    s->saved_network = TrainedStudent::Distiller::saved_network(*s->checkpoint, file);
+    s->config = read_settings<distill::DistillConfig>(h.at("config"), file + ": config");
+    const std::vector<double> gain = json_get<std::vector<double>>(h, "input_gain", file);
+    require(static_cast<Index>(gain.size()) == s->saved_network->config().inputs, file,
+            "input_gain has ", gain.size(), " entries for ", s->saved_network->config().inputs,
+            " inputs");
+    s->data.input_gain = Eigen::Map<const Vector<double>>(gain.data(), std::ssize(gain));
+    s->metrics = Json(nullptr);
+    s->history = {{"steps", json_get<Json>(h, "history", file)},
+                  {"monitor", json_get<Json>(h, "monitor", file)}};
     return s;
 }
 
@@ -70,15 +99,16 @@ std::unique_ptr<TrainedStudent> train(
 nb::tuple run(TrainedStudent& s, nb::ndarray<nb::ndim<2>, nb::c_contig, nb::device::cpu> counts) {
     distill::DistillData d;
     d.counts = count_source(counts);
-    require(d.counts.units() == s.data.inputs(), "Student.transform", "counts have ",
-            d.counts.units(), " units, the student was trained on ", s.data.inputs());
+    const Index inputs = s.data.input_gain.size();
+    require(d.counts.units() == inputs, "Student.transform", "counts have ", d.counts.units(),
+            " units, the student was trained on ", inputs);
     d.input_gain = s.data.input_gain;
     d.bin_s = s.data.bin_s;
     RowMatrix<double> readout;
     distill::SessionRun r;
     {
         nb::gil_scoped_release release;
-        auto& net = s.distiller->network();
+        auto& net = s.network();
         readout.resize(d.bins(), net.config().readout_dim);
         r = distill::run_session(net, d, s.config,
                                  [&](Index first, const RowMatrix<double>& y, const auto&) {
@@ -89,22 +119,36 @@ nb::tuple run(TrainedStudent& s, nb::ndarray<nb::ndim<2>, nb::c_contig, nb::devi
     return nb::make_tuple(to_numpy(std::move(readout)), to_numpy(std::move(rates)));
 }
 
+void save(TrainedStudent& s, const std::filesystem::path& path) {
+    nb::gil_scoped_release release;
+    if (s.distiller) {
+        s.distiller->save_checkpoint(path);
+        return;
+    }
+    const std::string file = path.string();
+    std::vector<NamedArray<float>> arrays;  // in the order the file had them
+    for (const Json& a : s.checkpoint->header.at("arrays")) {
+        const auto name = json_get<std::string>(a, "name", file);
+        arrays.push_back({name, s.checkpoint->array(name, file)});
+    }
+    write_checkpoint<float>(path, s.checkpoint->header, arrays);
+}
+
 }  // namespace
 
 void bind_student(nb::module_& m) {
     nb::class_<TrainedStudent>(m, "_TrainedStudent")
         .def_prop_ro("metrics", [](const TrainedStudent& s) { return s.metrics.dump(); })
-        .def_prop_ro("history",
-                     [](const TrainedStudent& s) { return s.distiller->history_json().dump(); })
+        .def_prop_ro("history", [](const TrainedStudent& s) { return s.history.dump(); })
         .def_prop_ro("config",
                      [](const TrainedStudent& s) { return settings_json(s.config).dump(); })
+        .def_prop_ro("dale_violations",
+                     [](TrainedStudent& s) { return s.network().dale_violations(); })
         .def("run", &run, nb::arg("counts"))
-        .def("save", [](TrainedStudent& s, const std::filesystem::path& path) {
-            nb::gil_scoped_release release;
-            s.distiller->save_checkpoint(path);
-        });
+        .def("save", &save, nb::arg("path"));
     m.def("_train_student", &train, nb::arg("config"), nb::arg("latents"), nb::arg("counts"),
           nb::arg("bin_ms"), nb::arg("progress").none());
+    m.def("_load_student", &load, nb::arg("path"));
 }
 
 }  // namespace jepasnn::python

@@ -33,7 +33,7 @@ TrainedTeacher train(const std::string& config_json, nb::object progress) {
         settings_from_json_text<teacher::TeacherConfig>(config_json, "Teacher config");
     config.resolve_paths(std::filesystem::current_path());
     PythonProgress watch(std::move(progress));
-    nb::gil_scoped_release release;
+    FileCall call;
     const auto sessions = teacher::load_teacher_sessions(config.data);
     teacher::TeacherResult r = teacher::train_teacher(config, sessions);
     return {std::move(r.checkpoint_header), std::move(r.parameters), std::move(r.metrics),
@@ -80,10 +80,11 @@ void bind_teacher(nb::module_& m) {
                 PythonProgress watch(std::move(progress));
                 teacher::EmbedResult e;
                 {
-                    nb::gil_scoped_release release;
+                    FileCall call;
                     e = teacher::embed_session(t.header, t.parameters, nwb, "teacher");
                 }
-                return nb::make_tuple(to_numpy(std::move(e.latents)), e.session, e.fitted_readin);
+                return nb::make_tuple(to_numpy(std::move(e.latents)), e.session, e.fitted_readin,
+                                      e.grid.t_start, e.grid.bin_width);
             },
             nb::arg("nwb"), nb::arg("progress").none());
     m.def("_train_teacher", &train, nb::arg("config"), nb::arg("progress").none());

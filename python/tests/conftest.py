@@ -58,6 +58,22 @@ def small_cohort(tmp_path_factory):
                             units=60, minutes=2.0)
 
 
+def peak_rss_growth_mb(call, times: int) -> float:
+    """How much the peak RSS grows (MB) over `times` calls of `call`, after 20 warm-up calls:
+    a leak of what each call allocates shows as times x its size."""
+    import gc
+    import resource
+
+    for _ in range(20):
+        call()
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    for _ in range(times):
+        call()
+    gc.collect()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+
+
 def cli():
     """The jepasnn CLI built beside the package (CTest sets JEPASNN_CLI), else a visible skip."""
     path = os.environ.get("JEPASNN_CLI")

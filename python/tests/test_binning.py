@@ -1,15 +1,13 @@
 """jepasnn.bin against the binning rule written in numpy, numpy's histogram, the CLI and bad
 input."""
 
-import gc
-import resource
 import subprocess
 
 import numpy as np
 import pytest
 
 import jepasnn
-from conftest import cli
+from conftest import cli, peak_rss_growth_mb
 
 TOLERANCE = 1e-9  # DESIGN.md's binning rule: bin(t) = floor((t - t0 + 1e-9) / width)
 
@@ -104,13 +102,11 @@ def test_counts_outlive_their_source_and_repeated_calls_do_not_grow_memory():
     rng = np.random.default_rng(1)
     trains = random_trains(rng, 50, 60.0, 20.0)  # 6,000 bins x 50 units: 300 kB of uint8
     first = jepasnn.bin(trains, 10.0, t_start=0.0, t_stop=60.0).counts.copy()
-    for _ in range(20):
-        jepasnn.bin(trains, 10.0, t_start=0.0, t_stop=60.0)
-    gc.collect()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
-    for _ in range(400):  # a leaked result would add 400 x 300 kB = 120 MB
-        counts = jepasnn.bin(trains, 10.0, t_start=0.0, t_stop=60.0).counts
-    gc.collect()
-    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    last = []
+
+    def call():  # a leaked result would add 400 x 300 kB = 120 MB
+        last[:] = [jepasnn.bin(trains, 10.0, t_start=0.0, t_stop=60.0).counts]
+
+    grown_mb = peak_rss_growth_mb(call, 400)
     assert grown_mb < 30, f"peak RSS grew {grown_mb:.0f} MB over 400 calls"
-    np.testing.assert_array_equal(counts, first)
+    np.testing.assert_array_equal(last[0], first)

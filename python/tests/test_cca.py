@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import jepasnn
-from conftest import cli
+from conftest import cli, peak_rss_growth_mb
 
 
 def closed_form_cca(x, y):
@@ -86,3 +86,14 @@ def test_null_and_folds_match_the_cli(tmp_path):
 def test_bad_views_raise(x, y, message):
     with pytest.raises((ValueError, TypeError), match=message):
         jepasnn.cca(x, y)
+
+
+def test_repeated_calls_do_not_grow_memory():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4000, 40))  # 1.3 MB per view
+    y = x[:, :30] @ rng.standard_normal((30, 30)) + rng.standard_normal((4000, 30))
+    first = jepasnn.cca(x, y).mean_cca
+    # a leaked copy of the views would add 150 x 2.2 MB = 330 MB
+    grown_mb = peak_rss_growth_mb(lambda: jepasnn.cca(np.asfortranarray(x), y), 150)
+    assert grown_mb < 40, f"peak RSS grew {grown_mb:.0f} MB over 150 calls"
+    assert jepasnn.cca(x, y).mean_cca == first

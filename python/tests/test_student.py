@@ -77,3 +77,32 @@ def test_bad_input(session_data, fitted):
         fitted.transform(counts[:, :-1])
     with pytest.raises(RuntimeError, match="not fitted"):
         jepasnn.Student().transform(counts)
+
+
+def test_load_runs_like_the_trained_student_and_saves_the_same_bytes(session_data, fitted,
+                                                                     tmp_path):
+    _, _, counts = session_data
+    fitted.save(tmp_path / "student.ckpt")
+    loaded = jepasnn.Student.load(tmp_path / "student.ckpt")
+    assert loaded.config == json.loads(fitted._trained.config)
+    assert loaded.history_ == fitted.history_ and loaded.metrics_ is None
+    np.testing.assert_array_equal(loaded.transform(counts), fitted.transform(counts))
+    np.testing.assert_array_equal(loaded.rates_hz(counts), fitted.rates_hz(counts))
+    assert loaded.dale_violations_ == 0
+    loaded.save(tmp_path / "again.ckpt")
+    assert (tmp_path / "again.ckpt").read_bytes() == (tmp_path / "student.ckpt").read_bytes()
+    with pytest.raises(ValueError, match="units"):
+        loaded.transform(counts[:, 1:])
+
+
+def test_load_refuses_what_is_not_a_student(tmp_path, small_cohort):
+    with pytest.raises(FileNotFoundError, match="absent.ckpt"):
+        jepasnn.Student.load(tmp_path / "absent.ckpt")
+    (tmp_path / "junk.ckpt").write_bytes(b"junk" * 100)
+    with pytest.raises(ValueError, match="junk.ckpt"):
+        jepasnn.Student.load(tmp_path / "junk.ckpt")
+    teacher = jepasnn.Teacher(**SMALL_TEACHER).fit(small_cohort, progress=False,
+                                                   keep_latents=False)
+    teacher.save(tmp_path / "teacher.ckpt")
+    with pytest.raises(ValueError, match="teacher.ckpt"):
+        jepasnn.Student.load(tmp_path / "teacher.ckpt")
