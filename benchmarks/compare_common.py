@@ -5,9 +5,12 @@ process. Both report wall time per operation, and each process's peak resident m
 from the kernel (ru_maxrss of the finished child), so neither side's allocations pollute the
 other's figure. Results go to one JSON file per comparison:
 
-  {"comparison": ..., "competitor": ..., "machine": {...},
+  {"comparison": ..., "competitor": ..., "competitor_versions": {...}, "machine": {...},
    "cases": [{"case": ..., "ours_s": ..., "theirs_s": ..., "speedup": theirs/ours,
               "ours_peak_mib": ..., "theirs_peak_mib": ..., ...extra}]}
+
+The competitor's versions (and, for PyTorch and numpy, the BLAS / oneDNN they were built with)
+are read at run time from the interpreter that runs it, never written into the scripts.
 """
 import argparse
 import json
@@ -84,13 +87,69 @@ def run_theirs(setup, statement, repeat=3, number=1, threads=None, python=None):
     return json.loads(out.strip().splitlines()[-1]), peak
 
 
+_VERSIONS = r"""
+import importlib, json, re, sys
+out = {}
+for name in sys.argv[1:]:
+    module = importlib.import_module(name)
+    out[name] = getattr(module, "__version__", "unknown")
+    if name == "torch":
+        shown = module.__config__.show()
+        blas = re.search(r"BLAS_INFO=(\w+)", shown)
+        onednn = re.search(r"(?:oneDNN|MKL-DNN) (v[\w.]+)", shown)
+        out["torch_build"] = {
+            "blas": blas.group(1) if blas else "unknown",
+            "onednn": onednn.group(1) if onednn and module.backends.mkldnn.is_available() else "off",
+            "mkl": bool(module.backends.mkl.is_available()),
+            "cpu_capability": module.backends.cpu.get_cpu_capability(),
+            "config": shown}
+    if name == "numpy":
+        try:
+            blas = module.show_config(mode="dicts")["Build Dependencies"]["blas"]
+            blas = f"{blas.get('name', 'unknown')} {blas.get('version', '')}".strip()
+        except Exception:  # numpy < 1.25 has no mode="dicts"
+            blas = "unknown"
+        out["numpy_build"] = {"blas": blas}
+print(json.dumps(out))
+"""
+
+
+def competitor_versions(*packages, python=None):
+    """The versions of `packages` in the interpreter that runs the competitor (default: this
+    one), with PyTorch's BLAS, oneDNN and CPU capability and numpy's BLAS."""
+    out = subprocess.run([python or sys.executable, "-c", _VERSIONS, *packages], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def describe(versions):
+    """A short label of competitor_versions' result: "torch 2.15.0 (mkl, oneDNN v3.9, AVX2)"."""
+    parts = []
+    for name, version in versions.items():
+        if not isinstance(version, str):  # the build details of the one before
+            continue
+        label = f"{name} {version}"
+        if name == "torch":
+            b = versions["torch_build"]
+            label += f" ({b['blas']}, oneDNN {b['onednn']}, {b['cpu_capability']})"
+        if name == "numpy":
+            label += f" ({versions['numpy_build']['blas']})"
+        parts.append(label)
+    return ", ".join(parts)
+
+
 def machine():
     return {"platform": platform.platform(), "processor": platform.processor(),
             "cpus": os.cpu_count(), "python": sys.version.split()[0]}
 
 
-def write_results(path, comparison, competitor, cases):
-    doc = {"comparison": comparison, "competitor": competitor, "machine": machine(), "cases": cases}
+def write_results(path, comparison, competitor, cases, versions=None):
+    """Writes the comparison JSON atomically and prints one line per case; `versions` (from
+    competitor_versions) is recorded and named in the competitor's label."""
+    if versions:
+        competitor = f"{competitor} [{describe(versions)}]"
+    doc = {"comparison": comparison, "competitor": competitor,
+           "competitor_versions": versions or {}, "machine": machine(), "cases": cases}
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(doc, f, indent=1)

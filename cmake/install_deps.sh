@@ -7,9 +7,11 @@
 #                                   is built and tested with (nanobind, scikit-build-core, pytest,
 #                                   scikit-learn, matplotlib for its example, pynapple for its
 #                                   interop tests)
-#   cmake/install_deps.sh --bench   also the competitors the benchmark scripts run side by side:
-#                                   Debian's PyTorch (CPU), scikit-learn, scipy, h5py, and
-#                                   .venv-bench (sees those) with snntorch from PyPI
+#   cmake/install_deps.sh --bench   also the competitors the benchmark scripts run side by side,
+#                                   as users install them: .venv-bench with PyPI's PyTorch 2.15.0,
+#                                   snntorch 1.0.0, numpy, scipy, scikit-learn and h5py (torch's
+#                                   wheel pulls CUDA libraries, several GB: for benchmarking, never
+#                                   for CI)
 #
 # The library itself needs only Debian packages; the Python package needs nanobind (PyPI) too.
 set -euo pipefail
@@ -19,7 +21,7 @@ want_bench=0
 for arg in "$@"; do
     case "$arg" in
         --bench) want_bench=1 ;;
-        -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "install_deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -31,9 +33,6 @@ packages=(
     python3 python3-venv python3-numpy python3-matplotlib                        # figures
     python3-dev                                                                  # Python package
 )
-if [ "$want_bench" = 1 ]; then
-    packages+=(python3-torch python3-sklearn python3-scipy python3-h5py)
-fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -65,7 +64,10 @@ make_venv "$root/.venv" "import pynwb, nwbinspector, nanobind, scikit_build_core
     "pynwb==4.2.0" "nwbinspector==0.7.2" "nanobind==3.1.0" "scikit-build-core==1.1.2" \
     "pytest==9.2.0" "scikit-learn==1.9.1" "matplotlib==3.11.2" "pynapple==0.11.4"
 if [ "$want_bench" = 1 ]; then
-    make_venv "$root/.venv-bench" "import snntorch, torch, sklearn" --system-site-packages \
-        --no-deps "snntorch==0.9.4"
+    make_venv "$root/.venv-bench" \
+        "import snntorch, torch, sklearn, h5py, numpy
+assert torch.__version__.split('+')[0] == '2.15.0' and numpy.__version__ == '2.4.6'" "" \
+        "torch==2.15.0" "snntorch==1.0.0" "numpy==2.4.6" "scipy==1.17.1" "scikit-learn==1.9.1" \
+        "h5py==3.16.0"
 fi
 echo "install_deps.sh: all dependencies present"

@@ -4,7 +4,7 @@ svdvals), on the same data, one thread on each side. The loss value and gradient
 checked against each other."""
 import tempfile
 
-from compare_common import parse_args, run_ours, write_results
+from compare_common import competitor_versions, parse_args, run_ours, write_results
 from cca_bench_common import run_capped, use_views, write_views
 
 args = parse_args(__doc__)
@@ -50,4 +50,5 @@ with tempfile.TemporaryDirectory() as tmp:
     cases = [{"case": f"batch={m} d={d} threads=1", "ours_s": ours_s, "theirs_s": result["seconds"],
               "speedup": result["seconds"] / ours_s, "ours_peak_mib": ours_mib,
               "theirs_peak_mib": theirs_mib, "max_relative_difference": diff}]
-write_results(args.out, "deep_cca_step_vs_torch", "PyTorch autograd", cases)
+write_results(args.out, "deep_cca_step_vs_torch", "PyTorch autograd", cases,
+              competitor_versions("torch", "numpy"))

@@ -4,7 +4,7 @@ benchmark sizes: n = 100,000 with p = q = 16 and 64, n = 10,000 with p = q = 256
 the numpy side, Google Benchmark's mean on ours. Our answer is checked against numpy's."""
 import tempfile
 
-from compare_common import parse_args, run_ours, write_results
+from compare_common import competitor_versions, parse_args, run_ours, write_results
 from cca_bench_common import (NUMPY_CLOSED_FORM, rho_summary, run_capped, summary_difference,
                               use_views, write_views)
 
@@ -41,4 +41,5 @@ with tempfile.TemporaryDirectory() as tmp:
                           "theirs_peak_mib": theirs_mib, "max_rho_summary_difference": diff})
             if diff > 1e-8:
                 raise SystemExit(f"{n}x{p}: our correlations differ from numpy's by {diff:.3g}")
-write_results(args.out, "cca_vs_numpy_closed_form", "numpy QR+SVD", cases)
+write_results(args.out, "cca_vs_numpy_closed_form", "numpy QR+SVD", cases,
+              competitor_versions("numpy"))

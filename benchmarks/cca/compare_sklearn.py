@@ -8,7 +8,7 @@ import tempfile
 
 import numpy as np
 
-from compare_common import parse_args, run_ours, write_results
+from compare_common import competitor_versions, parse_args, run_ours, write_results
 from cca_bench_common import (NUMPY_CLOSED_FORM, rho_summary, run_capped, summary_difference,
                               use_views, write_views)
 
@@ -58,4 +58,5 @@ with tempfile.TemporaryDirectory() as tmp:
         case["speedup"] = case["theirs_s"] / ours_s
         cases.append(case)
         print(f"  n={n} p=q={p}: scikit-learn {status}")
-write_results(args.out, "cca_vs_sklearn", "scikit-learn CCA", cases)
+write_results(args.out, "cca_vs_sklearn", "scikit-learn CCA", cases,
+              competitor_versions("sklearn", "numpy"))

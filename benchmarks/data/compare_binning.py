@@ -7,7 +7,7 @@ edges (searchsorted of every edge into the unit's spikes), not by the unit's spi
 Each at int32 output (4 bytes per count) and at uint8 (1 byte: the narrowest exact type of
 10 ms counts, which `jepasnn bin` writes by default). Also: the cost of a fresh output (first
 touch of n_bins x units x 4 bytes), 100 ms bins, and streaming from the NWB file."""
-from compare_common import parse_args, run_ours, run_theirs, write_results
+from compare_common import competitor_versions, parse_args, run_ours, run_theirs, write_results
 from vbn_session import vbn_session
 
 args = parse_args(__doc__)
@@ -72,4 +72,5 @@ with vbn_session(args) as (path, spikes):
         case("100 ms streaming from NWB (4 Mi-spike chunks), 2 threads vs numpy at 10 ms",
              stream_s, stream_mib, numpy_s, numpy_mib),
     ]
-    write_results(args.out, "binning", "numpy np.histogram loop / memcpy", cases)
+    write_results(args.out, "binning", "numpy np.histogram loop / memcpy", cases,
+                  competitor_versions("numpy"))

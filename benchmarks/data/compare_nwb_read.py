@@ -2,7 +2,7 @@
 times): ours (NwbFile::read_units: ids, index, bulk spike_times read, then full validation of the
 index and of every unit's spike times) against h5py reading the same three datasets into numpy
 (no validation), each in its own process, the file in the page cache for both."""
-from compare_common import parse_args, run_ours, run_theirs, write_results
+from compare_common import competitor_versions, parse_args, run_ours, run_theirs, write_results
 from vbn_session import vbn_session
 
 args = parse_args(__doc__)
@@ -21,4 +21,4 @@ with vbn_session(args) as (path, spikes):
                       "ours_s": ours_s, "theirs_s": theirs_s, "speedup": theirs_s / ours_s,
                       "ours_peak_mib": ours_mib, "theirs_peak_mib": theirs_mib,
                       "spikes": spikes, "ours_gb_per_s": spikes * 8 / ours_s / 1e9})
-    write_results(args.out, "nwb_read", "h5py", cases)
+    write_results(args.out, "nwb_read", "h5py", cases, competitor_versions("h5py", "numpy"))

@@ -13,7 +13,7 @@ each read back by h5py in the same random 256-bin windows: the bytes each saves 
 what each costs per window, the reads a training step makes."""
 import os
 
-from compare_common import parse_args, run_ours, run_theirs, write_results
+from compare_common import competitor_versions, parse_args, run_ours, run_theirs, write_results
 from vbn_session import vbn_session
 
 args = parse_args(__doc__)
@@ -85,4 +85,5 @@ with vbn_session(args) as (path, spikes):
                       "filtered_bytes": os.path.getsize(filtered),
                       "size_ratio": os.path.getsize(store) / os.path.getsize(filtered)})
         os.remove(filtered)
-    write_results(args.out, "binned_store", "h5py / numpy", cases)
+    write_results(args.out, "binned_store", "h5py / numpy", cases,
+                  competitor_versions("h5py", "numpy"))

@@ -5,7 +5,7 @@ loss 0.95 L_pred + 0.05 SIGReg (256 directions, 17 knots, per time step over the
 windows); gradient-norm clipping; AdamW) against the same architecture in PyTorch (float32
 autograd, CPU), each in its own process with the same thread count. Reports steps/s of each side
 as time per step."""
-from compare_common import parse_args, run_ours, run_theirs, write_results
+from compare_common import competitor_versions, parse_args, run_ours, run_theirs, write_results
 
 args = parse_args(__doc__)
 cases = []
@@ -90,5 +90,5 @@ for latent, threads in ((32, 1), (32, 2), (128, 1), (128, 2)):
                   "ours_steps_per_s": 1.0 / ours_s, "theirs_steps_per_s": 1.0 / theirs_s,
                   "ours_peak_mib": ours_mib, "theirs_peak_mib": theirs_mib,
                   "parameters": counters.get("parameters")})
-write_results(args.out, "teacher_train_step_vs_torch", "PyTorch 1.13 autograd (float32, CPU)",
-              cases)
+write_results(args.out, "teacher_train_step_vs_torch", "PyTorch autograd (float32, CPU)", cases,
+              competitor_versions("torch"))

@@ -1,6 +1,7 @@
 """One training step of the recurrent E/I LIF student (N = 512, T = 500 steps, B = 32, 400 inputs,
-float32) against the same network built from snntorch 0.9.4 on PyTorch CPU, each in its own
-process, with the same thread count on both sides.
+float32) against the same network built from snntorch on PyTorch CPU (the releases in the bench
+venv: cmake/install_deps.sh --bench; the versions are read at run time and recorded), each in its
+own process, with the same thread count on both sides.
 
 The step, on both sides: 400 Poisson input spike trains at 10 Hz -> input Linear (W_in >= 0,
 bias) -> RLeaky (fast_sigmoid k = 25, subtract reset with delay, beta = exp(-1/20) for the 410 E
@@ -17,7 +18,7 @@ recomputation (50 steps) and with truncated BPTT (50 steps), each case in its ow
 import json
 import os
 
-from compare_common import parse_args, run_ours, run_theirs, write_results
+from compare_common import competitor_versions, parse_args, run_ours, run_theirs, write_results
 
 SNNTORCH_SETUP = """
 import numpy as np
@@ -110,7 +111,8 @@ for threads in thread_counts:
                   "ours_neuron_steps_per_s": counters["neuron_steps_per_s"],
                   "theirs_neuron_steps_per_s": 512 * 500 * 32 / theirs_s,
                   "ours_rate_hz": counters["rate_hz"], "ours_tape_mib": counters["tape_mib"]})
-write_results(args.out, "lif_train_step", "snntorch 0.9.4 (PyTorch CPU)", cases)
+write_results(args.out, "lif_train_step", "snntorch (PyTorch CPU)", cases,
+              competitor_versions("snntorch", "torch"))
 
 scaling = []
 for t in ([120, 250] if args.quick else [120, 250, 500, 1000]):

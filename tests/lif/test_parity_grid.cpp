@@ -180,7 +180,7 @@ TEST_CASE("parity grid generator reproduces the committed grid") {
         python,
         {jepasnn::test::test_asset("lif/make_snntorch_grid.py").string(), live_path.string()});
     if (r.status == 3 || r.status == 127)
-        JEPASNN_SKIP("snntorch is not importable by " + python + ": " + r.err);
+        JEPASNN_SKIP("no snntorch 0.9.4 (the parity reference) in " + python + ": " + r.err);
     INFO(r.err);
     REQUIRE(r.status == 0);
 

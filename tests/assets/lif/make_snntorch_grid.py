@@ -12,8 +12,9 @@ gradient) and a learnable scalar threshold, so every case records mem, spk, grad
 grad_beta, grad_threshold and, for RLeaky, grad_w_rec. The document's "about" lists the snntorch
 quirks the cases reproduce or deliberately avoid; tests/lif/test_parity_grid.cpp reads it.
 
-Run with the interpreter that sees snntorch and Debian's torch (cmake/install_deps.sh --bench):
-    .venv-bench/bin/python tests/assets/lif/make_snntorch_grid.py tests/assets/lif/snntorch_grid.json
+Run with an interpreter that has snntorch 0.9.4 and Debian's torch 1.13 (the bench venv of
+cmake/install_deps.sh --bench times the current releases instead, and this script then exits 3):
+    python tests/assets/lif/make_snntorch_grid.py tests/assets/lif/snntorch_grid.json
 The output is a deterministic function of the snntorch/torch versions; the lif test
 "parity grid generator reproduces the committed grid" reruns it and compares.
 """
@@ -29,6 +30,10 @@ try:
     from snntorch import surrogate
 except ImportError as error:  # exit status 3: the C++ test skips visibly
     print(f"make_snntorch_grid.py: {error}", file=sys.stderr)
+    sys.exit(3)
+if snn.__version__ != "0.9.4":  # the parity reference; the benchmarks time the current release
+    print(f"make_snntorch_grid.py: the committed grid is snntorch 0.9.4's, this interpreter has "
+          f"{snn.__version__}", file=sys.stderr)
     sys.exit(3)
 
 torch.set_default_dtype(torch.float64)
