@@ -9,11 +9,13 @@ and exp(-1/10) for the 102 I neurons, threshold 1, no refractory period) with a 
 row-balanced recurrent matrix of spectral radius 0.2 -> rates filtered with tau = 20 ms and
 averaged per 10 ms bin -> linear readout of the E neurons (8 outputs); loss = MSE to a random
 target + homeostatic band (5-20 Hz, per neuron and per population, weight 0.01) + L2 on W_in and
-W_rec (1e-4 / 2); full BPTT; SGD (lr 1e-3); Dale projection. snntorch is timed for
-1-2 steps only (1-4 s each on a 2-core machine; the issue quotes 22.8 s on another).
+W_rec (1e-4 / 2); full BPTT; SGD (lr 1e-3); Dale projection. snntorch's time is the best of 3
+steps (the first pays PyTorch's warm-up; 0.5-1 s each on a 2-core machine with PyTorch 2.x).
 
 Also our time and tape memory against T (120 ... 1000), with the whole tape, with exact chunked
-recomputation (50 steps) and with truncated BPTT (50 steps), each case in its own process.
+recomputation (50 steps) and with truncated BPTT (50 steps), each case in its own process; and
+the step's roofline (its dense work, the kernel's rate against the core's measured FMA peak) and
+the spike rate at which the event-driven recurrent input stops paying (bench_kernels.cpp).
 """
 import json
 import os
@@ -101,8 +103,7 @@ for threads in thread_counts:
     ours_s, ours_mib, counters = run_ours(args.binary, ours_name(500), min_time=1.0,
                                           threads=threads)
     theirs_s, theirs_mib = run_theirs(SNNTORCH_SETUP.format(threads=threads, steps=steps),
-                                      "step()", repeat=1 if args.quick or threads == 1 else 2,
-                                      threads=threads)
+                                      "step()", repeat=1 if args.quick else 3, threads=threads)
     theirs_s *= 500 / steps  # --quick times a shorter sequence; the step is linear in T
     cases.append({"case": f"train step N=512 T=500 B=32 F=400 float32, {threads} thread(s)",
                   "ours_s": ours_s, "theirs_s": theirs_s, "speedup": theirs_s / ours_s,
@@ -126,9 +127,48 @@ for t in ([120, 250] if args.quick else [120, 250, 500, 1000]):
         print(f"T={t:5d} {label:18s}: {s * 1e3:8.1f} ms  peak {mib:6.1f} MiB  "
               f"tape {counters['tape_mib']:6.1f} MiB  "
               f"{counters['neuron_steps_per_s']:.3g} neuron-steps/s")
+# The roofline of the step (one thread): its only dense work is the backward's product
+# dL/dI_t · W, 2·B·T·N² FLOP; the rest is event-driven or streams the tape. And the crossover of
+# the event-driven recurrent input: the spikes per step at which adding one column of W per spike
+# costs as much as the dense product of the same rows.
+peak = run_ours(args.binary, "^BM_fma_peak/", min_time=0.2, threads=1)[2]
+product_s, _, product = run_ours(args.binary, "^BM_recurrent_product/", min_time=0.2, threads=1)
+dense_row_s = product_s / product["rows"]
+columns = []
+for active in [1, 5, 10, 25, 50, 100]:
+    s, _, c = run_ours(args.binary, f"^BM_active_columns/active:{active}/", min_time=0.2,
+                       threads=1)
+    columns.append({"active": active, "row_s": s / c["rows"]})
+per_column_s = max(c["row_s"] / c["active"] for c in columns if c["active"] >= 10)
+crossover = dense_row_s / per_column_s
+dense_gflop = 2 * 32 * 500 * 512 ** 2 / 1e9
+one_thread = next(c for c in cases if c["threads"] == 1) if not args.quick else cases[0]
+roofline = {
+    "dense_gflop_per_step": dense_gflop,
+    "peak_gflop_per_s": peak["flop_per_s"] / 1e9,
+    "vector_bytes": peak["vector_bytes"],
+    "product_gflop_per_s": product["flop_per_s"] / 1e9,
+    "product_fraction_of_peak": product["flop_per_s"] / peak["flop_per_s"],
+    "dense_floor_s": dense_gflop * 1e9 / product["flop_per_s"],
+    "step_s": one_thread["ours_s"],
+    "step_threads": one_thread["threads"],
+    "dense_share_of_step": dense_gflop * 1e9 / product["flop_per_s"] / one_thread["ours_s"],
+    "active_columns": columns,
+    "crossover_active_per_step": crossover,
+    "crossover_rate_hz": crossover / 512 * 1000.0,
+}
+print(f"roofline: dense {dense_gflop:.2f} GFLOP/step at {roofline['product_gflop_per_s']:.0f} "
+      f"GFLOP/s = {roofline['product_fraction_of_peak']:.0%} of the measured peak "
+      f"{roofline['peak_gflop_per_s']:.0f} GFLOP/s ({int(peak['vector_bytes']) * 8}-bit FMA): "
+      f"floor {roofline['dense_floor_s'] * 1e3:.1f} ms of the "
+      f"{one_thread['ours_s'] * 1e3:.1f} ms step ({roofline['dense_share_of_step']:.0%}); "
+      f"event-driven recurrent input pays below {crossover:.0f} spikes of 512 per step "
+      f"({roofline['crossover_rate_hz']:.0f} Hz at 1 ms)")
+
 with open(args.out) as f:
     doc = json.load(f)
 doc["ours_against_T"] = scaling
+doc["roofline"] = roofline
 with open(args.out + ".tmp", "w") as f:
     json.dump(doc, f, indent=1)
 os.replace(args.out + ".tmp", args.out)

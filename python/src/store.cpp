@@ -39,18 +39,12 @@ class Store {
 
     /// Bins [first, first + n) of every unit, in the stored count type.
     nb::object read(std::size_t first, std::size_t n) const {
-        auto as = [&]<class C>() -> nb::object {
-            Tensor<C, 2> t = Tensor<C, 2>::from_shape({n, store_->units()});
-            {
-                FileCall call;
-                store_->read_window<C>(first, n, std::span<C>(t.data(), t.size()));
-            }
-            return nb::cast(to_numpy(std::move(t)));
-        };
-        const std::string& type = store_->dtype();
-        if (type == "uint8") return as.template operator()<std::uint8_t>();
-        if (type == "uint16") return as.template operator()<std::uint16_t>();
-        return as.template operator()<std::int32_t>();
+        data::Counts counts;
+        {
+            FileCall call;
+            counts = store_->read_stored(first, n);
+        }
+        return std::visit([](auto& c) { return nb::cast(to_numpy(std::move(c))); }, counts);
     }
 
   private:

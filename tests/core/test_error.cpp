@@ -1,7 +1,12 @@
 #include <jepasnn/core/error.hpp>
 #include <jepasnn/core/tensor.hpp>
 
+#include <cmath>
 #include <limits>
+#include <vector>
+
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 
 #include "test_support.hpp"
 
@@ -34,4 +39,24 @@ TEST_CASE("require_finite reports the first non-finite entry by row and column")
     CHECK_THROWS_WITH(jepasnn::require_shape("f", "M", m, 3, 3), "f: M is 3x2, expected 3x3");
     CHECK_THROWS_WITH(jepasnn::require_shape("f", "M", m, 4, -1), "f: M is 3x2, expected 4x*");
     CHECK_NOTHROW(jepasnn::require_shape("f", "M", m, -1, 2));
+}
+
+TEST_CASE("first_outside finds the first value outside [lo, hi], NaN included, in any position") {
+    rc::prop("against a scalar scan", [] {
+        const auto n = *rc::gen::inRange<std::size_t>(0, 300);
+        std::vector<float> x(n, 0.5f);
+        const float specials[] = {-1.0f,
+                                  2.0f,
+                                  std::numeric_limits<float>::quiet_NaN(),
+                                  std::numeric_limits<float>::infinity(),
+                                  0.0f,
+                                  1.0f};
+        const int planted = *rc::gen::inRange(0, 4);
+        for (int k = 0; k < planted && n > 0; ++k)
+            x[*rc::gen::inRange<std::size_t>(0, n)] = specials[*rc::gen::inRange(0, 6)];
+        std::size_t expected = n;
+        for (std::size_t i = 0; i < n && expected == n; ++i)
+            if (!(x[i] >= 0.0f && x[i] <= 1.0f)) expected = i;
+        RC_ASSERT(jepasnn::first_outside(x.data(), n, 0.0f, 1.0f) == expected);
+    });
 }

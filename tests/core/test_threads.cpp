@@ -58,3 +58,19 @@ TEST_CASE("parallel_for_if_large uses the thread team only for large work, never
     CHECK(threads_seen(jepasnn::min_parallel_work, 8) == 0);  // one thread: no team
     jepasnn::set_thread_count(before);
 }
+
+TEST_CASE("parallel_first_outside finds the same first index as the serial scan") {
+    const int before = jepasnn::thread_count();
+    const std::size_t n = 200'003;  // above min_parallel_work, not a multiple of the threads
+    for (int threads : {1, 2, 3})
+        for (std::size_t planted :
+             {std::size_t{0}, std::size_t{70'001}, std::size_t{133'337}, n - 1, n}) {
+            jepasnn::set_thread_count(threads);
+            std::vector<float> x(n, 0.25f);
+            if (planted < n) x[planted] = -1.0f;
+            if (planted + 50'000 < n) x[planted + 50'000] = 7.0f;  // a later one does not win
+            CHECK(jepasnn::parallel_first_outside(x.data(), n, 0.0f, 1.0f) == planted);
+            CHECK(jepasnn::first_outside(x.data(), n, 0.0f, 1.0f) == planted);
+        }
+    jepasnn::set_thread_count(before);
+}

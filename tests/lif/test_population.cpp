@@ -1,6 +1,7 @@
 // LifPopulation: the bit-packed, sparse recurrent forward and the event-driven weight gradient
 // against a naive dense reference (N > 64, so spike rows span several words); refractory
 // semantics; carrying the state across calls; E/I current statistics; bad input.
+#include <jepasnn/core/threads.hpp>
 #include <jepasnn/lif/population.hpp>
 
 #include <rapidcheck.h>
@@ -131,6 +132,37 @@ TEST_CASE("event-driven recurrent weight gradient equals the dense outer-product
           1e-12 * (1.0 + reference.cwiseAbs().maxCoeff()));
 }
 
+TEST_CASE("dL/dI and the recurrent weight gradient do not depend on the thread count") {
+    // Large enough (B·T·N >= min_parallel_work) that the forward, the backward and the gradient
+    // passes split across threads; each column of dW sums its events in (b, t) order whatever
+    // the split, and each sequence's backward product does not depend on its neighbours.
+    Problem p(11);
+    p.batch = 9;
+    p.currents.resize(static_cast<std::size_t>(p.batch * p.steps * p.n));
+    test::fill_uniform(p.currents.data(), p.currents.size(), -0.05, 0.35, 11, 1);
+    REQUIRE(p.batch * p.steps * p.n >= min_parallel_work);
+    std::vector<double> d_spikes(p.currents.size());
+    test::fill_uniform(d_spikes.data(), d_spikes.size(), -1.0, 1.0, 11, 9);
+    auto run = [&](int threads) {
+        const int before = thread_count();
+        set_thread_count(threads);
+        Population pop(config_of(p, 2));
+        std::vector<double> d_currents(p.currents.size());
+        lif::TensorCurrents<double> src(p.currents.data(), p.batch, p.steps, p.n,
+                                        d_currents.data());
+        pop.forward(src, p.batch, p.steps, p.parameters());
+        lif::DenseOutputGradients<double> sink(d_spikes.data(), nullptr, p.steps, p.n);
+        std::vector<double> d_w(static_cast<std::size_t>(p.n * p.n), 0.0);
+        pop.backward(src, sink, p.parameters(), {nullptr, nullptr, nullptr, d_w.data()});
+        set_thread_count(before);
+        d_currents.insert(d_currents.end(), d_w.begin(), d_w.end());
+        return d_currents;
+    };
+    const std::vector<double> one = run(1);
+    for (int threads : {2, 3})
+        CHECK(run(threads) == one);
+}
+
 TEST_CASE("refractory neurons ignore input and cannot spike") {
     // One neuron, β = 1, θ = 1, strong constant drive: it spikes at t = 0, then is refractory for
     // two steps (membrane held by β = 1 minus the reset), then integrates again.
@@ -218,34 +250,53 @@ TEST_CASE("current statistics equal sums over the recorded excitatory and inhibi
 }
 
 TEST_CASE("spike bits round-trip any pattern") {
-    rc::prop("store, test, count and for_each_active agree with the dense pattern", [] {
-        const Index batch = *rc::gen::inRange<Index>(1, 4), steps = *rc::gen::inRange<Index>(1, 5);
-        const Index n = *rc::gen::inRange<Index>(1, 200);
-        const double p = *rc::gen::inRange(0, 101) / 100.0;
-        std::vector<double> dense(static_cast<std::size_t>(batch * steps * n));
-        test::fill_spikes(dense.data(), dense.size(), p, *rc::gen::arbitrary<std::uint32_t>(), 0);
-        lif::SpikeBits bits;
-        bits.reset(batch, steps, n);
-        for (Index b = 0; b < batch; ++b)
-            for (Index t = 0; t < steps; ++t)
-                bits.store(b, t, dense.data() + (b * steps + t) * n);
-        Index total = 0;
-        for (Index b = 0; b < batch; ++b)
-            for (Index t = 0; t < steps; ++t) {
-                std::vector<Index> active;
-                bits.for_each_active(b, t, [&](Index i, int) { active.push_back(i); });
-                std::vector<Index> expected;
-                for (Index i = 0; i < n; ++i) {
-                    const bool on = dense[static_cast<std::size_t>((b * steps + t) * n + i)] > 0;
-                    RC_ASSERT(bits.test(b, t, i) == on);
-                    if (on) expected.push_back(i);
+    rc::prop(
+        "store, test, count, unpack and for_each_active (whole rows and ranges) agree with "
+        "the dense pattern",
+        [] {
+            const Index batch = *rc::gen::inRange<Index>(1, 4),
+                        steps = *rc::gen::inRange<Index>(1, 5);
+            const Index n = *rc::gen::inRange<Index>(1, 200);
+            const double p = *rc::gen::inRange(0, 101) / 100.0;
+            std::vector<double> dense(static_cast<std::size_t>(batch * steps * n));
+            test::fill_spikes(dense.data(), dense.size(), p, *rc::gen::arbitrary<std::uint32_t>(),
+                              0);
+            lif::SpikeBits bits;
+            bits.reset(batch, steps, n);
+            for (Index b = 0; b < batch; ++b)
+                for (Index t = 0; t < steps; ++t)
+                    bits.store(b, t, dense.data() + (b * steps + t) * n);
+            Index total = 0;
+            for (Index b = 0; b < batch; ++b)
+                for (Index t = 0; t < steps; ++t) {
+                    std::vector<Index> active;
+                    bits.for_each_active(b, t, [&](Index i, int) { active.push_back(i); });
+                    std::vector<Index> expected;
+                    for (Index i = 0; i < n; ++i) {
+                        const bool on =
+                            dense[static_cast<std::size_t>((b * steps + t) * n + i)] > 0;
+                        RC_ASSERT(bits.test(b, t, i) == on);
+                        if (on) expected.push_back(i);
+                    }
+                    RC_ASSERT(active == expected);
+                    RC_ASSERT(bits.count(b, t) == Index(expected.size()));
+                    total += Index(expected.size());
+                    std::vector<float> unpacked(static_cast<std::size_t>(n));
+                    bits.unpack(b, t, unpacked.data());
+                    for (Index i = 0; i < n; ++i)
+                        RC_ASSERT(unpacked[static_cast<std::size_t>(i)] ==
+                                  (bits.test(b, t, i) ? 1 : 0));
+                    const Index begin = *rc::gen::inRange<Index>(0, n + 1);
+                    const Index end = *rc::gen::inRange<Index>(begin, n + 1);
+                    std::vector<Index> in_range, expected_in_range;
+                    bits.for_each_active(b, t, begin, end,
+                                         [&](Index i, int) { in_range.push_back(i); });
+                    for (Index i : expected)
+                        if (i >= begin && i < end) expected_in_range.push_back(i);
+                    RC_ASSERT(in_range == expected_in_range);
                 }
-                RC_ASSERT(active == expected);
-                RC_ASSERT(bits.count(b, t) == Index(expected.size()));
-                total += Index(expected.size());
-            }
-        RC_ASSERT(bits.count() == total);
-    });
+            RC_ASSERT(bits.count() == total);
+        });
 }
 
 TEST_CASE("population rejects bad input with messages naming the problem") {

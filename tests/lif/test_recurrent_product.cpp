@@ -63,9 +63,9 @@ TEST_CASE("PackedRecurrent multiplies like a naive product (float and double)",
 }
 
 TEST_CASE("PackedRecurrent gives each row the same bits however the rows are grouped", "[lif]") {
-    // Threads split the batch into parts, so a sequence lands in a 6-, 4- or 1-row block
-    // depending on the thread count; its result must not depend on which.
-    const Index rows = 23, n = 512;  // blocks 6, 6, 6, 4, 1
+    // Threads split the batch into parts, so a sequence lands in an 8- (AVX-512) or 6-, 4-, 2- or
+    // 1-row block depending on the thread count; its result must not depend on which.
+    const Index rows = 23, n = 512;  // blocks 8, 8, 4, 2, 1 (AVX-512) or 6, 6, 6, 4, 1
     std::vector<float> a(std::size_t(rows * n)), w(std::size_t(n * n));
     test::fill_uniform(a.data(), a.size(), -1.0, 1.0, 7, 1);
     test::fill_uniform(w.data(), w.size(), -1.0, 1.0, 7, 2);

@@ -5,10 +5,12 @@
 
 #include "eigen.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -89,6 +91,22 @@ void parallel_for_if_large(std::int64_t work, std::int64_t begin, std::int64_t e
     }
     for (std::int64_t i = begin; i < end; ++i)
         body(i);
+}
+
+/// first_outside(x, n, lo, hi) with the scan split across threads for long arrays (the
+/// smallest index found wins, so the answer is the same).
+template <class T>
+std::size_t parallel_first_outside(const T* x, std::size_t n, T lo, T hi) {
+    const auto size = static_cast<std::int64_t>(n);
+    const std::int64_t parts = worth_parallel(size, size) ? thread_count() : 1;
+    std::vector<std::size_t> first(static_cast<std::size_t>(parts), n);
+    parallel_for_if_large(size, 0, parts, [&](std::int64_t p) {
+        const auto begin = static_cast<std::size_t>(size * p / parts);
+        const auto end = static_cast<std::size_t>(size * (p + 1) / parts);
+        first[static_cast<std::size_t>(p)] = begin + first_outside(x + begin, end - begin, lo, hi);
+        if (first[static_cast<std::size_t>(p)] == end) first[static_cast<std::size_t>(p)] = n;
+    });
+    return *std::min_element(first.begin(), first.end());
 }
 
 }  // namespace jepasnn

@@ -130,7 +130,7 @@ inline constexpr int max_neurons_per_thread = 4;
 /// registers). After each step the block compacts the indices of the neurons that spiked, in
 /// increasing order (warp ballots + a prefix over warps, so the sums below run in the CPU's
 /// order), into shared memory; the next step adds W_rec[:, j] for those j only, E columns onto
-/// the external current and I columns separately, as lif::LifPopulation::add_recurrent does.
+/// the external current and I columns separately, as lif::add_active_columns does.
 /// Dynamic shared memory: (N + 32) ints. Launched with up to 1024 threads, so the bound tells the
 /// compiler to fit its registers (in double, max_neurons_per_thread states each) to a full block:
 /// without it a 1024-thread launch failed on an H200 ("too many resources requested for launch").

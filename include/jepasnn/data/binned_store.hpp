@@ -272,16 +272,19 @@ class BinnedStore {
     void read_window(std::size_t first, std::size_t n, std::span<C> out) const {
         require(sizeof(C) >= stored_bytes(), path(), "a ", dtype_, " store read as ",
                 count_type_name<C>(), " would not be exact");
-        require(first + n <= bins(), path(), "window of bins ", first, "..", first + n,
-                " runs past the store's ", bins(), " bins");
+        check_window(first, n);
         file_.read_rows(counts_.get(), "/counts", first, n, out);
     }
 
     /// Every count in the stored type.
-    Counts read_all() const {
+    Counts read_all() const { return read_stored(0, bins()); }
+
+    /// Bins [first, first + n) of every unit (n × units) in the stored type.
+    Counts read_stored(std::size_t first, std::size_t n) const {
+        check_window(first, n);  // before allocating the window
         auto as = [&]<CountType C>() -> Counts {
-            Tensor<C, 2> t = Tensor<C, 2>::from_shape({bins(), units()});
-            read_window<C>(0, bins(), std::span<C>(t.data(), t.size()));
+            Tensor<C, 2> t = Tensor<C, 2>::from_shape({n, units()});
+            read_window<C>(first, n, std::span<C>(t.data(), t.size()));
             return t;
         };
         if (dtype_ == "uint8") return as.template operator()<std::uint8_t>();
@@ -315,6 +318,10 @@ class BinnedStore {
     }
 
   private:
+    void check_window(std::size_t first, std::size_t n) const {
+        require(first <= bins() && n <= bins() - first, path(), "window of bins ", first, "..",
+                first + n, " runs past the store's ", bins(), " bins");
+    }
     double number(const char* name) const {
         const auto v = file_.attribute_number("/", name);
         require(v.has_value(), path(), "store lacks the numeric attribute '", name, "'");

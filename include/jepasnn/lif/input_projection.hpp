@@ -10,11 +10,13 @@
 
 #include "../core/eigen.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "../core/error.hpp"
 #include "../core/tensor.hpp"
+#include "../core/threads.hpp"
 #include "population.hpp"
 
 namespace jepasnn::lif {
@@ -99,19 +101,27 @@ class InputProjection {
                     bin_gradients_.row(b * bins_ + t / steps_per_bin_) +=
                         Eigen::Map<const RowVector<T>>(d + (b * len + t - t0) * n, n);
         } else if (sparse_) {
-            // dW_in[:, j] += x · dL/dI_t[b] for every input event (b, t, j) with t in [t0, t1).
+            // dW_in[:, j] += x · dL/dI_t[b] for every input event (b, t, j) with t in [t0, t1):
+            // rows in order, each read once while dW_in stays in cache, the inputs split into one
+            // range per thread. Every column sums in (b, t) order whatever the ranges.
+            const Index ranges = std::min<Index>(features_, thread_count());
             parallel_for_if_large(
-                static_cast<std::int64_t>(events()) * n, 0, features_, [&](std::int64_t j) {
-                    T* column = d_w_in_ + j * n;
-                    for (Index e = column_begin_[static_cast<std::size_t>(j)];
-                         e < column_begin_[static_cast<std::size_t>(j + 1)]; ++e) {
-                        const ColumnEvent& ev = column_events_[static_cast<std::size_t>(e)];
-                        const Index b = ev.row / steps_, t = ev.row % steps_;
-                        if (t < t0 || t >= t1) continue;
-                        const T* g = d + (b * len + t - t0) * n;
-                        for (Index i = 0; i < n; ++i)
-                            column[i] += ev.value * g[i];
-                    }
+                static_cast<std::int64_t>(events()) * n, 0, ranges, [&](std::int64_t part) {
+                    const Index j0 = features_ * part / ranges;
+                    const Index j1 = features_ * (part + 1) / ranges;
+                    for (Index b = 0; b < batch_; ++b)
+                        for (Index t = t0; t < t1; ++t) {
+                            const T* g = d + (b * len + t - t0) * n;
+                            const Index r = b * steps_ + t;
+                            for (Index e = row_begin_[static_cast<std::size_t>(r)];
+                                 e < row_begin_[static_cast<std::size_t>(r + 1)]; ++e) {
+                                const RowEvent& ev = row_events_[static_cast<std::size_t>(e)];
+                                if (ev.input < j0 || ev.input >= j1) continue;
+                                T* column = d_w_in_ + ev.input * n;
+                                for (Index i = 0; i < n; ++i)
+                                    column[i] += ev.value * g[i];
+                            }
+                        }
                 });
         } else if (len == steps_) {
             const Eigen::Map<const RowMatrix<T>> g(d, batch_ * steps_, n);
@@ -134,17 +144,12 @@ class InputProjection {
 
     std::size_t bytes() const {
         return (bin_currents_.size() + bin_gradients_.size()) * sizeof(T) +
-               row_events_.size() * sizeof(RowEvent) + column_events_.size() * sizeof(ColumnEvent) +
-               (row_begin_.size() + column_begin_.size()) * sizeof(Index);
+               row_events_.size() * sizeof(RowEvent) + row_begin_.size() * sizeof(Index);
     }
 
   private:
     struct RowEvent {
         Index input;
-        T value;
-    };
-    struct ColumnEvent {
-        Index row;  // b · T + t
         T value;
     };
 
@@ -155,41 +160,54 @@ class InputProjection {
         return {input_ + (b * steps_ + t0) * features_, len, features_};
     }
 
-    /// Event lists by row (forward) and by input (backward) when the input is sparse enough.
+    /// The event list by row when the input is sparse enough: the rows are split into one range
+    /// per thread, each scanned once (non-zeros found by first_outside's vectorised scan) into its
+    /// own list, giving up once its events alone pass the density; the lists are then joined in
+    /// row order, so the result does not depend on the threads.
     void build_events(double sparse_density) {
         const Index rows = batch_ * steps_;
-        const std::size_t total = static_cast<std::size_t>(rows * features_);
-        std::size_t nonzero = 0;
-        for (std::size_t i = 0; i < total; ++i)
-            nonzero += input_[i] != T(0);
-        sparse_ = static_cast<double>(nonzero) <= sparse_density * static_cast<double>(total);
-        row_events_.clear();
-        column_events_.clear();
-        if (!sparse_) return;
+        const double limit = sparse_density * static_cast<double>(rows * features_);
+        const Index parts = worth_parallel(rows * features_, rows)
+                                ? std::min<Index>(rows, thread_count())
+                                : Index{1};
+        std::vector<std::vector<RowEvent>>& found = part_events_;  // keeps its capacity
+        found.resize(static_cast<std::size_t>(parts));
+        for (std::vector<RowEvent>& events : found)
+            events.clear();
+        std::vector<char> dense(static_cast<std::size_t>(parts), 0);
         row_begin_.assign(static_cast<std::size_t>(rows + 1), 0);
-        column_begin_.assign(static_cast<std::size_t>(features_ + 1), 0);
-        row_events_.reserve(nonzero);
-        for (Index r = 0; r < rows; ++r) {
-            const T* x = input_ + r * features_;
-            for (Index j = 0; j < features_; ++j)
-                if (x[j] != T(0)) {
-                    row_events_.push_back({j, x[j]});
-                    ++column_begin_[static_cast<std::size_t>(j + 1)];
+        parallel_for_if_large(rows * features_, 0, parts, [&](std::int64_t p) {
+            std::vector<RowEvent>& events = found[static_cast<std::size_t>(p)];
+            for (Index r = rows * p / parts; r < rows * (p + 1) / parts; ++r) {
+                const T* x = input_ + r * features_;
+                for (Index j = 0; j < features_; ++j) {
+                    j += static_cast<Index>(
+                        first_outside(x + j, static_cast<std::size_t>(features_ - j), T(0), T(0)));
+                    if (j == features_) break;
+                    events.push_back({j, x[j]});
                 }
-            row_begin_[static_cast<std::size_t>(r + 1)] = static_cast<Index>(row_events_.size());
-        }
-        for (Index j = 0; j < features_; ++j)
-            column_begin_[static_cast<std::size_t>(j + 1)] +=
-                column_begin_[static_cast<std::size_t>(j)];
-        column_events_.resize(nonzero);
-        std::vector<Index> cursor(column_begin_.begin(), column_begin_.end() - 1);
-        for (Index r = 0; r < rows; ++r)
-            for (Index e = row_begin_[static_cast<std::size_t>(r)];
-                 e < row_begin_[static_cast<std::size_t>(r + 1)]; ++e) {
-                const RowEvent& ev = row_events_[static_cast<std::size_t>(e)];
-                column_events_[static_cast<std::size_t>(
-                    cursor[static_cast<std::size_t>(ev.input)]++)] = {r, ev.value};
+                if (static_cast<double>(events.size()) > limit) {
+                    dense[static_cast<std::size_t>(p)] = 1;
+                    return;
+                }
+                row_begin_[static_cast<std::size_t>(r + 1)] = static_cast<Index>(events.size());
             }
+        });
+        row_events_.clear();
+        std::size_t total = 0;
+        for (std::size_t p = 0; p < found.size(); ++p)
+            total += found[p].size();
+        sparse_ = std::find(dense.begin(), dense.end(), 1) == dense.end() &&
+                  static_cast<double>(total) <= limit;
+        if (!sparse_) return;
+        row_events_.reserve(total);
+        for (Index p = 0; p < parts; ++p) {  // per-part counts → offsets into the joined list
+            const auto offset = static_cast<Index>(row_events_.size());
+            for (Index r = rows * p / parts; r < rows * (p + 1) / parts; ++r)
+                row_begin_[static_cast<std::size_t>(r + 1)] += offset;
+            const std::vector<RowEvent>& events = found[static_cast<std::size_t>(p)];
+            row_events_.insert(row_events_.end(), events.begin(), events.end());
+        }
     }
 
     /// out (N) = Σ over the input events of row (b, t) of x_j W_in[:, j].
@@ -211,11 +229,11 @@ class InputProjection {
     InputKind kind_ = InputKind::spike_trains;
     Index batch_ = 0, steps_ = 0, bins_ = 0, steps_per_bin_ = 1, features_ = 0, neurons_ = 0;
     bool sparse_ = false;
-    RowMatrix<T> bin_currents_;                    // (B·K, N) binned only
-    RowMatrix<T> bin_gradients_;                   // (B·K, N) binned only
-    std::vector<Index> row_begin_, column_begin_;  // (B·T + 1), (F + 1)
-    std::vector<RowEvent> row_events_;             // (nnz) by row
-    std::vector<ColumnEvent> column_events_;       // (nnz) by input
+    RowMatrix<T> bin_currents_;         // (B·K, N) binned only
+    RowMatrix<T> bin_gradients_;        // (B·K, N) binned only
+    std::vector<Index> row_begin_;                    // (B·T + 1)
+    std::vector<RowEvent> row_events_;                // (nnz) by row
+    std::vector<std::vector<RowEvent>> part_events_;  // build_events' per-thread lists
 };
 
 }  // namespace jepasnn::lif

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <utility>
@@ -386,10 +387,11 @@ class Network {
 
     static void check_input(const char* where, const Tensor<T, 3>& input) {
         const T* x = input.data();
-        for (std::size_t i = 0; i < input.size(); ++i)
-            if (!(x[i] >= T(0)) || !std::isfinite(x[i])) [[unlikely]]
-                fail(where, "input has ", x[i], " at flat index ", i,
-                     ", expected finite non-negative counts or spikes");
+        const std::size_t i =
+            parallel_first_outside(x, input.size(), T(0), std::numeric_limits<T>::max());
+        if (i < input.size()) [[unlikely]]
+            fail(where, "input has ", x[i], " at flat index ", i,
+                 ", expected finite non-negative counts or spikes");
     }
 
     void check_tensor(const char* where, const char* what, const Tensor<T, 3>& t,

@@ -268,27 +268,6 @@ class LifPopulation {
             bias_.assign(static_cast<std::size_t>(n), T(0));
     }
 
-    /// Adds W[:, j] · S_{t−1}[j] over the active presynaptic neurons of sequence b: excitatory
-    /// columns into `current`, inhibitory ones into `inhibitory` (summed separately in every mode,
-    /// so that recording statistics never changes the arithmetic).
-    template <class Active>
-    void add_recurrent(const T* w, const Active& active, T* current, T* inhibitory) const {
-        const Index n = neurons();
-        const Index n_exc = config_.excitatory_presynaptic;
-        std::fill(inhibitory, inhibitory + n, T(0));
-        for (const auto& [j, s] : active) {
-            const T* column = w + j * n;
-            T* target = j < n_exc ? current : inhibitory;
-            if constexpr (binary_spikes) {
-                for (Index i = 0; i < n; ++i)
-                    target[i] += column[i];
-            } else {
-                for (Index i = 0; i < n; ++i)
-                    target[i] += s * column[i];
-            }
-        }
-    }
-
     /// Forward over steps [t0, t1) for every sequence: buffer_ holds the chunk's external
     /// currents on entry and V_t on exit; state_ advances to t1.
     void run_chunk(Index t0, Index t1, const PopulationParameters<T>& params, bool record) {
@@ -329,7 +308,9 @@ class LifPopulation {
         for (Index t = t0; t < t1; ++t) {
             T* row = buffer_.data() + (b * len + (t - t0)) * n;  // (N) I_ext,t in, V_t out
             if (params.recurrent != nullptr)
-                add_recurrent(params.recurrent, presynaptic, row, inhibitory.data());
+                add_active_columns<binary_spikes>(params.recurrent, n,
+                                                  config_.excitatory_presynaptic, presynaptic, row,
+                                                  inhibitory.data());
             if (stats != nullptr) accumulate_currents(*stats, row, inhibitory.data());
             // Branch-free over neurons, so that it vectorises.
             JEPASNN_LIF_NO_ALIAS
@@ -408,10 +389,16 @@ class LifPopulation {
                 spikes_.unpack(b, t, s_now.data());
                 resets_.unpack(b, t, r_now.data());
                 if (config_.refractory_steps > 0) refractory_.unpack(b, t, m_now.data());
-                if (t == t0) {  // U_{t0−1}: the state at the chunk start
-                    std::copy_n(start.membrane.row(b).data(), n, u_prev.data());
+                // V_{t−2} of this sequence, read as U_{t−2} by the next sweep: the hardware
+                // prefetcher does not follow the sweep, whose rows lie a whole chunk apart.
+                if (t - 2 >= t0)
+                    for (Index i = 0; i < n; i += 64 / Index(sizeof(T)))
+                        __builtin_prefetch(row - 2 * n + i);
+                const T* u_before = u_prev.data();  // (N) U_{t−1}
+                if (t == t0) {                      // U_{t0−1}: the state at the chunk start
+                    u_before = start.membrane.row(b).data();
                 } else if constexpr (Reset::delayed) {  // U_{t−1} = V_{t−1}
-                    std::copy_n(row - n, n, u_prev.data());
+                    u_before = row - n;
                 } else {  // U_{t−1} rebuilt from V_{t−1}, S_{t−1} and R_{t−1}
                     spikes_.unpack(b, t - 1, s_prev.data());
                     resets_.unpack(b, t - 1, r_prev.data());
@@ -424,7 +411,7 @@ class LifPopulation {
                 for (Index i = 0; i < n; ++i) {
                     const auto k = static_cast<std::size_t>(i);
                     const StepGradient<T> g = lif_step_backward<Reset, SpikeGradient>(
-                        surrogate, d_s[k], d_s_rec[i], d_u[i], u_prev[k], row[i], s_now[k],
+                        surrogate, d_s[k], d_s_rec[i], d_u[i], u_before[i], row[i], s_now[k],
                         r_now[k], beta[i], theta[i], T(1) - m_now[k]);
                     d_u[i] = g.d_membrane_prev;
                     T d_current = g.d_drive;
@@ -450,48 +437,35 @@ class LifPopulation {
         }
     }
 
-    /// dW[:, j] += Σ_{b, t ∈ [t0, t1)} dL/dI_t[b] · S_{t−1}[b, j], visiting only the spikes:
-    /// events are bucketed by presynaptic neuron, then columns are filled in parallel.
+    /// dW[:, j] += Σ_{b, t ∈ [t0, t1)} dL/dI_t[b] · S_{t−1}[b, j], visiting only the spikes. The
+    /// rows of dL/dI are visited in order, each read once while dW (N² values) stays in cache; the
+    /// presynaptic neurons are split into one range per thread. Every column sums its events in
+    /// (b, t) order whatever the ranges, so the result does not depend on the threads.
     void accumulate_recurrent_gradient(Index t0, Index t1, const State& start, T* d_w) {
         const Index n = neurons();
         const Index len = t1 - t0;
-        struct Event {
-            Index row;  // offset of dL/dI_t[b] in buffer_
-            T value;    // S_{t−1}[b, j]
-        };
-        std::vector<Index> begin(static_cast<std::size_t>(n + 1), 0);
-        auto for_each_event = [&](auto&& f) {
+        const Index words = (n + 63) / 64;  // ranges start on a word of the spike bits
+        const Index ranges = std::min<Index>(words, thread_count());
+        parallel_for_if_large(chunk_work(), 0, ranges, [&](std::int64_t r) {
+            const Index j0 = words * r / ranges * 64;
+            const Index j1 = std::min(n, words * (r + 1) / ranges * 64);
             for (Index b = 0; b < batch_; ++b)
                 for (Index t = t0; t < t1; ++t) {
-                    const Index row = (b * len + (t - t0)) * n;
+                    const T* d_current = buffer_.data() + (b * len + (t - t0)) * n;
+                    const auto add = [&](Index j, T s) {
+                        T* column = d_w + j * n;
+                        for (Index i = 0; i < n; ++i)
+                            column[i] += s * d_current[i];
+                    };
                     if (t == t0) {  // S_{t0−1}: the spike state at the chunk start
-                        for (Index j = 0; j < n; ++j)
-                            if (start.spikes(b, j) != T(0)) f(j, row, start.spikes(b, j));
+                        for (Index j = j0; j < j1; ++j)
+                            if (start.spikes(b, j) != T(0)) add(j, start.spikes(b, j));
                     } else {
-                        spikes_.for_each_active(b, t - 1,
-                                                [&](Index j, auto s) { f(j, row, T(s)); });
+                        spikes_.for_each_active(b, t - 1, j0, j1,
+                                                [&](Index j, auto s) { add(j, T(s)); });
                     }
                 }
-        };
-        for_each_event([&](Index j, Index, T) { ++begin[static_cast<std::size_t>(j + 1)]; });
-        for (Index j = 0; j < n; ++j)
-            begin[static_cast<std::size_t>(j + 1)] += begin[static_cast<std::size_t>(j)];
-        std::vector<Event> events(static_cast<std::size_t>(begin.back()));
-        std::vector<Index> cursor(begin.begin(), begin.end() - 1);
-        for_each_event([&](Index j, Index row, T s) {
-            events[static_cast<std::size_t>(cursor[static_cast<std::size_t>(j)]++)] = {row, s};
         });
-        parallel_for_if_large(static_cast<std::int64_t>(events.size()) * n, 0, n,
-                              [&](std::int64_t j) {
-                                  T* column = d_w + j * n;
-                                  for (Index e = begin[static_cast<std::size_t>(j)];
-                                       e < begin[static_cast<std::size_t>(j + 1)]; ++e) {
-                                      const Event& ev = events[static_cast<std::size_t>(e)];
-                                      const T* d_current = buffer_.data() + ev.row;
-                                      for (Index i = 0; i < n; ++i)
-                                          column[i] += ev.value * d_current[i];
-                                  }
-                              });
     }
 
     PopulationConfig config_;

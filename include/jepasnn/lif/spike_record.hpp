@@ -4,6 +4,7 @@
 // Graded spikes (non-binary test surrogates) are kept as values behind the same interface.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -61,16 +62,27 @@ class SpikeBits {
     template <class T>
     void unpack(Index b, Index t, T* out) const {
         const Word* words = row(b, t);
-        for (Index n = 0; n < neurons_; ++n)
-            out[n] = static_cast<T>((words[n / 64] >> (n % 64)) & Word{1});
+        for (Index w = 0; w < words_per_row_; ++w) {  // one word at a time: the loop vectorises
+            const Word bits = words[w];
+            const Index begin = w * 64, count = std::min<Index>(64, neurons_ - begin);
+            for (Index k = 0; k < count; ++k)
+                out[begin + k] = static_cast<T>((bits >> k) & Word{1});
+        }
     }
 
     /// Calls f(neuron, value) for every spike in row (b, t), in increasing neuron order.
     template <class F>
     void for_each_active(Index b, Index t, F&& f) const {
+        for_each_active(b, t, 0, neurons_, f);
+    }
+    /// The same for the neurons in [begin, end) only.
+    template <class F>
+    void for_each_active(Index b, Index t, Index begin, Index end, F&& f) const {
         const Word* words = row(b, t);
-        for (Index w = 0; w < words_per_row_; ++w) {
+        for (Index w = begin / 64; w * 64 < end; ++w) {
             Word bits = words[w];
+            if (w * 64 < begin) bits &= ~Word{0} << (begin - w * 64);
+            if (end - w * 64 < 64) bits &= (Word{1} << (end - w * 64)) - 1;
             while (bits != 0) {
                 const Index n = w * 64 + std::countr_zero(bits);
                 f(n, 1);
@@ -147,8 +159,12 @@ class SpikeValues {
 
     template <class F>
     void for_each_active(Index b, Index t, F&& f) const {
+        for_each_active(b, t, 0, neurons_, f);
+    }
+    template <class F>
+    void for_each_active(Index b, Index t, Index begin, Index end, F&& f) const {
         const T* values = row(b, t);
-        for (Index n = 0; n < neurons_; ++n)
+        for (Index n = begin; n < end; ++n)
             if (values[n] != T(0)) f(n, values[n]);
     }
 

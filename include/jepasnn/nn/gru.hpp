@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
+#include "../core/threads.hpp"
 #include "activations.hpp"
 #include "common.hpp"
 #include "linear.hpp"
@@ -61,7 +63,7 @@ class Gru {
             else
                 hg.noalias() = out.middleRows(r0 - batch, batch) * w_h;
             hg.rowwise() += b_h.row(0);
-            for (Index b = 0; b < batch; ++b) {
+            parallel_for_if_large(batch * h * gate_work, 0, batch, [&](std::int64_t b) {
                 const Index r = r0 + b;
                 const T* h_prev = t == 0 ? &h0_(b, 0) : &out(r - batch, 0);
                 for (Index j = 0; j < h; ++j) {
@@ -74,7 +76,7 @@ class Gru {
                     hn_(r, j) = hg(b, 2 * h + j);
                     out(r, j) = (T(1) - zg) * ng + zg * h_prev[j];
                 }
-            }
+            });
         }
     }
 
@@ -92,7 +94,7 @@ class Gru {
         RowMatrix<T> dh_prev(batch, h);                  // (B, H)
         for (Index t = steps - 1; t >= 0; --t) {
             const Index r0 = t * batch;
-            for (Index b = 0; b < batch; ++b) {
+            parallel_for_if_large(batch * h * gate_work, 0, batch, [&](std::int64_t b) {
                 const Index r = r0 + b;
                 const T* h_prev =
                     t == 0 ? h0_.data() + b * h : out.data() + (r - batch) * out.outerStride();
@@ -112,7 +114,7 @@ class Gru {
                     dhg_(r, 2 * h + j) = da_n * rg;
                     dh_prev(b, j) = g * zg;
                 }
-            }
+            });
             dh_prev.noalias() += dhg_.middleRows(r0, batch) * w_h.transpose();
             dh.swap(dh_prev);
         }
@@ -136,6 +138,11 @@ class Gru {
     const RowMatrix<T>& initial_state_gradient() const { return dh0_; }
 
   private:
+    /// Scalar operations per hidden unit and step of the gate loops (two sigmoids and a tanh),
+    /// for deciding whether a step's rows are worth the thread team. Each row is computed alone,
+    /// so the split never changes the result.
+    static constexpr std::int64_t gate_work = 64;
+
     ParameterBlock w_x_, b_x_, w_h_, b_h_;
     RowMatrix<T> h0_;     // (B, H)
     RowMatrix<T> gates_;  // (T·B, 3H)
