@@ -32,6 +32,7 @@ packages=(
     catch2 librapidcheck-dev libbenchmark-dev libcli11-dev                       # tests, CLI
     python3 python3-venv python3-numpy python3-matplotlib                        # figures
     python3-dev                                                                  # Python package
+    openmpi-bin libopenmpi-dev                                                   # jepasnn::dist
 )
 
 missing=()

@@ -7,6 +7,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/jepasnn
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp" PATTERN "*.cuh")
 install(TARGETS jepasnn EXPORT jepasnnTargets)
+if(JEPASNN_HAS_MPI)
+    install(TARGETS jepasnn_dist EXPORT jepasnnTargets)
+endif()
 install(EXPORT jepasnnTargets NAMESPACE jepasnn:: DESTINATION ${JEPASNN_CMAKE_INSTALL_DIR})
 
 configure_package_config_file(

@@ -1,5 +1,6 @@
 // Umbrella header: everything in jepasnn (CPU). CUDA specialisations live in jepasnn/cuda/*.cuh and
-// are included explicitly by .cu translation units that link jepasnn::cuda.
+// are included explicitly by .cu translation units that link jepasnn::cuda; the MPI module,
+// jepasnn/dist/dist.hpp, by programs that link jepasnn::dist.
 //
 // Modules in layer order: each includes only those before it (tests/packaging/check_layers.cmake).
 // Data flows up the list: data → jepa (the model) → teacher (the pipeline: latents) → distill

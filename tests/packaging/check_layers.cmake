@@ -3,7 +3,7 @@
 # modules listed before it, never after (CONTRIBUTING.md "Layers"). A new module folder must be
 # placed in this list.
 cmake_minimum_required(VERSION 3.20)
-set(layers core data nn train constraints cca eval lif jepa teacher distill cuda)
+set(layers core data nn train constraints cca eval lif jepa teacher distill dist cuda)
 
 list(JOIN layers " < " order)
 set(root ${INCLUDE_DIR}/jepasnn)

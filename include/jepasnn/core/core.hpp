@@ -1,6 +1,6 @@
 // Module header for jepasnn/core: Eigen (through eigen.hpp), errors and checks, counter-based RNG,
 // tensor aliases and bridges, .npy and JSON I/O, atomic files, checkpoints, progress, timers,
-// threads, run records.
+// threads, run records, the fixed shard tree of data-parallel sums.
 #pragma once
 
 #include "atomic_file.hpp"
@@ -15,6 +15,7 @@
 #include "rng.hpp"
 #include "run_info.hpp"
 #include "settings.hpp"
+#include "shard_tree.hpp"
 #include "streams.hpp"
 #include "tensor.hpp"
 #include "threads.hpp"
