@@ -79,7 +79,7 @@ std::vector<float> sum_over_processes(const ShardTree& tree, std::int64_t proces
 
 }  // namespace
 
-TEST_CASE("ShardTree sums in its tree's order, not left to right") {
+TEST_CASE("ShardTree sums in its tree's order and not left to right") {
     // float: 1e8 + 1 rounds to 1e8. Left to right: ((1e8 + 1) − 1e8) + 1 = 1; the tree:
     // (1e8 + 1) + (−1e8 + 1) = 1e8 − 1e8 = 0.
     const float leaves[] = {1e8f, 1.0f, -1e8f, 1.0f, 1.0f};

@@ -48,7 +48,7 @@ TEST_CASE("tree_allreduce is bitwise the one-process tree sum for any number of 
     bool ok = true;
     for (std::int64_t shards : {1, 2, 3, 4, 5, 7, 8, 13, 64}) {
         if (shards < world.size()) continue;
-        for (std::size_t n : {0, 1, 33, 1000}) {
+        for (std::size_t n : {0, 1, 2, 3, 33, 1000}) {
             ok = ok && sums_like_one_process<float>(world, shards, n);
             ok = ok && sums_like_one_process<double>(world, shards, n);
         }
@@ -56,17 +56,20 @@ TEST_CASE("tree_allreduce is bitwise the one-process tree sum for any number of 
     REQUIRE(on_all_ranks(world, ok));
 }
 
-TEST_CASE("tree_allreduce receives the blocks it reports") {
+TEST_CASE("tree_allreduce moves about 2n values per rank when every rank holds one shard") {
     const auto world = Communicator::world();
-    const ShardTree tree(64);
-    // Every rank receives every rank's blocks: one block per power of two in its shard range.
-    const auto values = jepasnn::dist::tree_allreduce_values(tree, world.size(), 1000);
-    REQUIRE(values >= 1000 * world.size());
-    REQUIRE(values <= 1000 * world.size() * 13);  // ≤ 2·log₂64 + 1 blocks per rank
-    if (world.size() == 1) REQUIRE(values == 1000);
+    const std::int64_t n = 1000, p = world.size();
+    // S = P: P blocks, each rank receives its slice of every block, then the other slices.
+    const auto values = jepasnn::dist::tree_allreduce_values(ShardTree(p), p, world.rank(), n);
+    const std::int64_t slice = (world.rank() + 1) * n / p - world.rank() * n / p;
+    REQUIRE(values == p * slice + (n - slice));
+    REQUIRE(values <= 2 * n);
+    // S = 64 over P ranks: at most 2·log₂64 = 12 blocks per rank.
+    REQUIRE(jepasnn::dist::tree_allreduce_values(ShardTree(64), p, world.rank(), n) <=
+            12 * p * slice + n);
 }
 
-TEST_CASE("an error in one rank's shard is thrown on every rank, and MPI goes on") {
+TEST_CASE("an error in one rank's shard is thrown on every rank and MPI goes on") {
     const auto world = Communicator::world();
     const ShardTree tree(8);
     const std::int64_t bad = 7;  // on the last rank

@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../core/json.hpp"
 #include "../core/streams.hpp"
@@ -21,6 +23,7 @@
 #include "../nn/layer_norm.hpp"
 #include "../nn/parameters.hpp"
 #include "../nn/session_readin.hpp"
+#include "../train/shard_exchange.hpp"
 #include "batch.hpp"
 #include "config.hpp"
 #include "encoder.hpp"
@@ -148,6 +151,128 @@ class LeJepa {
         return loss;
     }
 
+    /// The loss of a step's global batch split into shards (plan: plan.items windows in
+    /// plan.shards shards), with its gradient set into parameters().gradients(), for one of the
+    /// processes that share the step through `exchange`: `own` holds its shards,
+    /// exchange.own(tree) in order, each the Batch of that shard's windows. Each shard runs its
+    /// own forward and backward; they meet three times: the squared prediction errors are summed
+    /// over shards; the latents (with their prediction gradients and brain states) are gathered,
+    /// so that every process evaluates the batch-wide regulariser on the whole batch (time-major,
+    /// shard after shard); and the shards' parameter gradients are summed in ShardTree's order.
+    /// The result depends on plan.shards, never on the number of processes, and with one shard it
+    /// is forward_backward's, bit for bit. A process holding several shards runs the forward of
+    /// all but its first twice (the layers cache one shard).
+    LossParts forward_backward_shards(std::span<const Batch<T>> own, const ShardPlan& plan,
+                                      const train::ShardExchange& exchange,
+                                      const RegularizerContext& ctx) {
+        constexpr std::string_view where = "jepa::LeJepa::forward_backward_shards";
+        const ShardTree tree(plan.shards);
+        const auto [first, last] = exchange.own(tree);
+        require(std::ssize(own) == last - first, where, "given ", own.size(), " shards, expected ",
+                last - first, " (", first, "..", last, ")");
+        require(plan.items >= plan.shards, where, "a batch of ", plan.items, " windows in ",
+                plan.shards, " shards: expected at least one window per shard");
+        const Index steps = own.front().steps, batch = plan.items, d = config_.latent;
+        const Index count = prediction_count(steps, batch);
+        const auto shard = [&](std::int64_t s) -> const Batch<T>& {
+            return own[static_cast<std::size_t>(s - first)];
+        };
+        std::int64_t cached = -1;  // the shard the layers' caches hold
+        const auto forward_shard = [&](std::int64_t s) {
+            RegularizerContext c = ctx;
+            c.part = static_cast<std::uint64_t>(s);
+            forward_layers(shard(s), c, true);
+            prediction_backward(shard(s), count);
+            cached = s;
+        };
+
+        // Each own shard's forward: its rows (z | ∂L_pred/∂z | state) and squared errors. Last
+        // shard first, so that the caches end on the first, whose gradient is summed first.
+        const Index width = 2 * d + 1;
+        std::vector<double> squared(own.size());
+        std::vector<std::size_t> at(own.size() + 1, 0);
+        for (std::int64_t s = first; s < last; ++s)
+            at[static_cast<std::size_t>(s - first + 1)] =
+                at[static_cast<std::size_t>(s - first)] +
+                static_cast<std::size_t>(steps * plan.count(s) * width);
+        shard_rows_.resize(at.back());
+        exchange.agree([&] {
+            for (std::int64_t s = last - 1; s >= first; --s) {
+                const Batch<T>& b = shard(s);
+                check_batch(b);
+                require(b.steps == steps && b.size == plan.count(s), where, "shard ", s, " has ",
+                        b.size, " windows of ", b.steps, " bins, expected ", plan.count(s), " of ",
+                        steps);
+                forward_shard(s);
+                const auto i = static_cast<std::size_t>(s - first);
+                squared[i] = prediction_squared(b);
+                T* row = shard_rows_.data() + at[i];
+                for (Index r = 0; r < z_.rows(); ++r, row += width) {
+                    std::copy_n(z_.row(r).data(), d, row);
+                    std::copy_n(dz_.row(r).data(), d, row + d);
+                    row[2 * d] = b.states.empty()
+                                     ? T(-1)  // no labels
+                                     : static_cast<T>(b.states[static_cast<std::size_t>(r)]);
+                }
+            }
+        });
+
+        // The whole batch, the same in every process: time-major, shard s's row t·b_s + j at
+        // row t·B + first(s) + j.
+        batch_rows_.resize(static_cast<std::size_t>(steps * batch * width));
+        exchange.gather(std::span<const T>(shard_rows_), std::span<T>(batch_rows_));
+        z_all_.resize(steps * batch, d);
+        dz_all_.resize(steps * batch, d);
+        states_all_.resize(static_cast<std::size_t>(steps * batch));
+        const T* row = batch_rows_.data();
+        bool labelled = true;
+        for (std::int64_t s = 0; s < plan.shards; ++s)
+            for (Index t = 0; t < steps; ++t)
+                for (Index j = 0; j < plan.count(s); ++j, row += width) {
+                    const Index r = t * batch + plan.first(s) + j;
+                    std::copy_n(row, d, z_all_.row(r).data());
+                    std::copy_n(row + d, d, dz_all_.row(r).data());
+                    labelled = labelled && row[2 * d] >= T(0);
+                    states_all_[static_cast<std::size_t>(r)] =
+                        static_cast<std::uint8_t>(std::max(row[2 * d], T(0)));
+                }
+
+        LossParts loss;
+        double squared_total = 0.0;
+        exchange.sum(tree, train::ShardLeaf<double>([&](std::int64_t s, std::span<double> v) {
+                         v[0] = squared[static_cast<std::size_t>(s - first)];
+                     }),
+                     std::span<double>(&squared_total, 1));
+        loss.prediction = squared_total / static_cast<double>(count);
+        RegularizerContext rctx = ctx;
+        rctx.batch = batch;
+        const nn::MatRef<T> used = used_rows(z_all_, steps, batch);
+        if (labelled)
+            rctx.states = std::span<const std::uint8_t>(states_all_)
+                              .last(static_cast<std::size_t>(used.rows()));
+        loss.regularizer = regularizer_.forward(used, rctx);
+        loss.total = (1.0 - config_.lambda) * loss.prediction + config_.lambda * loss.regularizer;
+        regularizer_.backward(used_rows(dz_all_, steps, batch), config_.lambda);
+
+        // Each shard's backward from its rows of the whole batch's ∂L/∂z; the gradients summed.
+        gradient_sum_.resize(params_.size());
+        exchange.sum(tree, train::ShardLeaf<T>([&](std::int64_t s, std::span<T> out) {
+                         const Batch<T>& b = shard(s);
+                         if (cached != s) forward_shard(s);
+                         for (Index t = 0; t < steps; ++t)
+                             for (Index j = 0; j < b.size; ++j)
+                                 dz_.row(t * b.size + j) =
+                                     dz_all_.row(t * batch + plan.first(s) + j);
+                         params_.zero_gradients();
+                         backward_layers(b, Gradients::all);
+                         const auto g = params_.gradients();
+                         std::copy(g.begin(), g.end(), out.begin());
+                     }),
+                     std::span<T>(gradient_sum_));
+        std::copy(gradient_sum_.begin(), gradient_sum_.end(), params_.gradients().begin());
+        return loss;
+    }
+
     /// Loss of a batch without dropout and without gradients (validation).
     LossParts evaluate(const Batch<T>& batch, const RegularizerContext& ctx) {
         check_batch(batch);
@@ -238,7 +363,7 @@ class LeJepa {
                const RegularizerContext& ctx, bool training) {
         readin_.forward(x_readin_, b.inputs, b.slices, b.size, p);
         norm_.forward(x_norm_, x_readin_, p);
-        dropout_.forward(x_in_, x_norm_, ctx.seed, ctx.step, training);
+        dropout_.forward(x_in_, x_norm_, ctx.seed, ctx.step, training, ctx.part);
         enc.forward(z, x_in_, b.size, p);
     }
 
@@ -273,22 +398,30 @@ class LeJepa {
 
     /// The latents the regulariser sees: every step after the burn-in.
     nn::MatRef<T> used_rows(RowMatrix<T>& m, const Batch<T>& b) const {
-        return m.bottomRows((b.steps - config_.burn_in) * b.size);
+        return used_rows(m, b.steps, b.size);
+    }
+    nn::MatRef<T> used_rows(RowMatrix<T>& m, Index steps, Index batch) const {
+        return m.bottomRows((steps - config_.burn_in) * batch);
     }
 
     /// Targets of the prediction: the EMA encoder's latents, or the online latents themselves.
     const RowMatrix<T>& prediction_target() const { return uses_target_encoder ? z_target_ : z_; }
 
-    /// read-in → encoder → predictor, then loss = (1 − λ)·L_pred + λ·R(z).
-    LossParts forward(const Batch<T>& b, const RegularizerContext& ctx, bool training) {
-        // Targets from the EMA encoder first: the online pass below overwrites shared caches.
+    /// read-in → encoder → predictor (the EMA encoder's targets first: the online pass
+    /// overwrites shared caches).
+    void forward_layers(const Batch<T>& b, const RegularizerContext& ctx, bool training) {
         if constexpr (uses_target_encoder)
             embed(z_target_, b, target_params_, target_encoder_, ctx, false);
         embed(z_, b, params_, encoder_, ctx, training);
         predictor_.forward(zhat_, z_, b.size, params_);
+    }
 
+    /// read-in → encoder → predictor, then loss = (1 − λ)·L_pred + λ·R(z).
+    LossParts forward(const Batch<T>& b, const RegularizerContext& ctx, bool training) {
+        forward_layers(b, ctx, training);
         LossParts loss;
-        loss.prediction = prediction_loss(b);
+        loss.prediction =
+            prediction_squared(b) / static_cast<double>(prediction_count(b.steps, b.size));
         RegularizerContext rctx = ctx;
         rctx.batch = b.size;
         if (!b.states.empty())
@@ -299,8 +432,8 @@ class LeJepa {
         return loss;
     }
 
-    /// L_pred: the mean squared error of every horizon's predictions at every anchor.
-    double prediction_loss(const Batch<T>& b) const {
+    /// L_pred's numerator: the squared error of every horizon's predictions at every anchor.
+    double prediction_squared(const Batch<T>& b) const {
         const Index d = config_.latent;
         const RowMatrix<T>& target = prediction_target();
         double squared = 0.0;
@@ -314,14 +447,19 @@ class LeJepa {
                     squared += e * e;
                 }
         });
-        return squared / static_cast<double>(prediction_count(b.steps, b.size));
+        return squared;
     }
 
     /// Gradients of the last forward into params_ (all, or the read-in's only).
     void backward(const Batch<T>& b, Gradients mode) {
-        const bool all = mode == Gradients::all;
-        prediction_backward(b);
+        prediction_backward(b, prediction_count(b.steps, b.size));
         regularizer_.backward(used_rows(dz_, b), config_.lambda);
+        backward_layers(b, mode);
+    }
+
+    /// From dz_ and dzhat_: the predictor's, encoder's, LayerNorm's and read-in's gradients.
+    void backward_layers(const Batch<T>& b, Gradients mode) {
+        const bool all = mode == Gradients::all;
         predictor_.backward(dz_, dzhat_, b.size, params_, all);
         dx_in_.setZero(x_in_.rows(), x_in_.cols());  // (L·B, H)
         encoder_.backward(dx_in_, dz_, b.size, params_, all);
@@ -334,14 +472,14 @@ class LeJepa {
     }
 
     /// ∂L/∂ẑ = (1 − λ)·2(ẑ − z)/count into dzhat_, and minus that into the target rows of dz_
-    /// (no stop-gradient; with the EMA target the gradient stops there).
-    void prediction_backward(const Batch<T>& b) {
+    /// (no stop-gradient; with the EMA target the gradient stops there). `count`: the elements
+    /// L_pred averages over the whole batch.
+    void prediction_backward(const Batch<T>& b, Index count) {
         const Index d = config_.latent;
         const RowMatrix<T>& target = prediction_target();
         dzhat_.setZero(zhat_.rows(), zhat_.cols());  // (L·B, K·D)
         dz_.setZero(z_.rows(), d);                   // (L·B, D)
-        const T g = static_cast<T>(2.0 * (1.0 - config_.lambda) /
-                                   static_cast<double>(prediction_count(b.steps, b.size)));
+        const T g = static_cast<T>(2.0 * (1.0 - config_.lambda) / static_cast<double>(count));
         for_each_horizon(b.steps, b.size, [&](Index k, Index rows, Index pred_row, Index next_row) {
             nn::MatRef<T> dpred = dzhat_.block(pred_row, k * d, rows, d);
             dpred =
@@ -363,6 +501,12 @@ class LeJepa {
     RowMatrix<T> zhat_;                         // (L·B, K·D)
     RowMatrix<T> dzhat_, dz_;                   // gradients of zhat_, z_
     RowMatrix<T> dx_in_, dx_norm_, dx_readin_;  // (L·B, H)
+    // forward_backward_shards: rows (z | ∂L_pred/∂z | state) of own shards and of the batch, the
+    // batch's latents, their gradient and states (time-major), and the summed gradient.
+    std::vector<T> shard_rows_, batch_rows_;  // (L·b_own, 2D + 1), (L·B, 2D + 1)
+    RowMatrix<T> z_all_, dz_all_;             // (L·B, D)
+    std::vector<std::uint8_t> states_all_;    // (L·B)
+    std::vector<T> gradient_sum_;             // (parameters)
 };
 
 /// The default teacher: float32, GRU encoder, SIGReg. (The conv + GRU encoder recovers the

@@ -30,6 +30,9 @@ struct RegularizerContext {
     Index batch = 0;
     /// Brain state of each row of z (empty: unknown). Only per-state SIGReg reads it.
     std::span<const std::uint8_t> states = {};
+    /// The shard of the step's batch being computed (0 when it is not split): keys the model's
+    /// dropout, so that shards draw different masks. (Set by the model.)
+    std::uint64_t part = 0;
 };
 
 /// A regulariser policy R (a class template on the scalar T, e.g. SigRegRegularizer<float>)

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <sstream>
@@ -64,6 +65,10 @@ struct TrainConfig : WindowSteps {
     int threads = 0;                       // 0: keep the current thread count
     bool progress = true;
     bool prefetch = true;  // read the next step's batch on a second thread during this step
+    /// Shards of each step's batch (ShardPlan): the batch's parameter gradient is summed over them
+    /// in one fixed tree, so that up to `shards` processes can share a step (dist::MpiShards) with
+    /// bitwise the same result as one. The result depends on it (1: the batch as one piece).
+    Index shards = 1;
 
     static void fields(auto& s, auto&& field) {
         WindowSteps::fields(s, field);
@@ -81,12 +86,15 @@ struct TrainConfig : WindowSteps {
         field("threads", s.threads);
         field("progress", s.progress);
         field("prefetch", s.prefetch);
+        field("shards", s.shards);
     }
     void validate(std::string_view where = "jepa::TrainConfig") const {
         require(batch_size >= 1, where, "batch_size is ", batch_size, ", expected >= 1");
         require(window >= 2, where, "window is ", window, ", expected >= 2");
         require(clip_norm >= 0.0, where, "clip_norm is ", clip_norm, ", expected >= 0");
         require(threads >= 0, where, "threads is ", threads, ", expected >= 0");
+        require(shards >= 1 && shards <= batch_size, where, "shards is ", shards,
+                ", expected 1 .. batch_size (", batch_size, ")");
         require(steps < (std::uint64_t{1} << 32), where, "steps is ", steps, ", expected < 2^32");
         require(warmup_steps <= steps, where, "warm-up of ", warmup_steps, " steps exceeds the ",
                 steps, " training steps");
@@ -261,8 +269,9 @@ class Trainer {
     /// validating and checkpointing on schedule, and once more after the run's final step.
     const TrainHistory& run(std::uint64_t until = ~std::uint64_t{0}) {
         if (config_.threads > 0) set_thread_count(config_.threads);
-        const bool checkpoints = !config_.checkpoint.empty();
-        loop_.run(*this, progress_style(!config_.progress), until,
+        const bool root = exchange_->rank() == 0;
+        const bool checkpoints = !config_.checkpoint.empty() && root;
+        loop_.run(*this, progress_style(!config_.progress || !root), until,
                   train::Every{config_.validate_every, true,
                                [&] {
                                    if (auto v = validate()) history_.validation.push_back(*v);
@@ -314,12 +323,12 @@ class Trainer {
     std::span<T> parameters() { return model_.parameters().values(); }
     std::span<T> gradients() { return model_.parameters().gradients(); }
     StepRecord loss_and_gradient(std::uint64_t s) {
-        const Batch<T> batch = prefetch_.take(s, s + 1 < config_.steps, [this](std::uint64_t step) {
-            return make_batch<T>(sessions_, sampler_.sample(config_.batch_size, config_.seed, step),
-                                 config_.window);
-        });
-        model_.parameters().zero_gradients();
-        const LossParts loss = model_.forward_backward(batch, {config_.seed, s});
+        const ShardPlan plan(config_.batch_size, config_.shards);
+        const std::vector<Batch<T>> own =
+            prefetch_.take(s, s + 1 < config_.steps,
+                           [this, plan](std::uint64_t step) { return own_shards(plan, step); });
+        const LossParts loss =
+            model_.forward_backward_shards(own, plan, *exchange_, {config_.seed, s});
         prefetch_.end_step();  // nothing else reads the stores while a batch is being read
         return {0, loss.total, loss.prediction, loss.regularizer, 0.0, 0.0};
     }
@@ -333,7 +342,33 @@ class Trainer {
         return status.str();
     }
 
+    /// Shares every step with the other processes of `exchange` (dist::MpiShards: one per MPI
+    /// rank), each computing its own shards of the batch: the run is bitwise the one-process run
+    /// with the same config for any number of processes up to config().shards. Progress and
+    /// checkpoints are then rank 0's.
+    void share_steps(std::shared_ptr<const train::ShardExchange> exchange) {
+        require(exchange != nullptr && exchange->processes() <= config_.shards, "jepa::Trainer",
+                "a step of ", config_.shards,
+                " shards (train config \"shards\") cannot be shared by ",
+                exchange ? exchange->processes() : 0, " processes; set shards >= processes");
+        exchange_ = std::move(exchange);
+    }
+
   private:
+    /// The batches of this process's shards of step `step`'s batch.
+    std::vector<Batch<T>> own_shards(const ShardPlan& plan, std::uint64_t step) const {
+        const std::vector<WindowRef> windows =
+            sampler_.sample(config_.batch_size, config_.seed, step);
+        const auto [first, last] = exchange_->own(ShardTree(plan.shards));
+        std::vector<Batch<T>> out;
+        for (std::int64_t sh = first; sh < last; ++sh) {
+            const auto begin = windows.begin() + plan.first(sh);
+            out.push_back(make_batch<T>(
+                sessions_, std::vector<WindowRef>(begin, begin + plan.count(sh)), config_.window));
+        }
+        return out;
+    }
+
     static train::LoopSettings loop_settings(const TrainConfig& c) {
         c.validate();
         return {"train-teacher", c.steps, c.clip_norm, c.schedule(), !c.checkpoint.empty()};
@@ -352,7 +387,9 @@ class Trainer {
     WindowSampler sampler_, validation_sampler_;
     train::Loop<T> loop_;
     TrainHistory history_;
-    train::Prefetcher<Batch<T>> prefetch_{config_.prefetch};
+    train::Prefetcher<std::vector<Batch<T>>> prefetch_{config_.prefetch};
+    std::shared_ptr<const train::ShardExchange> exchange_ =
+        std::make_shared<const train::LocalShards>();
 };
 
 /// Settings for fitting a held-out session's read-in (everything else frozen).

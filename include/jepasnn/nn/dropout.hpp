@@ -1,6 +1,8 @@
 // Inverted dropout (Srivastava et al. 2014) with a counter-based mask: element i of the call for
 // `step` is kept iff word i of Philox(seed, stream_id(tag, step)) ≥ p·2³², so the mask is a pure
 // function of (seed, tag, step, i) — the same on any thread count, after a resume, and on a GPU.
+// A step whose batch is split into shards gives each shard its own `part` of the counter space
+// (counters part·2⁴⁰ + i/4), so no two shards share a mask.
 #pragma once
 
 #include <cmath>
@@ -24,13 +26,17 @@ class Dropout {
 
     double probability() const { return p_; }
 
-    /// out = in ⊙ mask / (1 − p) when training and p > 0; otherwise out = in.
+    /// out = in ⊙ mask / (1 − p) when training and p > 0; otherwise out = in. `part`: the shard
+    /// of the step's batch (0 when it is not split).
     void forward(RowMatrix<T>& out, ConstMatRef<T> in, std::uint64_t seed, std::uint64_t step,
-                 bool training) {
+                 bool training, std::uint64_t part = 0) {
         active_ = training && p_ > 0.0;
         out = in;
         if (!active_) return;
         const Index n = in.size();
+        require(n / 4 < (Index{1} << 40) && part < (std::uint64_t{1} << 24), "nn::Dropout",
+                "input of ", n, " elements in part ", part, ", expected < 2^42 and < 2^24");
+        const std::uint64_t first = part << 40;
         keep_.resize(static_cast<std::size_t>(n));  // (R·C) 1 = kept
         const T scale = static_cast<T>(1.0 / (1.0 - p_));
         const std::uint64_t stream = stream_id(tag_, static_cast<std::uint32_t>(step));
@@ -38,7 +44,8 @@ class Dropout {
         detail::for_row_chunks(blocks, 4, [&](Index b0, Index b1) {
             for (Index b = b0; b < b1; ++b) {
                 // Each Philox block gives the decisions for four consecutive elements.
-                const PhiloxBlock words = philox_block(seed, stream, static_cast<std::uint64_t>(b));
+                const PhiloxBlock words =
+                    philox_block(seed, stream, first + static_cast<std::uint64_t>(b));
                 for (Index k = 0; k < 4 && 4 * b + k < n; ++k) {
                     const Index i = 4 * b + k;
                     const bool keep = words.word[k] >= threshold_;
