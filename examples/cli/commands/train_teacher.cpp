@@ -6,14 +6,23 @@
 // DIR/metrics.json (ground-truth recovery vs PCA/LDS, collapse diagnostics, training summary)
 // and, with --latents, DIR/latents_<session>.npy; none of these unless everything succeeded.
 // DIR defaults to the config's "output".
+// Under mpirun (a CLI built with MPI), the ranks share every training step: each computes its
+// shards of the batch (train.shards >= ranks), the result is bitwise the one-process run's, and
+// rank 0 alone shows progress and writes files. An error on one rank ends every rank.
 #include <jepasnn/core/atomic_file.hpp>
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
 #include <jepasnn/teacher/pipeline.hpp>
+#if defined(JEPASNN_WITH_MPI)
+#include <jepasnn/dist/collective_error.hpp>
+#include <jepasnn/dist/mpi_shards.hpp>
+#endif
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
+#include <memory>
 
 #include "command.hpp"
 
@@ -28,18 +37,38 @@ struct TrainTeacherOptions {
     int threads = 0;
 };
 
-void run_train_teacher(const TrainTeacherOptions& o) {
+/// The processes sharing the training: one, or (under mpirun) the MPI ranks.
+std::shared_ptr<const jepasnn::train::ShardExchange> shard_exchange() {
+#if defined(JEPASNN_WITH_MPI)
+    if (jepasnn::dist::launched_by_mpi()) {
+        static jepasnn::dist::Environment mpi;  // finalised when the program ends
+        return std::make_shared<jepasnn::dist::MpiShards>(jepasnn::dist::Communicator::world());
+    }
+#endif
+    return std::make_shared<jepasnn::train::LocalShards>();
+}
+
+void train_teacher_shared(const TrainTeacherOptions& o,
+                          const std::shared_ptr<const jepasnn::train::ShardExchange>& exchange) {
     namespace teacher = jepasnn::teacher;
     namespace fs = std::filesystem;
+    const bool root = exchange->rank() == 0;
     if (o.threads > 0) jepasnn::set_thread_count(o.threads);
     teacher::TeacherConfig config = teacher::read_teacher_config(o.config);
-    if (o.quiet) config.train.progress = config.readin.progress = false;
+    if (o.quiet || !root) config.train.progress = config.readin.progress = false;
     const fs::path out = o.out.empty() ? config.output : fs::path(o.out);
     if (config.train.checkpoint.empty()) config.train.checkpoint = (out / "train.ckpt").string();
     const fs::path checkpoint = config.train.checkpoint;
     jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
                      "already exists: pass --resume to continue it, or choose another --out");
-    const auto sessions = teacher::load_teacher_sessions(config.data);
+    // Rank 0 first: it bins the stores the others then read.
+    std::vector<teacher::BinnedSession> sessions;
+    exchange->agree([&] {
+        if (root) sessions = teacher::load_teacher_sessions(config.data);
+    });
+    exchange->agree([&] {
+        if (!root) sessions = teacher::load_teacher_sessions(config.data);
+    });
     const bool created = !fs::exists(out);
     if (!checkpoint.parent_path().empty()) fs::create_directories(checkpoint.parent_path());
     // All outputs or none: each file is written atomically (the latents as each session is
@@ -47,7 +76,7 @@ void run_train_teacher(const TrainTeacherOptions& o) {
     // training checkpoint stays, for --resume; so does its folder).
     std::vector<fs::path> written;
     const auto write_latents = [&](std::size_t, const teacher::SessionLatents& s) {
-        if (!o.latents) return;
+        if (!o.latents || !root) return;
         fs::create_directories(out);
         written.push_back(out / ("latents_" + s.name + ".npy"));
         jepasnn::save_npy(written.back(), s.z);
@@ -55,7 +84,8 @@ void run_train_teacher(const TrainTeacherOptions& o) {
     teacher::TeacherResult r;
     try {
         r = teacher::train_teacher(config, sessions, o.resume ? checkpoint : fs::path(),
-                                   write_latents);
+                                   write_latents, exchange);
+        if (!root) return;
         fs::create_directories(out);
         written.push_back(out / "teacher.ckpt");
         teacher::write_teacher_checkpoint(written.back(), r);
@@ -75,6 +105,26 @@ void run_train_teacher(const TrainTeacherOptions& o) {
         out.string().c_str(), sessions.size(), config.regularizer.c_str(),
         m["evaluated_on"].get<std::string>().c_str(), m["gt_recovery_r2"].dump().c_str(),
         m["pca_r2"].dump().c_str(), m["lds_r2"].dump().c_str(), m["effective_rank"].dump().c_str());
+}
+
+void run_train_teacher(const TrainTeacherOptions& o) {
+    const auto exchange = shard_exchange();
+#if defined(JEPASNN_WITH_MPI)
+    if (exchange->processes() > 1) {
+        try {
+            train_teacher_shared(o, exchange);
+        } catch (const jepasnn::dist::CollectiveError&) {
+            throw;  // every rank has it and leaves
+        } catch (const std::exception& e) {
+            // This rank alone failed: the others may wait for it in a collective.
+            std::cerr << "jepasnn: error: rank " << exchange->rank() << ": " << e.what()
+                      << std::endl;
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        }
+        return;
+    }
+#endif
+    train_teacher_shared(o, exchange);
 }
 
 void setup_train_teacher(CLI::App& app) {

@@ -105,6 +105,12 @@ class ShardTree {
     /// (in any order: block_sum(i) gives blocks[i]'s n values, as sum() computes them).
     template <class T, class BlockSum>
     void finish(std::span<const TreeBlock> blocks, BlockSum&& block_sum, std::span<T> out) const {
+        std::vector<std::vector<T>> scratch;
+        finish(blocks, std::forward<BlockSum>(block_sum), out, scratch);
+    }
+    template <class T, class BlockSum>
+    void finish(std::span<const TreeBlock> blocks, BlockSum&& block_sum, std::span<T> out,
+                std::vector<std::vector<T>>& scratch) const {
         std::int64_t covered = 0;
         for (const TreeBlock& b : blocks) {
             check_block(b, "ShardTree::finish");
@@ -112,7 +118,6 @@ class ShardTree {
         }
         require(covered == shards_, "ShardTree::finish", "the ", blocks.size(), " blocks hold ",
                 covered, " shards, expected ", shards_);
-        std::vector<std::vector<T>> scratch;
         finish_node(0, width_, blocks, block_sum, out, scratch, 0);
     }
 

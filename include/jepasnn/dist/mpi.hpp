@@ -8,6 +8,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "../core/error.hpp"
@@ -28,14 +29,9 @@ inline void check_mpi(int code, std::string_view what) {
 /// initialised.
 class Environment {
   public:
-    Environment(int& argc, char**& argv) {
-        int initialised = 0;
-        check_mpi(MPI_Initialized(&initialised), "MPI_Initialized");
-        if (initialised) return;
-        int provided = 0;
-        check_mpi(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
-        owns_ = true;
-    }
+    Environment(int& argc, char**& argv) { init(&argc, &argv); }
+    /// Without the program's arguments (MPI does not need them).
+    Environment() { init(nullptr, nullptr); }
     ~Environment() {
         int finalised = 0;
         MPI_Finalized(&finalised);
@@ -45,8 +41,25 @@ class Environment {
     Environment& operator=(const Environment&) = delete;
 
   private:
+    void init(int* argc, char*** argv) {
+        int initialised = 0;
+        check_mpi(MPI_Initialized(&initialised), "MPI_Initialized");
+        if (initialised) return;
+        int provided = 0;
+        check_mpi(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+        owns_ = true;
+    }
+
     bool owns_ = false;
 };
+
+/// Whether this process was started by an MPI launcher (Open MPI's mpirun, MPICH's or Slurm's
+/// PMI): a program that can run either way initialises MPI only then.
+inline bool launched_by_mpi() {
+    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+        if (std::getenv(name) != nullptr) return true;
+    return false;
+}
 
 /// A communicator (not owned): its rank and size, read once.
 class Communicator {

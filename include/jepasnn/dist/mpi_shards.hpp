@@ -27,11 +27,11 @@ class MpiShards final : public train::ShardExchange {
     void agree(const std::function<void()>& work) const override { dist::agree(comm_, work); }
     void sum(const ShardTree& tree, const train::ShardLeaf<float>& leaf,
              std::span<float> out) const override {
-        tree_allreduce(comm_, tree, leaf, out);
+        tree_allreduce(comm_, tree, leaf, out, float_work_);
     }
     void sum(const ShardTree& tree, const train::ShardLeaf<double>& leaf,
              std::span<double> out) const override {
-        tree_allreduce(comm_, tree, leaf, out);
+        tree_allreduce(comm_, tree, leaf, out, double_work_);
     }
     void gather(std::span<const float> own, std::span<float> all) const override {
         gather_values(own, all);
@@ -61,6 +61,8 @@ class MpiShards final : public train::ShardExchange {
     }
 
     Communicator comm_;
+    mutable TreeWorkspace<float> float_work_;  // kept from step to step
+    mutable TreeWorkspace<double> double_work_;
 };
 
 }  // namespace jepasnn::dist

@@ -7,9 +7,11 @@
 // (blocks ≈ P when S = P), against MPI_Allreduce's ~2n with an order that depends on P.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "../core/shard_tree.hpp"
@@ -48,12 +50,26 @@ inline std::int64_t tree_allreduce_values(const ShardTree& tree, std::int64_t pr
     return blocks * mine + (n - mine);
 }
 
+/// The buffers of tree_allreduce, kept between calls so that a training loop does not allocate
+/// (and page-fault) them every step.
+template <class T>
+struct TreeWorkspace {
+    std::vector<T> local, send, received;  // (my blocks, n), the same by slice, (blocks, n/P)
+    std::vector<std::vector<T>> scratch;   // partial sums of the tree walks
+};
+
 /// out (n values) = the sum over all shards s of leaf(s, values), in ShardTree's order, with each
 /// rank of `comm` calling leaf for its own shards only (tree.shards_of(rank, size)); leaf sets all
 /// n values. A collective. An error in any rank's leaf is thrown on every rank (agree()).
 template <class T, class Leaf>
 void tree_allreduce(const Communicator& comm, const ShardTree& tree, Leaf&& leaf,
                     std::span<T> out) {
+    TreeWorkspace<T> work;
+    tree_allreduce(comm, tree, std::forward<Leaf>(leaf), out, work);
+}
+template <class T, class Leaf>
+void tree_allreduce(const Communicator& comm, const ShardTree& tree, Leaf&& leaf, std::span<T> out,
+                    TreeWorkspace<T>& work) {
     // Every rank knows every rank's blocks: they follow from (S, P) alone, so only values travel.
     const auto p = static_cast<std::size_t>(comm.size());
     const auto me = static_cast<std::size_t>(comm.rank());
@@ -63,26 +79,31 @@ void tree_allreduce(const Communicator& comm, const ShardTree& tree, Leaf&& leaf
         all.insert(all.end(), blocks.begin(), blocks.end());
     const std::size_t n = out.size(), mine = by_rank[me].size();
 
-    std::vector<T> local(mine * n);  // (my blocks, n)
+    std::vector<T>& local = work.local;
+    local.resize(mine * n);
     agree(comm, [&] {
-        std::vector<std::vector<T>> scratch;
         for (std::size_t i = 0; i < mine; ++i)
-            tree.sum(by_rank[me][i], leaf, std::span<T>(local).subspan(i * n, n), scratch);
+            tree.sum(by_rank[me][i], leaf, std::span<T>(local).subspan(i * n, n), work.scratch);
     });
 
     // Rank r gets elements slice r of each of my blocks; I get my slice of everyone's blocks, in
     // the order of `all`.
     const auto [first, last] = element_slice(n, me, p);
     const std::size_t width = last - first;
-    std::vector<T> send(mine * n), received(all.size() * width);
+    std::vector<T>&send = work.send, &received = work.received;
+    send.resize(mine * n);
+    received.resize(all.size() * width);
     std::vector<int> send_counts(p), send_offsets(p), receive_counts(p), receive_offsets(p);
     std::size_t sent = 0, taken = 0;
     for (std::size_t r = 0; r < p; ++r) {
         const auto [a, b] = element_slice(n, r, p);
         send_offsets[r] = mpi_count(sent, "a send buffer");
-        for (std::size_t i = 0; i < mine; ++i)
-            for (std::size_t e = a; e < b; ++e)
-                send[sent++] = local[i * n + e];
+        for (std::size_t i = 0; i < mine; ++i) {
+            std::copy(local.begin() + static_cast<std::ptrdiff_t>(i * n + a),
+                      local.begin() + static_cast<std::ptrdiff_t>(i * n + b),
+                      send.begin() + static_cast<std::ptrdiff_t>(sent));
+            sent += b - a;
+        }
         send_counts[r] = mpi_count(sent, "a send buffer") - send_offsets[r];
         receive_offsets[r] = mpi_count(taken, "a receive buffer");
         taken += by_rank[r].size() * width;
@@ -96,7 +117,7 @@ void tree_allreduce(const Communicator& comm, const ShardTree& tree, Leaf&& leaf
     tree.finish(
         std::span<const TreeBlock>(all),
         [&](std::size_t i) { return std::span<const T>(received).subspan(i * width, width); },
-        out.subspan(first, width));
+        out.subspan(first, width), work.scratch);
 
     std::vector<int> counts(p), offsets(p);
     for (std::size_t r = 0; r < p; ++r) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -274,12 +275,15 @@ inline Json training_summary(const jepa::TrainHistory& h) {
 
 /// The whole pipeline for one compiled model kind (see train_teacher for the runtime choice);
 /// the training continues from `resume` when it names a checkpoint of the same run. Each
-/// session's latents go to `sink` when one is given, else into the result.
+/// session's latents go to `sink` when one is given, else into the result. With `exchange`, the
+/// training steps are shared with its other processes (jepa::Trainer::share_steps; each process
+/// runs the rest of the pipeline itself, with the same results).
 template <class Model>
 TeacherResult train_teacher_as(const TeacherConfig& config,
                                const std::vector<BinnedSession>& sessions,
                                const std::filesystem::path& resume = {},
-                               const LatentSink& sink = {}) {
+                               const LatentSink& sink = {},
+                               std::shared_ptr<const train::ShardExchange> exchange = {}) {
     using T = typename Model::Scalar;
     constexpr std::string_view where = "teacher::train_teacher";
     config.validate(where);
@@ -299,6 +303,7 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
     jepa::Trainer<Model> trainer =
         resume.empty() ? jepa::Trainer<Model>(std::move(model), std::move(training), config.train)
                        : detail::resume_trainer<Model>(resume, std::move(training), config, model);
+    if (exchange) trainer.share_steps(std::move(exchange));
     TeacherResult result;
     result.history = trainer.run();
     Model& m = trainer.model();
@@ -365,9 +370,11 @@ TeacherResult train_teacher_as(const TeacherConfig& config,
 inline TeacherResult train_teacher(const TeacherConfig& config,
                                    const std::vector<BinnedSession>& sessions,
                                    const std::filesystem::path& resume = {},
-                                   const LatentSink& sink = {}) {
+                                   const LatentSink& sink = {},
+                                   std::shared_ptr<const train::ShardExchange> exchange = {}) {
     return visit_teacher_model(config.encoder, config.regularizer, [&](auto tag) {
-        return train_teacher_as<typename decltype(tag)::type>(config, sessions, resume, sink);
+        return train_teacher_as<typename decltype(tag)::type>(config, sessions, resume, sink,
+                                                              exchange);
     });
 }
 
