@@ -8,8 +8,6 @@
 //   BM_teacher_step/S     one step of the default teacher at the paper's size (D = 128, batch 32
 //                         windows of 64 bins, 3 sessions), its batch in S shards shared by the P
 //                         ranks: forward, backward, clipping and AdamW
-//   BM_regularizer/0      SIGReg (per time step) on the whole batch's latents, forward and
-//                         backward: the part of a shared step every rank repeats
 #include <benchmark/benchmark.h>
 
 #include <jepasnn/core/rng.hpp>
@@ -127,12 +125,7 @@ void BM_teacher_step(benchmark::State& state) {
                                    model.parameters().layout().decay_mask());
     const jepa::WindowSampler sampler(jepa::runs_of<float>(data, false), tc.window);
     const auto windows = sampler.sample(tc.batch_size, 1, 0);
-    std::vector<jepa::Batch<float>> own;
-    for (std::int64_t s = first; s < last; ++s) {
-        const auto begin = windows.begin() + plan.first(s);
-        own.push_back(jepa::make_batch<float>(
-            data, std::vector<jepa::WindowRef>(begin, begin + plan.count(s)), tc.window));
-    }
+    const auto own = jepa::shard_batches<float>(data, windows, plan, first, last, tc.window);
     std::uint64_t step = 0;
     for (auto _ : state) {
         state.SetIterationTime(slowest([&] {
@@ -143,38 +136,23 @@ void BM_teacher_step(benchmark::State& state) {
         }));
         ++step;
     }
-    // Per step a rank receives the gradient's tree sum, the batch's rows (z | ∂L_pred/∂z |
-    // state) less its own, and the loss's one double per shard.
+    // Per step a rank receives three tree sums (the gradient, SIGReg's characteristic-function
+    // sums of every time step, the loss's squared errors) and the batch's states less its own.
     const auto n = static_cast<std::int64_t>(model.parameters().size());
-    const double rows = static_cast<double>(tc.window * tc.batch_size * (2 * mc.latent + 1));
-    const double own_rows = rows * static_cast<double>(plan.first(last) - plan.first(first)) /
-                            static_cast<double>(plan.items);
+    const jepa::SigRegConfig& sig = model.regularizer().config();
+    const std::int64_t sums = (tc.window - mc.burn_in) * 2 * sig.knots * sig.directions;
+    const double states = static_cast<double>(tc.window * tc.batch_size);
+    const double own_states = states * static_cast<double>(plan.first(last) - plan.first(first)) /
+                              static_cast<double>(plan.items);
+    const auto received = [&](std::int64_t values) {
+        return static_cast<double>(
+            jepasnn::dist::tree_allreduce_values(tree, world().size(), 0, values));
+    };
     state.counters["bytes_received"] =
-        4.0 *
-            static_cast<double>(jepasnn::dist::tree_allreduce_values(tree, world().size(), 0, n)) +
-        4.0 * (rows - own_rows) + 8.0 * static_cast<double>(plan.shards);
+        4.0 * received(n) + 8.0 * received(sums) + 8.0 * received(1) + 4.0 * (states - own_states);
+    state.counters["sigreg_sums"] = static_cast<double>(sums);
     state.counters["parameters"] = static_cast<double>(n);
     state.counters["ranks"] = world().size();
-}
-
-void BM_regularizer(benchmark::State& state) {
-    const jepa::TrainConfig tc;
-    const jepa::ModelConfig mc = teacher_config();
-    const Index rows = (tc.window - mc.burn_in) * tc.batch_size;
-    jepasnn::RowMatrix<float> z(rows, mc.latent), dz(rows, mc.latent);
-    for (Index i = 0; i < z.size(); ++i)
-        z.data()[i] = static_cast<float>(jepasnn::normal_at(3, 0, static_cast<std::uint64_t>(i)));
-    jepa::SigRegRegularizer<float> reg;
-    std::uint64_t step = 0;
-    for (auto _ : state) {
-        state.SetIterationTime(slowest([&] {
-            jepa::RegularizerContext ctx{1, step++};
-            ctx.batch = tc.batch_size;
-            benchmark::DoNotOptimize(reg.forward(z, ctx));
-            dz.setZero();
-            reg.backward(dz, mc.lambda);
-        }));
-    }
 }
 
 /// Benchmarks discard what ranks other than 0 would print.
@@ -207,11 +185,6 @@ void register_benchmarks() {
             ->Iterations(30)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_regularizer", BM_regularizer)
-        ->Arg(0)
-        ->Iterations(30)
-        ->UseManualTime()
-        ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

@@ -5,11 +5,12 @@ to a VBN-scale teacher's gradient (153 sessions' read-ins of 2,000 units: 39.4 M
 teacher step at the paper's size (D = 128, batch 32 x 64 bins) alone and shared by 2 ranks; and a
 model of the shared step at scale,
 
-    step(P) = (C - R)/P + R + alpha * 2 ceil(log2 P) + bytes(P) / beta,
+    step(P) = C/P + alpha * 7 ceil(log2 P) + bytes(P) / beta,
 
-with C the one-rank step, R the regulariser every rank repeats on the whole batch, bytes(P) what
-a rank receives per step (the gradient's tree sum: n (2 - 1/P) floats with one shard per rank;
-the batch's latent rows), and alpha, beta fitted to the tree sum's times here and, on paper, for a
+with C the one-rank step, bytes(P) what a rank receives per step (three tree sums of two
+collectives each, n (2 - 1/P) values with one shard per rank: the gradient's n floats, SIGReg's
+characteristic-function sums of every time step in double, the squared errors; and the gather of
+the batch's brain states), and alpha, beta fitted to the tree sum's times here and, on paper, for a
 100 Gb/s cluster link (beta = 12.5 GB/s, alpha = 2 us: assumed, not measured). It states the P
 beyond which a step stops getting faster and where the parallel efficiency falls below 50%.
 """
@@ -46,8 +47,8 @@ def seconds(b):
 
 sizes = [1, 4096, 65536, 391552] + ([] if args.quick else [39418752])
 size_filter = "|".join(str(n) for n in sizes)
-two = run(2, f"^BM_(tree|mpi)_allreduce/({size_filter})/|^BM_teacher_step/|^BM_regularizer/")
-one = run(1, "^BM_teacher_step/|^BM_regularizer/")
+two = run(2, f"^BM_(tree|mpi)_allreduce/({size_filter})/|^BM_teacher_step/")
+one = run(1, "^BM_teacher_step/")
 
 reductions = []
 for n in sizes:
@@ -76,24 +77,23 @@ def step_name(shards):
 alone = seconds(one[step_name(1)])
 alone_sharded = seconds(one[step_name(2)])
 shared = seconds(two[step_name(2)])
-regularizer = seconds(one[("BM_regularizer", "0")])
 params = two[step_name(2)]["parameters"]
-rows_floats = 64 * 32 * (2 * 128 + 1)
+sums = two[step_name(2)]["sigreg_sums"]
+states = 64 * 32
 steps = {"one_rank_one_shard_s": alone, "one_rank_two_shards_s": alone_sharded,
          "two_ranks_two_shards_s": shared, "speedup_two_ranks": alone / shared,
          "bytes_received_per_step_two_ranks": two[step_name(2)]["bytes_received"],
-         "regularizer_s": regularizer, "parameters": params}
+         "sigreg_sums": sums, "parameters": params}
 print(f"teacher step D128 B32 L64, 1 thread per rank: one rank {alone * 1e3:.1f} ms "
       f"(the same 2-shard maths on one rank: {alone_sharded * 1e3:.1f} ms), two ranks "
       f"{shared * 1e3:.1f} ms -> {alone / shared:.2f}x; "
-      f"{steps['bytes_received_per_step_two_ranks'] / 1e6:.2f} MB received per rank per step; "
-      f"the regulariser every rank repeats: {regularizer * 1e3:.1f} ms")
+      f"{steps['bytes_received_per_step_two_ranks'] / 1e6:.2f} MB received per rank per step")
 
 
-def model(compute, repeated, floats, alpha, beta, p):
-    comm_bytes = 4.0 * (floats * (2.0 - 1.0 / p) + rows_floats * (1.0 - 1.0 / p))
-    return (compute - repeated) / p + repeated + alpha * 2 * math.ceil(math.log2(p)) + \
-        comm_bytes / beta if p > 1 else compute
+def model(compute, floats, alpha, beta, p):
+    comm_bytes = (4.0 * floats + 8.0 * (sums + 1)) * (2.0 - 1.0 / p) + 4.0 * states * (1.0 - 1.0 / p)
+    return compute / p + alpha * 7 * math.ceil(math.log2(p)) + comm_bytes / beta \
+        if p > 1 else compute
 
 
 vbn_params = params - (380 + 420 + 450) * 128 - 3 * 128 + 153 * (2000 * 128 + 128)
@@ -103,7 +103,7 @@ scaling = []
 for link, (alpha, beta) in links.items():
     for label, floats in (("paper teacher", params), ("VBN-scale read-ins", vbn_params)):
         ps = [2 ** k for k in range(0, 11)]
-        times = [model(alone, regularizer, floats, alpha, beta, p) for p in ps]
+        times = [model(alone, floats, alpha, beta, p) for p in ps]
         best = ps[times.index(min(times))]
         efficient = max((p for p, t in zip(ps, times) if alone / (p * t) >= 0.5), default=1)
         scaling.append({"link": link, "model": label, "parameters": floats, "alpha_s": alpha,

@@ -4,10 +4,13 @@
 #include <jepasnn/jepa/toy_lds.hpp>
 #include <jepasnn/jepa/trainer.hpp>
 
+#include <unistd.h>
+
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace jepa = jepasnn::jepa;
@@ -51,7 +54,7 @@ jepa::TrainConfig train_config(Index shards) {
     return c;
 }
 
-jepa::Teacher tiny_teacher() {
+jepa::ModelConfig tiny_config() {
     jepa::ModelConfig c;
     c.session_units = {7, 5};
     c.hidden = 6;
@@ -61,11 +64,19 @@ jepa::Teacher tiny_teacher() {
     c.burn_in = 2;
     c.dropout = 0.2;  // keyed by shard: must not depend on which rank draws it
     c.init_seed = 3;
+    return c;
+}
+
+/// SIGReg per state: its characteristic-function sums are reduced over the shards.
+jepa::Teacher tiny_teacher() {
     jepa::SigRegConfig sig;
     sig.directions = 16;
     sig.per_state = true;
-    return jepa::Teacher(c, jepa::SigRegRegularizer<float>(sig));
+    return jepa::Teacher(tiny_config(), jepa::SigRegRegularizer<float>(sig));
 }
+
+/// VICReg has no data-parallel form: the batch's latents are gathered.
+using VicRegTeacher = jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>;
 
 struct Run {
     std::vector<float> weights;
@@ -73,8 +84,9 @@ struct Run {
 };
 
 /// The teacher trained for the config's steps, alone or sharing its steps over `world`.
-Run train(Index shards, const Communicator* world) {
-    jepa::Trainer<jepa::Teacher> trainer(tiny_teacher(), toy_data(), train_config(shards));
+template <class Model = jepa::Teacher>
+Run train(Index shards, const Communicator* world, Model model = tiny_teacher()) {
+    jepa::Trainer<Model> trainer(std::move(model), toy_data(), train_config(shards));
     if (world != nullptr) trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*world));
     const auto& history = trainer.run();
     Run r;
@@ -108,6 +120,60 @@ TEST_CASE("a teacher trained on P ranks is bitwise the one-process teacher") {
     REQUIRE(on_every_rank(world, same_bits(shared, alone)));
     // The shard count is part of the maths: one shard is another (valid) run.
     if (world.size() == 1) REQUIRE_FALSE(same_bits(train(1, &world), alone));
+}
+
+TEST_CASE("a teacher whose regulariser gathers the latents is bitwise the one-process teacher") {
+    const auto world = Communicator::world();
+    const VicRegTeacher model(tiny_config());
+    REQUIRE(on_every_rank(world, same_bits(train(4, &world, model), train(4, nullptr, model))));
+}
+
+TEST_CASE("a run checkpointed on one rank count resumes bitwise on another") {
+    const auto world = Communicator::world();
+    const Run alone = train(4, nullptr);
+    // A directory of this job's own (suites with different rank counts run side by side).
+    long long id = world.is_root() ? static_cast<long long>(::getpid()) : 0;
+    MPI_Bcast(&id, 1, MPI_LONG_LONG, 0, world.get());
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("jepasnn_dist_resume_" + std::to_string(id));
+    if (world.is_root()) std::filesystem::create_directories(dir);
+    const auto finish = [&](const std::filesystem::path& checkpoint, const Communicator* shared) {
+        auto trainer = jepa::Trainer<jepa::Teacher>::resume(checkpoint, toy_data());
+        if (shared != nullptr)
+            trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*shared));
+        trainer.run();
+        Run r;
+        const auto w = trainer.model().parameters().values();
+        r.weights.assign(w.begin(), w.end());
+        for (const auto& s : trainer.history().steps)
+            r.losses.insert(r.losses.end(), {s.loss, s.prediction, s.regularizer, s.grad_norm});
+        for (const auto& v : trainer.history().validation)
+            r.losses.push_back(v.loss);
+        return r;
+    };
+    const auto start = [&](const std::filesystem::path& checkpoint, const Communicator* shared) {
+        auto config = train_config(4);
+        config.checkpoint = checkpoint.string();
+        config.checkpoint_every = 3;
+        jepa::Trainer<jepa::Teacher> trainer(tiny_teacher(), toy_data(), config);
+        if (shared != nullptr)
+            trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*shared));
+        trainer.run(3);
+    };
+    // P ranks write the checkpoint (rank 0), every rank resumes alone from its own copy.
+    start(dir / "shared.ckpt", &world);
+    MPI_Barrier(world.get());
+    const auto own = dir / ("shared." + std::to_string(world.rank()) + ".ckpt");
+    std::filesystem::copy_file(dir / "shared.ckpt", own);
+    const Run resumed_alone = finish(own, nullptr);
+    // One process writes the checkpoint, the P ranks resume it together.
+    if (world.is_root()) start(dir / "alone.ckpt", nullptr);
+    MPI_Barrier(world.get());
+    const Run resumed_shared = finish(dir / "alone.ckpt", &world);
+    MPI_Barrier(world.get());
+    if (world.is_root()) std::filesystem::remove_all(dir);
+    REQUIRE(on_every_rank(world, same_bits(resumed_alone, alone)));
+    REQUIRE(on_every_rank(world, same_bits(resumed_shared, alone)));
 }
 
 TEST_CASE("more ranks than shards is refused on every rank") {

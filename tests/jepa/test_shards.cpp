@@ -16,20 +16,6 @@ using jepasnn::Index;
 
 namespace {
 
-/// The batches of shards [0, S) of `windows` (ShardPlan's split), and the plan.
-template <class T>
-std::vector<jepa::Batch<T>> shard_batches(const std::vector<jepa::SessionRecording<T>>& data,
-                                          const std::vector<jepa::WindowRef>& windows,
-                                          const jepasnn::ShardPlan& plan, Index length) {
-    std::vector<jepa::Batch<T>> out;
-    for (std::int64_t s = 0; s < plan.shards; ++s) {
-        const auto begin = windows.begin() + plan.first(s);
-        out.push_back(jepa::make_batch<T>(
-            data, std::vector<jepa::WindowRef>(begin, begin + plan.count(s)), length));
-    }
-    return out;
-}
-
 std::vector<jepa::WindowRef> some_windows(const std::vector<jepa::SessionRecording<double>>& data,
                                           Index count, Index length, std::uint64_t seed) {
     const jepa::WindowSampler sampler(jepa::runs_of<double>(data, false), length);
@@ -102,7 +88,8 @@ TEST_CASE("S shards give the whole batch's loss and gradient in double to roundi
         const jepasnn::ShardPlan plan(batch, *rc::gen::inRange<Index>(2, batch + 1));
         // Whole batch in shard order (make_batch groups windows by session, shard by shard).
         const auto windows = some_windows(data, batch, length, c.init_seed);
-        const auto shards = shard_batches<double>(data, windows, plan, length);
+        const auto shards =
+            jepa::shard_batches<double>(data, windows, plan, 0, plan.shards, length);
         const auto whole = jepa::make_batch<double>(data, windows, length);
         jepa::SigRegConfig sig;
         sig.directions = 8;
@@ -146,7 +133,7 @@ TEST_CASE("forward_backward_shards and the trainer refuse splits that do not fit
     jepa::LeJepa<double> m(c);
     const jepasnn::train::LocalShards local;
     const jepasnn::ShardPlan plan(4, 2);
-    const auto shards = shard_batches<double>(data, windows, plan, 6);
+    const auto shards = jepa::shard_batches<double>(data, windows, plan, 0, plan.shards, 6);
     CHECK_THROWS_WITH(m.forward_backward_shards(std::span(shards).first(1), plan, local, {}),
                       Catch::Contains("given 1 shards, expected 2"));
     const std::vector<jepa::Batch<double>> short_shard{

@@ -54,13 +54,19 @@ void train_teacher_shared(const TrainTeacherOptions& o,
     namespace fs = std::filesystem;
     const bool root = exchange->rank() == 0;
     if (o.threads > 0) jepasnn::set_thread_count(o.threads);
-    teacher::TeacherConfig config = teacher::read_teacher_config(o.config);
+    // Every rank reads the config: a bad one is refused by all of them alike.
+    teacher::TeacherConfig config;
+    fs::path out, checkpoint;
+    exchange->agree([&] {
+        config = teacher::read_teacher_config(o.config);
+        out = o.out.empty() ? config.output : fs::path(o.out);
+        if (config.train.checkpoint.empty())
+            config.train.checkpoint = (out / "train.ckpt").string();
+        checkpoint = config.train.checkpoint;
+        jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
+                         "already exists: pass --resume to continue it, or choose another --out");
+    });
     if (o.quiet || !root) config.train.progress = config.readin.progress = false;
-    const fs::path out = o.out.empty() ? config.output : fs::path(o.out);
-    if (config.train.checkpoint.empty()) config.train.checkpoint = (out / "train.ckpt").string();
-    const fs::path checkpoint = config.train.checkpoint;
-    jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
-                     "already exists: pass --resume to continue it, or choose another --out");
     // Rank 0 first: it bins the stores the others then read.
     std::vector<teacher::BinnedSession> sessions;
     exchange->agree([&] {

@@ -15,6 +15,7 @@
 #include "../core/error.hpp"
 #include "../core/json.hpp"
 #include "../core/rng.hpp"
+#include "../core/shard_tree.hpp"
 #include "../core/streams.hpp"
 #include "../data/window_starts.hpp"
 #include "batch.hpp"
@@ -173,6 +174,24 @@ Batch<T> make_batch(std::span<const SessionRecording<T>> sessions, std::vector<W
         i = j;
     }
     return b;
+}
+
+/// The batches of shards [first, last) of a step's windows in ShardPlan's split (shard s: windows
+/// [plan.first(s), plan.first(s + 1)), in the order given), each gathered by make_batch.
+template <class T>
+std::vector<Batch<T>> shard_batches(std::span<const SessionRecording<T>> sessions,
+                                    std::span<const WindowRef> windows, const ShardPlan& plan,
+                                    std::int64_t first, std::int64_t last, Index length) {
+    require(std::ssize(windows) == plan.items && 0 <= first && first <= last && last <= plan.shards,
+            "jepa::shard_batches", "shards [", first, ", ", last, ") of ", windows.size(),
+            " windows planned as ", plan.items, " in ", plan.shards, " shards");
+    std::vector<Batch<T>> out;
+    for (std::int64_t s = first; s < last; ++s) {
+        const auto begin = windows.begin() + plan.first(s);
+        out.push_back(
+            make_batch<T>(sessions, std::vector<WindowRef>(begin, begin + plan.count(s)), length));
+    }
+    return out;
 }
 
 }  // namespace jepasnn::jepa

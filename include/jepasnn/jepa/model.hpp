@@ -155,10 +155,13 @@ class LeJepa {
     /// plan.shards shards), with its gradient set into parameters().gradients(), for one of the
     /// processes that share the step through `exchange`: `own` holds its shards,
     /// exchange.own(tree) in order, each the Batch of that shard's windows. Each shard runs its
-    /// own forward and backward; they meet three times: the squared prediction errors are summed
-    /// over shards; the latents (with their prediction gradients and brain states) are gathered,
-    /// so that every process evaluates the batch-wide regulariser on the whole batch (time-major,
-    /// shard after shard); and the shards' parameter gradients are summed in ShardTree's order.
+    /// own forward and backward; they meet where the batch couples them: the squared prediction
+    /// errors are summed over shards; the brain states are gathered; the regulariser is reduced
+    /// over shards (a ShardedRegularizer, e.g. SIGReg: each process evaluates its own latents and
+    /// only sums over shards are exchanged) or, for any other regulariser, the latents and their
+    /// prediction gradients are gathered and every process evaluates it on the whole batch
+    /// (time-major, shard after shard); and the shards' parameter gradients are summed in
+    /// ShardTree's order.
     /// The result depends on plan.shards, never on the number of processes, and with one shard it
     /// is forward_backward's, bit for bit. A process holding several shards runs the forward of
     /// all but its first twice (the layers cache one shard).
@@ -172,7 +175,7 @@ class LeJepa {
                 last - first, " (", first, "..", last, ")");
         require(plan.items >= plan.shards, where, "a batch of ", plan.items, " windows in ",
                 plan.shards, " shards: expected at least one window per shard");
-        const Index steps = own.front().steps, batch = plan.items, d = config_.latent;
+        const Index steps = own.front().steps, batch = plan.items;
         const Index count = prediction_count(steps, batch);
         const auto shard = [&](std::int64_t s) -> const Batch<T>& {
             return own[static_cast<std::size_t>(s - first)];
@@ -186,16 +189,22 @@ class LeJepa {
             cached = s;
         };
 
-        // Each own shard's forward: its rows (z | ∂L_pred/∂z | state) and squared errors. Last
-        // shard first, so that the caches end on the first, whose gradient is summed first.
-        const Index width = 2 * d + 1;
+        // Each own shard's forward: its squared errors, used latents, their ∂L_pred/∂z and its
+        // states. Last shard first, so that the caches end on the first, whose gradient is
+        // summed first.
+        const Index used = steps - config_.burn_in;
         std::vector<double> squared(own.size());
+        z_own_.resize(own.size());
+        dz_own_.resize(own.size());
+        shard_offset_.resize(own.size());
+        shard_size_.resize(own.size());
+        std::vector<T> own_states;  // shard by shard, time-major (t·b_s + j)
         std::vector<std::size_t> at(own.size() + 1, 0);
         for (std::int64_t s = first; s < last; ++s)
             at[static_cast<std::size_t>(s - first + 1)] =
                 at[static_cast<std::size_t>(s - first)] +
-                static_cast<std::size_t>(steps * plan.count(s) * width);
-        shard_rows_.resize(at.back());
+                static_cast<std::size_t>(steps * plan.count(s));
+        own_states.resize(at.back());
         exchange.agree([&] {
             for (std::int64_t s = last - 1; s >= first; --s) {
                 const Batch<T>& b = shard(s);
@@ -206,35 +215,30 @@ class LeJepa {
                 forward_shard(s);
                 const auto i = static_cast<std::size_t>(s - first);
                 squared[i] = prediction_squared(b);
-                T* row = shard_rows_.data() + at[i];
-                for (Index r = 0; r < z_.rows(); ++r, row += width) {
-                    std::copy_n(z_.row(r).data(), d, row);
-                    std::copy_n(dz_.row(r).data(), d, row + d);
-                    row[2 * d] = b.states.empty()
-                                     ? T(-1)  // no labels
-                                     : static_cast<T>(b.states[static_cast<std::size_t>(r)]);
-                }
+                z_own_[i] = used_rows(z_, b);
+                dz_own_[i] = used_rows(dz_, b);
+                shard_offset_[i] = plan.first(s);
+                shard_size_[i] = b.size;
+                for (Index r = 0; r < steps * b.size; ++r)
+                    own_states[at[i] + static_cast<std::size_t>(r)] =
+                        b.states.empty() ? T(-1)  // no labels
+                                         : static_cast<T>(b.states[static_cast<std::size_t>(r)]);
             }
         });
 
-        // The whole batch, the same in every process: time-major, shard s's row t·b_s + j at
-        // row t·B + first(s) + j.
-        batch_rows_.resize(static_cast<std::size_t>(steps * batch * width));
-        exchange.gather(std::span<const T>(shard_rows_), std::span<T>(batch_rows_));
-        z_all_.resize(steps * batch, d);
-        dz_all_.resize(steps * batch, d);
-        states_all_.resize(static_cast<std::size_t>(steps * batch));
-        const T* row = batch_rows_.data();
+        // The whole batch's states, the same in every process: time-major, shard s's row
+        // t·b_s + j at row t·B + first(s) + j.
+        std::vector<T> batch_states(static_cast<std::size_t>(steps * batch));
+        exchange.gather(std::span<const T>(own_states), std::span<T>(batch_states));
+        states_all_.resize(batch_states.size());
         bool labelled = true;
+        const T* value = batch_states.data();
         for (std::int64_t s = 0; s < plan.shards; ++s)
             for (Index t = 0; t < steps; ++t)
-                for (Index j = 0; j < plan.count(s); ++j, row += width) {
-                    const Index r = t * batch + plan.first(s) + j;
-                    std::copy_n(row, d, z_all_.row(r).data());
-                    std::copy_n(row + d, d, dz_all_.row(r).data());
-                    labelled = labelled && row[2 * d] >= T(0);
-                    states_all_[static_cast<std::size_t>(r)] =
-                        static_cast<std::uint8_t>(std::max(row[2 * d], T(0)));
+                for (Index j = 0; j < plan.count(s); ++j, ++value) {
+                    labelled = labelled && *value >= T(0);
+                    states_all_[static_cast<std::size_t>(t * batch + plan.first(s) + j)] =
+                        static_cast<std::uint8_t>(std::max(*value, T(0)));
                 }
 
         LossParts loss;
@@ -246,23 +250,28 @@ class LeJepa {
         loss.prediction = squared_total / static_cast<double>(count);
         RegularizerContext rctx = ctx;
         rctx.batch = batch;
-        const nn::MatRef<T> used = used_rows(z_all_, steps, batch);
         if (labelled)
             rctx.states = std::span<const std::uint8_t>(states_all_)
-                              .last(static_cast<std::size_t>(used.rows()));
-        loss.regularizer = regularizer_.forward(used, rctx);
+                              .last(static_cast<std::size_t>(used * batch));
+        if constexpr (ShardedRegularizer<RegularizerType, T>) {
+            const ShardedLatents<T> latents{
+                z_own_, shard_offset_, shard_size_, first,
+                [&](const train::ShardLeaf<double>& leaf, std::span<double> out) {
+                    exchange.sum(tree, leaf, out);
+                }};
+            loss.regularizer = regularizer_.forward_shards(latents, rctx);
+            regularizer_.backward_shards(std::span<RowMatrix<T>>(dz_own_), config_.lambda);
+        } else {
+            loss.regularizer = regularize_gathered(plan, exchange, rctx);
+        }
         loss.total = (1.0 - config_.lambda) * loss.prediction + config_.lambda * loss.regularizer;
-        regularizer_.backward(used_rows(dz_all_, steps, batch), config_.lambda);
 
-        // Each shard's backward from its rows of the whole batch's ∂L/∂z; the gradients summed.
+        // Each shard's backward from its ∂L/∂z; the gradients summed.
         gradient_sum_.resize(params_.size());
         exchange.sum(tree, train::ShardLeaf<T>([&](std::int64_t s, std::span<T> out) {
                          const Batch<T>& b = shard(s);
                          if (cached != s) forward_shard(s);
-                         for (Index t = 0; t < steps; ++t)
-                             for (Index j = 0; j < b.size; ++j)
-                                 dz_.row(t * b.size + j) =
-                                     dz_all_.row(t * batch + plan.first(s) + j);
+                         used_rows(dz_, b) = dz_own_[static_cast<std::size_t>(s - first)];
                          params_.zero_gradients();
                          backward_layers(b, Gradients::all);
                          const auto g = params_.gradients();
@@ -388,6 +397,43 @@ class LeJepa {
         }
     }
 
+    /// forward_backward_shards' regulariser when it has no data-parallel form: the own shards'
+    /// used latents and ∂L_pred/∂z gathered, the regulariser evaluated on the whole batch in
+    /// every process, its gradient added to dz_own_.
+    double regularize_gathered(const ShardPlan& plan, const train::ShardExchange& exchange,
+                               const RegularizerContext& rctx) {
+        const Index d = config_.latent, width = 2 * d;
+        const Index used = z_own_.front().rows() / shard_size_.front(), batch = plan.items;
+        shard_rows_.clear();
+        for (std::size_t i = 0; i < z_own_.size(); ++i)
+            for (Index r = 0; r < z_own_[i].rows(); ++r) {
+                shard_rows_.insert(shard_rows_.end(), z_own_[i].row(r).data(),
+                                   z_own_[i].row(r).data() + d);
+                shard_rows_.insert(shard_rows_.end(), dz_own_[i].row(r).data(),
+                                   dz_own_[i].row(r).data() + d);
+            }
+        batch_rows_.resize(static_cast<std::size_t>(used * batch * width));
+        exchange.gather(std::span<const T>(shard_rows_), std::span<T>(batch_rows_));
+        z_all_.resize(used * batch, d);
+        dz_all_.resize(used * batch, d);
+        const T* row = batch_rows_.data();
+        for (std::int64_t s = 0; s < plan.shards; ++s)
+            for (Index t = 0; t < used; ++t)
+                for (Index j = 0; j < plan.count(s); ++j, row += width) {
+                    const Index r = t * batch + plan.first(s) + j;
+                    std::copy_n(row, d, z_all_.row(r).data());
+                    std::copy_n(row + d, d, dz_all_.row(r).data());
+                }
+        const double value = regularizer_.forward(z_all_, rctx);
+        regularizer_.backward(dz_all_, config_.lambda);
+        for (std::size_t i = 0; i < dz_own_.size(); ++i)
+            for (Index t = 0; t < used; ++t)
+                for (Index j = 0; j < shard_size_[i]; ++j)
+                    dz_own_[i].row(t * shard_size_[i] + j) =
+                        dz_all_.row(t * batch + shard_offset_[i] + j);
+        return value;
+    }
+
     /// Elements averaged by L_pred.
     Index prediction_count(Index steps, Index batch) const {
         Index count = 0;
@@ -501,11 +547,15 @@ class LeJepa {
     RowMatrix<T> zhat_;                         // (L·B, K·D)
     RowMatrix<T> dzhat_, dz_;                   // gradients of zhat_, z_
     RowMatrix<T> dx_in_, dx_norm_, dx_readin_;  // (L·B, H)
-    // forward_backward_shards: rows (z | ∂L_pred/∂z | state) of own shards and of the batch, the
-    // batch's latents, their gradient and states (time-major), and the summed gradient.
-    std::vector<T> shard_rows_, batch_rows_;  // (L·b_own, 2D + 1), (L·B, 2D + 1)
-    RowMatrix<T> z_all_, dz_all_;             // (L·B, D)
+    // forward_backward_shards: own shards' used latents and their ∂L/∂z, their place in the
+    // batch; the batch's states; rows (z | ∂L_pred/∂z) of own shards and of the batch, and the
+    // batch's latents and their gradient (regularisers without a data-parallel form); the summed
+    // gradient.
+    std::vector<RowMatrix<T>> z_own_, dz_own_;  // (used·b_s, D) per own shard
+    std::vector<Index> shard_offset_, shard_size_;
     std::vector<std::uint8_t> states_all_;    // (L·B)
+    std::vector<T> shard_rows_, batch_rows_;  // (used·b_own, 2D), (used·B, 2D)
+    RowMatrix<T> z_all_, dz_all_;             // (used·B, D)
     std::vector<T> gradient_sum_;             // (parameters)
 };
 

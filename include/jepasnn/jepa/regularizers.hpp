@@ -6,6 +6,7 @@
 #include <array>
 #include <concepts>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "../core/json.hpp"
 #include "../core/settings.hpp"
 #include "../nn/common.hpp"
+#include "../train/shard_exchange.hpp"
 #include "config.hpp"
 #include "sigreg.hpp"
 #include "vicreg.hpp"
@@ -67,6 +69,31 @@ concept LatentRegularizer = requires(R r, const R cr, nn::ConstMatRef<T> z, nn::
     { cr.target_decay() } -> std::convertible_to<double>;
 });
 
+/// A process's own shards of a batch's latents (LeJepa::forward_backward_shards): z[i] is shard
+/// first + i, its row t·size[i] + j window offset[i] + j of the batch at time step t; sum(leaf,
+/// out) sets out to the sum of leaf(s, ·) over every shard of the batch, in a fixed order.
+template <class T>
+struct ShardedLatents {
+    std::span<const RowMatrix<T>> z;
+    std::span<const Index> offset, size;
+    std::int64_t first = 0;
+    std::function<void(const train::ShardLeaf<double>&, std::span<double>)> sum;
+};
+
+/// A regulariser with a data-parallel form: each process evaluates its own shards and only sums
+/// over shards are exchanged (without it, a data-parallel step gathers the whole batch's latents
+/// and every process evaluates the regulariser on all of them).
+///   double forward_shards(const ShardedLatents<T>&, const RegularizerContext&)   = forward()
+///       of the whole batch
+///   void backward_shards(std::span<RowMatrix<T>> dz, double scale)   dz[i] += scale·∂R/∂z[i]
+template <class R, class T>
+concept ShardedRegularizer = LatentRegularizer<R, T> &&
+    requires(R r, const ShardedLatents<T>& latents, const RegularizerContext& ctx,
+             std::span<RowMatrix<T>> dz) {
+    { r.forward_shards(latents, ctx) } -> std::same_as<double>;
+    { r.backward_shards(dz, 1.0) } -> std::same_as<void>;
+};
+
 /// SIGReg along M directions drawn for the step (the main LeJEPA objective).
 template <class T>
 class SigRegRegularizer {
@@ -91,54 +118,34 @@ class SigRegRegularizer {
     /// n_k (the statistic is n·(squared distance), whose sampling part is O(1/n)), so the value
     /// stays on the global statistic's scale and λ keeps its meaning.
     double forward(nn::ConstMatRef<T> z, const RegularizerContext& ctx) {
-        directions_ = sigreg_directions<T>(z.cols(), config_.directions, ctx.seed, ctx.step);
-        rows_ = ctx.batch > 0 ? ctx.batch : z.rows();
-        require(z.rows() % rows_ == 0, "jepa::SigRegRegularizer", "latents have ", z.rows(),
-                " rows, not a multiple of the batch of ", rows_);
-        const bool by_state = config_.per_state && !ctx.states.empty();
-        require(!by_state || std::ssize(ctx.states) == z.rows(), "jepa::SigRegRegularizer",
-                "latents have ", z.rows(), " rows but ", ctx.states.size(), " state labels");
-        slices_ = z.rows() / rows_;
-        make_samples(by_state ? ctx.states : std::span<const std::uint8_t>{});
-        caches_.resize(samples_.size());
-        std::vector<double> values(samples_.size());
-        parallel_for_if_large(
-            z.size() * config_.directions * config_.knots, 0, std::ssize(samples_), [&](Index i) {
-                const Sample& g = samples_[static_cast<std::size_t>(i)];
-                auto& cache = caches_[static_cast<std::size_t>(i)];
-                double v = 0.0;
-                if (g.rows.empty()) {
-                    v = sigreg_forward<T>(cache, z.middleRows(g.first, rows_), directions_, knots_);
-                } else {
-                    RowMatrix<T> part(std::ssize(g.rows), z.cols());
-                    for (Index r = 0; r < part.rows(); ++r)
-                        part.row(r) = z.row(g.rows[static_cast<std::size_t>(r)]);
-                    v = sigreg_forward<T>(cache, part, directions_, knots_);
-                }
-                values[static_cast<std::size_t>(i)] = g.weight * v;
-            });
-        double total = 0.0;
-        for (const double v : values)
-            total += v;
-        return total / static_cast<double>(slices_);
+        const Index rows = ctx.batch > 0 ? ctx.batch : z.rows();
+        const std::array<Index, 1> offset{0}, size{rows};
+        return evaluate(
+            ctx, z.cols(), offset, size, [&](std::size_t) { return z; },
+            [](const train::ShardLeaf<double>& leaf, std::span<double> out) { leaf(0, out); }, 0);
     }
     void backward(nn::MatRef<T> dz, double scale) {
-        // Samples cover disjoint rows of dz, so they write in parallel.
-        parallel_for_if_large(
-            dz.size() * config_.directions * config_.knots, 0, std::ssize(samples_), [&](Index i) {
-                const Sample& g = samples_[static_cast<std::size_t>(i)];
-                const auto& cache = caches_[static_cast<std::size_t>(i)];
-                const double s = scale * g.weight / static_cast<double>(slices_);
-                if (g.rows.empty()) {
-                    sigreg_backward<T>(dz.middleRows(g.first, rows_), cache, directions_, knots_,
-                                       s);
-                    return;
-                }
-                RowMatrix<T> part = RowMatrix<T>::Zero(std::ssize(g.rows), dz.cols());
-                sigreg_backward<T>(part, cache, directions_, knots_, s);
-                for (Index r = 0; r < part.rows(); ++r)
-                    dz.row(g.rows[static_cast<std::size_t>(r)]) += part.row(r);
-            });
+        gradient([&](std::size_t) { return dz; }, scale);
+    }
+
+    /// forward() of a batch split into shards, from one process's own shards: the
+    /// characteristic-function sums of each statistic are summed over every shard of the batch
+    /// (latents.sum, a fixed order) before the statistic, as LeJEPA's SIGReg is reduced over
+    /// DDP ranks; ctx.batch is the whole batch and ctx.states its labels (all shards').
+    double forward_shards(const ShardedLatents<T>& latents, const RegularizerContext& ctx) {
+        require(!latents.z.empty() && latents.z.size() == latents.offset.size() &&
+                    latents.z.size() == latents.size.size(),
+                "jepa::SigRegRegularizer::forward_shards", "given ", latents.z.size(),
+                " shards' latents, ", latents.offset.size(), " offsets and ", latents.size.size(),
+                " sizes");
+        return evaluate(
+            ctx, latents.z.front().cols(), latents.offset, latents.size,
+            [&](std::size_t i) { return nn::ConstMatRef<T>(latents.z[i]); }, latents.sum,
+            latents.first);
+    }
+    /// dz[i] += scale·∂R/∂z of own shard i, after forward_shards.
+    void backward_shards(std::span<RowMatrix<T>> dz, double scale) {
+        gradient([&](std::size_t i) { return nn::MatRef<T>(dz[i]); }, scale);
     }
 
     Json config_json() const { return settings_json(config_); }
@@ -147,41 +154,161 @@ class SigRegRegularizer {
     }
 
   private:
-    /// The rows of one statistic: rows_ rows from `first` (`rows` empty), or the listed rows.
+    /// One statistic: a time step's windows, or those of one brain state at that time step.
     struct Sample {
-        Index first = 0;
-        std::vector<Index> rows;
-        double weight = 1.0;  // n_k / N of its time step
+        Index slice = 0;
+        int state = -1;       // -1: every window of the time step
+        Index count = 0;      // windows of the whole batch in it
+        double weight = 1.0;  // count / batch
     };
+
+    /// Mean over samples, weighted, of each sample's statistic. Part i (rows t·size[i] + j:
+    /// window offset[i] + j of the batch at time step t) is shard first + i of the sum.
+    template <class PartZ, class Sum>
+    double evaluate(const RegularizerContext& ctx, Index dim, std::span<const Index> offset,
+                    std::span<const Index> size, PartZ&& part_z, const Sum& sum,
+                    std::int64_t first) {
+        constexpr std::string_view where = "jepa::SigRegRegularizer";
+        directions_ = sigreg_directions<T>(dim, config_.directions, ctx.seed, ctx.step);
+        batch_ = ctx.batch > 0 ? ctx.batch : size[0];
+        const Index rows = part_z(0).rows();
+        require(rows >= 1, where, "latents have no rows");
+        require(size[0] >= 1 && rows % size[0] == 0, where, "latents have ", rows,
+                " rows, not a multiple of the batch of ", size[0]);
+        slices_ = rows / size[0];
+        parts_.assign(size.size(), Part{});
+        for (std::size_t i = 0; i < size.size(); ++i) {
+            parts_[i].offset = offset[i];
+            parts_[i].size = size[i];
+            require(part_z(i).rows() == slices_ * size[i] && part_z(i).cols() == dim, where,
+                    "shard ", i, "'s latents are ", part_z(i).rows(), "x", part_z(i).cols(),
+                    ", expected ", slices_ * size[i], "x", dim);
+        }
+        const bool by_state = config_.per_state && !ctx.states.empty();
+        require(!by_state || std::ssize(ctx.states) == slices_ * batch_, where, "latents have ",
+                slices_ * batch_, " rows but ", ctx.states.size(), " state labels");
+        make_samples(by_state ? ctx.states : std::span<const std::uint8_t>{});
+        const auto per_sample = static_cast<std::size_t>(2 * knots_.size() * config_.directions);
+        for (Part& p : parts_)
+            p.caches.resize(samples_.size());
+        const Index work = rows * dim * config_.directions * config_.knots;
+        sums_.resize(samples_.size() * per_sample);
+        sum(train::ShardLeaf<double>([&](std::int64_t shard, std::span<double> out) {
+                const auto i = static_cast<std::size_t>(shard - first);
+                const nn::ConstMatRef<T> z = part_z(i);
+                parallel_for_if_large(work, 0, std::ssize(samples_), [&](Index g) {
+                    const auto gi = static_cast<std::size_t>(g);
+                    auto& cache = parts_[i].caches[gi];
+                    const std::span<double> sums = out.subspan(gi * per_sample, per_sample);
+                    const std::vector<Index> local = rows_of(i, samples_[gi]);
+                    if (local.empty() && samples_[gi].state >= 0) {
+                        cache.n = 0;
+                        std::fill(sums.begin(), sums.end(), 0.0);
+                        return;
+                    }
+                    if (samples_[gi].state < 0) {
+                        sigreg_project<T>(cache, z.middleRows(local.front(), parts_[i].size),
+                                          directions_, knots_);
+                    } else {
+                        RowMatrix<T> rows_z(std::ssize(local), z.cols());
+                        for (Index r = 0; r < rows_z.rows(); ++r)
+                            rows_z.row(r) = z.row(local[static_cast<std::size_t>(r)]);
+                        sigreg_project<T>(cache, rows_z, directions_, knots_);
+                    }
+                    sigreg_sums<T>(cache, knots_, sums);
+                });
+            }),
+            std::span<double>(sums_));
+        double total = 0.0;
+        for (std::size_t g = 0; g < samples_.size(); ++g) {
+            SigRegCache<T>& head = parts_.front().caches[g];
+            const double v = sigreg_statistic<T>(
+                head, std::span<const double>(sums_).subspan(g * per_sample, per_sample),
+                samples_[g].count, knots_);
+            for (std::size_t i = 1; i < parts_.size(); ++i) {
+                parts_[i].caches[g].c_mean = head.c_mean;
+                parts_[i].caches[g].s_mean = head.s_mean;
+            }
+            total += samples_[g].weight * v;
+        }
+        return total / static_cast<double>(slices_);
+    }
+
+    /// dz_of(i) += scale·∂R/∂(part i's latents), after evaluate.
+    template <class PartDz>
+    void gradient(PartDz&& dz_of, double scale) {
+        for (std::size_t i = 0; i < parts_.size(); ++i) {
+            nn::MatRef<T> dz = dz_of(i);
+            // Samples cover disjoint rows of dz, so they write in parallel.
+            parallel_for_if_large(
+                dz.size() * config_.directions * config_.knots, 0, std::ssize(samples_),
+                [&](Index g) {
+                    const auto gi = static_cast<std::size_t>(g);
+                    const auto& cache = parts_[i].caches[gi];
+                    const double s = scale * samples_[gi].weight / static_cast<double>(slices_);
+                    if (samples_[gi].state < 0) {
+                        sigreg_backward<T>(
+                            dz.middleRows(samples_[gi].slice * parts_[i].size, parts_[i].size),
+                            cache, directions_, knots_, s);
+                        return;
+                    }
+                    if (cache.n == 0) return;
+                    const std::vector<Index> local = rows_of(i, samples_[gi]);
+                    RowMatrix<T> part = RowMatrix<T>::Zero(std::ssize(local), dz.cols());
+                    sigreg_backward<T>(part, cache, directions_, knots_, s);
+                    for (Index r = 0; r < part.rows(); ++r)
+                        dz.row(local[static_cast<std::size_t>(r)]) += part.row(r);
+                });
+        }
+    }
 
     /// One sample per time step, or with labels one per (time step, state present), states in
     /// ascending order.
     void make_samples(std::span<const std::uint8_t> states) {
         samples_.clear();
-        for (Index s = 0; s < slices_; ++s) {
+        states_.assign(states.begin(), states.end());
+        for (Index t = 0; t < slices_; ++t) {
             if (states.empty()) {
-                samples_.push_back({s * rows_, {}, 1.0});
+                samples_.push_back({t, -1, batch_, 1.0});
                 continue;
             }
-            std::array<std::vector<Index>, 256> by_state;
-            for (Index r = s * rows_; r < (s + 1) * rows_; ++r)
-                by_state[states[static_cast<std::size_t>(r)]].push_back(r);
-            for (auto& members : by_state)
-                if (!members.empty()) {
-                    const double w =
-                        static_cast<double>(members.size()) / static_cast<double>(rows_);
-                    samples_.push_back({0, std::move(members), w});
-                }
+            std::array<Index, 256> count{};
+            for (Index r = t * batch_; r < (t + 1) * batch_; ++r)
+                ++count[states[static_cast<std::size_t>(r)]];
+            for (int g = 0; g < 256; ++g)
+                if (count[static_cast<std::size_t>(g)] > 0)
+                    samples_.push_back({t, g, count[static_cast<std::size_t>(g)],
+                                        static_cast<double>(count[static_cast<std::size_t>(g)]) /
+                                            static_cast<double>(batch_)});
         }
     }
 
+    /// Part i's rows of a sample, ascending (a time step's: its first row only).
+    std::vector<Index> rows_of(std::size_t i, const Sample& g) const {
+        const Part& p = parts_[i];
+        if (g.state < 0) return {g.slice * p.size};
+        std::vector<Index> rows;
+        for (Index j = 0; j < p.size; ++j)
+            if (states_[static_cast<std::size_t>(g.slice * batch_ + p.offset + j)] == g.state)
+                rows.push_back(g.slice * p.size + j);
+        return rows;
+    }
+
+    /// A shard of the batch: its windows' place in the batch and one cache per sample.
+    struct Part {
+        Index offset = 0, size = 0;
+        std::vector<SigRegCache<T>> caches;
+    };
+
     SigRegConfig config_;
     SigRegKnots knots_;
-    RowMatrix<T> directions_;             // (D, M) of the last forward
-    Index rows_ = 0;                      // rows per time step (the batch)
-    Index slices_ = 0;                    // time steps (statistics averaged) of the last forward
-    std::vector<Sample> samples_;         // of the last forward
-    std::vector<SigRegCache<T>> caches_;  // one per sample
+    RowMatrix<T> directions_;           // (D, M) of the last forward
+    Index batch_ = 0;                   // windows per time step (the whole batch)
+    Index slices_ = 0;                  // time steps (statistics averaged) of the last forward
+    std::vector<std::uint8_t> states_;  // the batch's labels (per-state SIGReg), time-major
+    std::vector<Sample> samples_;       // of the last forward
+    std::vector<Part> parts_;           // of the last forward
+    std::vector<double> sums_;          // (samples, 2·K·M) summed over every shard
 };
 
 /// VICReg's variance + covariance terms (vicreg.hpp); the invariance term is L_pred.

@@ -126,51 +126,92 @@ void for_each_knot(const SigRegKnots& q, const T* y, const T* cos1, const T* sin
 }
 }  // namespace detail
 
+/// The first half of sigreg_forward: cache.y = z·A (N × M) and, when the knots are uniform,
+/// cos/sin(t_1 y).
+template <class T>
+void sigreg_project(SigRegCache<T>& cache, nn::ConstMatRef<T> z, nn::ConstMatRef<T> directions,
+                    const SigRegKnots& q) {
+    require_shape("jepa::sigreg_project", "directions", directions, z.cols(), -1);
+    const Index n = z.rows(), m = directions.cols();
+    cache.n = n;
+    cache.y.resize(n, m);
+    cache.y.noalias() = z * directions;
+    if (!q.uniform) return;
+    cache.cos1.resize(n, m);
+    cache.sin1.resize(n, m);
+    const T t1 = static_cast<T>(q.t[1]);
+    parallel_for_if_large(n * m, 0, m, [&](Index col) {
+        const detail::ConstArrayMap<T> yy(cache.y.col(col).data(), n);
+        detail::ArrayMap<T>(cache.cos1.col(col).data(), n) = (t1 * yy).cos();
+        detail::ArrayMap<T>(cache.sin1.col(col).data(), n) = (t1 * yy).sin();
+    });
+}
+
+/// The characteristic-function sums of the projected samples, in double: sums[k + K·m] =
+/// Σ_n cos(t_k y_nm) and sums[K·M + k + K·m] = Σ_n sin(t_k y_nm) (2·K·M values). Sums of
+/// disjoint samples add up to the sums of their union: data-parallel steps reduce them across
+/// shards before the statistic (LeJEPA's SIGReg under DDP).
+template <class T>
+void sigreg_sums(const SigRegCache<T>& cache, const SigRegKnots& q, std::span<double> sums) {
+    const Index n = cache.n, m = cache.y.cols(), k = q.size();
+    require(std::ssize(sums) == 2 * k * m, "jepa::sigreg_sums", "given ", sums.size(),
+            " sums, expected 2·K·M = ", 2 * k * m);
+    parallel_for_if_large(n * m * k, 0, m, [&](Index col) {
+        Eigen::Array<T, Eigen::Dynamic, 1> c, s;  // (N) cos/sin(t_k y) for the current knot
+        detail::for_each_knot<T>(
+            q, cache.y.col(col).data(), q.uniform ? cache.cos1.col(col).data() : nullptr,
+            q.uniform ? cache.sin1.col(col).data() : nullptr, n, c, s,
+            [&](Index kk, const auto& ck, const auto& sk) {
+                const auto i = static_cast<std::size_t>(kk + k * col);
+                sums[i] = detail::blocked_sum<T>(ck);
+                sums[static_cast<std::size_t>(k * m) + i] = detail::blocked_sum<T>(sk);
+            });
+    });
+}
+
+/// The second half of sigreg_forward: the statistic of `count` samples from their sums
+/// (sigreg_sums, possibly added over disjoint parts). Fills cache.c_mean, s_mean and
+/// per_direction; returns mean_m T_m.
+template <class T>
+double sigreg_statistic(SigRegCache<T>& cache, std::span<const double> sums, Index count,
+                        const SigRegKnots& q) {
+    const Index k = q.size(), m = std::ssize(sums) / (2 * k);
+    require(count >= 1, "jepa::sigreg_statistic", "embeddings have no rows");
+    require(std::ssize(sums) == 2 * k * m && m >= 1, "jepa::sigreg_statistic", "given ",
+            sums.size(), " sums, expected 2·K·M with K = ", k);
+    cache.c_mean.resize(k, m);
+    cache.s_mean.resize(k, m);
+    cache.per_direction.assign(static_cast<std::size_t>(m), 0.0);
+    const auto n = static_cast<double>(count);
+    for (Index col = 0; col < m; ++col) {
+        double statistic = 0.0;
+        for (Index kk = 0; kk < k; ++kk) {
+            const auto i = static_cast<std::size_t>(kk + k * col);
+            const double cm = sums[i] / n;
+            const double sm = sums[static_cast<std::size_t>(k * m) + i] / n;
+            cache.c_mean(kk, col) = cm;
+            cache.s_mean(kk, col) = sm;
+            const double e = cm - q.phi[static_cast<std::size_t>(kk)];
+            statistic += q.weight[static_cast<std::size_t>(kk)] * (e * e + sm * sm);
+        }
+        cache.per_direction[static_cast<std::size_t>(col)] = statistic * n;
+    }
+    double total = 0.0;
+    for (const double t : cache.per_direction)
+        total += t;
+    return total / static_cast<double>(m);
+}
+
 /// SIGReg of z (N × D) along the given directions (D × M, unit-norm columns). Fills `cache` for
 /// sigreg_backward; cache.per_direction holds T_m. Sums over samples are accumulated in double.
 template <class T>
 double sigreg_forward(SigRegCache<T>& cache, nn::ConstMatRef<T> z, nn::ConstMatRef<T> directions,
                       const SigRegKnots& q) {
-    const Index n = z.rows(), m = directions.cols(), k = q.size();
-    require(n >= 1, "jepa::sigreg_forward", "embeddings have no rows");
-    require_shape("jepa::sigreg_forward", "directions", directions, z.cols(), -1);
-    cache.n = n;
-    cache.y.resize(n, m);
-    cache.y.noalias() = z * directions;
-    cache.c_mean.resize(k, m);
-    cache.s_mean.resize(k, m);
-    cache.per_direction.assign(static_cast<std::size_t>(m), 0.0);
-    if (q.uniform) {
-        cache.cos1.resize(n, m);
-        cache.sin1.resize(n, m);
-    }
-    const T t1 = static_cast<T>(q.t[1]);
-    parallel_for_if_large(n * m * k, 0, m, [&](Index col) {
-        const T* y = cache.y.col(col).data();
-        T* cos1 = q.uniform ? cache.cos1.col(col).data() : nullptr;
-        T* sin1 = q.uniform ? cache.sin1.col(col).data() : nullptr;
-        if (q.uniform) {
-            const detail::ConstArrayMap<T> yy(y, n);
-            detail::ArrayMap<T>(cos1, n) = (t1 * yy).cos();
-            detail::ArrayMap<T>(sin1, n) = (t1 * yy).sin();
-        }
-        Eigen::Array<T, Eigen::Dynamic, 1> c, s;  // (N) cos/sin(t_k y) for the current knot
-        double statistic = 0.0;
-        detail::for_each_knot<T>(
-            q, y, cos1, sin1, n, c, s, [&](Index kk, const auto& ck, const auto& sk) {
-                const double cm = detail::blocked_sum<T>(ck) / static_cast<double>(n);
-                const double sm = detail::blocked_sum<T>(sk) / static_cast<double>(n);
-                cache.c_mean(kk, col) = cm;
-                cache.s_mean(kk, col) = sm;
-                const double e = cm - q.phi[static_cast<std::size_t>(kk)];
-                statistic += q.weight[static_cast<std::size_t>(kk)] * (e * e + sm * sm);
-            });
-        cache.per_direction[static_cast<std::size_t>(col)] = statistic * static_cast<double>(n);
-    });
-    double total = 0.0;
-    for (const double t : cache.per_direction)
-        total += t;
-    return total / static_cast<double>(m);
+    require(z.rows() >= 1, "jepa::sigreg_forward", "embeddings have no rows");
+    sigreg_project<T>(cache, z, directions, q);
+    std::vector<double> sums(static_cast<std::size_t>(2 * q.size() * directions.cols()));
+    sigreg_sums<T>(cache, q, sums);
+    return sigreg_statistic<T>(cache, sums, z.rows(), q);
 }
 
 /// dz (N × D) += scale · ∂SIGReg/∂z, from the cache of the last sigreg_forward with the same

@@ -345,12 +345,15 @@ class Trainer {
     /// Shares every step with the other processes of `exchange` (dist::MpiShards: one per MPI
     /// rank), each computing its own shards of the batch: the run is bitwise the one-process run
     /// with the same config for any number of processes up to config().shards. Progress and
-    /// checkpoints are then rank 0's.
+    /// checkpoints are then rank 0's. A collective: every process calls it, and a config that
+    /// cannot be shared is refused on every process alike (ShardExchange::agree).
     void share_steps(std::shared_ptr<const train::ShardExchange> exchange) {
-        require(exchange != nullptr && exchange->processes() <= config_.shards, "jepa::Trainer",
-                "a step of ", config_.shards,
-                " shards (train config \"shards\") cannot be shared by ",
-                exchange ? exchange->processes() : 0, " processes; set shards >= processes");
+        require(exchange != nullptr, "jepa::Trainer", "no shard exchange given");
+        exchange->agree([&] {
+            require(exchange->processes() <= config_.shards, "jepa::Trainer", "a step of ",
+                    config_.shards, " shards (train config \"shards\") cannot be shared by ",
+                    exchange->processes(), " processes; set shards >= processes");
+        });
         exchange_ = std::move(exchange);
     }
 
@@ -360,13 +363,7 @@ class Trainer {
         const std::vector<WindowRef> windows =
             sampler_.sample(config_.batch_size, config_.seed, step);
         const auto [first, last] = exchange_->own(ShardTree(plan.shards));
-        std::vector<Batch<T>> out;
-        for (std::int64_t sh = first; sh < last; ++sh) {
-            const auto begin = windows.begin() + plan.first(sh);
-            out.push_back(make_batch<T>(
-                sessions_, std::vector<WindowRef>(begin, begin + plan.count(sh)), config_.window));
-        }
-        return out;
+        return shard_batches<T>(sessions_, windows, plan, first, last, config_.window);
     }
 
     static train::LoopSettings loop_settings(const TrainConfig& c) {

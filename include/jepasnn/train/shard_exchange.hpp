@@ -1,8 +1,9 @@
 // How the shards of a data-parallel training step meet (DESIGN.md, "Scale"). A step's global batch
 // is split into S shards (ShardPlan, core/shard_tree.hpp); the processes sharing the step each
 // compute their own contiguous shards, and exchange what the step needs: sums over shards in
-// ShardTree's fixed order (gradients, loss parts) and the concatenation of per-shard values (the
-// latents a batch-wide regulariser sees). LocalShards is one process holding every shard;
+// ShardTree's fixed order (gradients, loss parts, SIGReg's characteristic-function sums) and the
+// concatenation of per-shard values (the batch's brain states; the latents a regulariser without
+// a data-parallel form sees). LocalShards is one process holding every shard;
 // dist::MpiShards (dist/mpi_shards.hpp) is the same over MPI ranks, with bitwise equal results.
 #pragma once
 
