@@ -11,10 +11,19 @@
 //   ∇12 = Σ11^{−1/2} U Vᵀ Σ22^{−1/2},  ∇11 = −½ Σ11^{−1/2} U D Uᵀ Σ11^{−1/2} (∇22 likewise),
 // plus the ridge's own dependence on H: r1 moves with tr(S11), which adds (ε/d1)·tr(∇11)·I to ∇11.
 // The columns of both terms sum to zero, so the centring needs no extra projection.
+//
+// A batch split over shards (data-parallel training, core/shard_tree.hpp) is reduced in two sums:
+// the column sums of both views (for the batch means), then the centred products scaled by
+// 1/(m − 1) (the covariances). deep_cca_rows and deep_cca_products give one shard's part of each;
+// deep_cca_statistic finishes the loss from the summed products, and deep_cca_backward gives the
+// gradient of each shard's own rows. deep_cca_forward is their composition with one shard.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "views.hpp"
 
@@ -29,10 +38,16 @@ struct DeepCcaOptions {
     Index components = 0;
 };
 
-/// What the backward needs, filled by deep_cca_forward.
-struct DeepCcaCache {
-    RowMatrix<double> h1c;        // (m, d1) centred H1
-    RowMatrix<double> h2c;        // (m, d2) centred H2
+/// One shard's rows of both views in double: as taken by deep_cca_rows, then centred on the whole
+/// batch's means by deep_cca_products.
+struct DeepCcaRows {
+    RowMatrix<double> h1c;  // (m_s, d1)
+    RowMatrix<double> h2c;  // (m_s, d2)
+};
+
+/// What the backward needs of the whole batch, filled by deep_cca_statistic.
+struct DeepCcaStatistic {
+    Index rows = 0;               // m, the batch's rows over every shard
     Matrix<double> grad_s11;      // (d1, d1) ∂corr/∂S11, ridge dependence included
     Matrix<double> grad_s22;      // (d2, d2)
     Matrix<double> grad_s12;      // (d1, d2) ∂corr/∂S12
@@ -40,7 +55,34 @@ struct DeepCcaCache {
     double loss = 0.0;            // −Σρ_i
 };
 
+/// A batch held whole (one shard), filled by deep_cca_forward.
+struct DeepCcaCache : DeepCcaRows, DeepCcaStatistic {};
+
+/// Sizes of the two sums a sharded batch reduces: the column sums [Σ H1 (d1), Σ H2 (d2)] and the
+/// scaled centred products [S11 (d1·d1), S22 (d2·d2), S12 (d1·d2)], each column-major.
+constexpr Index deep_cca_sums_size(Index d1, Index d2) {
+    return d1 + d2;
+}
+constexpr Index deep_cca_products_size(Index d1, Index d2) {
+    return d1 * d1 + d2 * d2 + d1 * d2;
+}
+
 namespace detail {
+
+/// The checks on the whole batch's shape and the options; returns the correlations summed, c.
+inline Index deep_cca_components(std::string_view where, Index m, Index d1, Index d2,
+                                 const DeepCcaOptions& options) {
+    require(d1 >= 1 && d2 >= 1, where, "empty view: H1 has ", d1, " columns, H2 ", d2);
+    require(m > std::max(d1, d2), where, "batch of ", m, " rows must exceed the latent width ",
+            std::max(d1, d2), " (d1 = ", d1, ", d2 = ", d2,
+            "): the minibatch covariance would be singular; use batch >> latent dimension");
+    require(std::isfinite(options.ridge) && options.ridge >= 0.0, where,
+            "ridge must be finite and >= 0, found ", options.ridge);
+    const Index k = std::min(d1, d2);
+    require(options.components >= 0 && options.components <= k, where, "components must be in [0, ",
+            k, "], found ", options.components);
+    return options.components == 0 ? k : options.components;
+}
 
 /// Σ^{−1/2} of the ridged covariance S + ε·tr(S)/d·I (symmetric eigendecomposition).
 inline Matrix<double> inverse_sqrt_ridged(std::string_view where, std::string_view view,
@@ -60,92 +102,142 @@ inline Matrix<double> inverse_sqrt_ridged(std::string_view where, std::string_vi
 }
 
 template <class D>
-RowMatrix<double> centred_batch(std::string_view where, std::string_view view,
-                                const Eigen::MatrixBase<D>& h) {
+void take_rows(std::string_view where, std::string_view view, const Eigen::MatrixBase<D>& h,
+               RowMatrix<double>& out, std::span<double> sums) {
     require_cca_scalar<D>();
     const ConstRowRef<typename D::Scalar> hr(h.derived());
     require_finite(where, view, hr);
-    RowMatrix<double> c = hr.template cast<double>();  // (m, d)
-    c.rowwise() -= c.colwise().mean();
-    return c;
+    out = hr.template cast<double>();  // (m_s, d)
+    const Eigen::RowVectorXd sum = out.colwise().sum();
+    std::copy(sum.data(), sum.data() + sum.size(), sums.begin());
 }
 
 }  // namespace detail
 
-/// Forward: fills `cache` and returns the loss −Σρ_i. H1 is the (m × d1) minibatch of one view
-/// (e.g. the student readout), H2 the (m × d2) other (e.g. the teacher latents); float or double.
-/// Throws Error when the batch does not exceed the latent width (m <= max(d1, d2): the sample
-/// covariance is then singular and the objective degenerate), for NaN/Inf, a constant view, or a
-/// singular ridged covariance.
+/// One shard's first part: takes its rows of H1 (m_s × d1) and H2 (m_s × d2), float or double,
+/// into `rows` and writes their column sums to `sums` (deep_cca_sums_size(d1, d2) values).
+/// Throws Error for NaN/Inf or rows that differ between the views.
 template <class D1, class D2>
-double deep_cca_forward(DeepCcaCache& cache, const Eigen::MatrixBase<D1>& h1,
-                        const Eigen::MatrixBase<D2>& h2, const DeepCcaOptions& options = {}) {
-    constexpr std::string_view where = "cca::deep_cca_forward";
-    const Index m = h1.rows(), d1 = h1.cols(), d2 = h2.cols();
-    require(h2.rows() == m, where, "H1 has ", m, " rows and H2 has ", h2.rows(),
+void deep_cca_rows(DeepCcaRows& rows, const Eigen::MatrixBase<D1>& h1,
+                   const Eigen::MatrixBase<D2>& h2, std::span<double> sums) {
+    constexpr std::string_view where = "cca::deep_cca_rows";
+    require(h2.rows() == h1.rows(), where, "H1 has ", h1.rows(), " rows and H2 has ", h2.rows(),
             ", expected the same batch");
-    require(d1 >= 1 && d2 >= 1, where, "empty view: H1 is ", m, "x", d1, ", H2 is ", h2.rows(), "x",
-            d2);
-    require(m > std::max(d1, d2), where, "batch of ", m, " rows must exceed the latent width ",
-            std::max(d1, d2), " (d1 = ", d1, ", d2 = ", d2,
-            "): the minibatch covariance would be singular; use batch >> latent dimension");
-    require(std::isfinite(options.ridge) && options.ridge >= 0.0, where,
-            "ridge must be finite and >= 0, found ", options.ridge);
-    const Index k = std::min(d1, d2);
-    require(options.components >= 0 && options.components <= k, where, "components must be in [0, ",
-            k, "], found ", options.components);
-    const Index c = options.components == 0 ? k : options.components;
+    require(static_cast<Index>(sums.size()) == deep_cca_sums_size(h1.cols(), h2.cols()), where,
+            "sums hold ", sums.size(), " values, expected ",
+            deep_cca_sums_size(h1.cols(), h2.cols()));
+    detail::take_rows(where, "H1", h1, rows.h1c, sums.first(static_cast<std::size_t>(h1.cols())));
+    detail::take_rows(where, "H2", h2, rows.h2c, sums.last(static_cast<std::size_t>(h2.cols())));
+}
 
-    cache.h1c = detail::centred_batch(where, "H1", h1);
-    cache.h2c = detail::centred_batch(where, "H2", h2);
+/// One shard's second part: centres `rows` on the batch means (`sums`: every shard's column sums
+/// added, over `m` rows in all) and writes its scaled products [H̄1ᵀH̄1, H̄2ᵀH̄2, H̄1ᵀH̄2]/(m − 1)
+/// to `products` (deep_cca_products_size(d1, d2) values).
+inline void deep_cca_products(DeepCcaRows& rows, std::span<const double> sums, Index m,
+                              std::span<double> products) {
+    constexpr std::string_view where = "cca::deep_cca_products";
+    const Index d1 = rows.h1c.cols(), d2 = rows.h2c.cols();
+    require(static_cast<Index>(sums.size()) == deep_cca_sums_size(d1, d2) &&
+                static_cast<Index>(products.size()) == deep_cca_products_size(d1, d2),
+            where, "sums/products hold ", sums.size(), "/", products.size(), " values, expected ",
+            deep_cca_sums_size(d1, d2), "/", deep_cca_products_size(d1, d2));
+    require(m >= 2, where, "the batch has ", m, " rows, expected at least 2");
+    const auto mean = [&](Index first, Index d) {
+        return Eigen::RowVectorXd(Eigen::Map<const Eigen::RowVectorXd>(sums.data() + first, d) /
+                                  static_cast<double>(m));
+    };
+    rows.h1c.rowwise() -= mean(0, d1);
+    rows.h2c.rowwise() -= mean(d1, d2);
     const double norm = 1.0 / static_cast<double>(m - 1);
-    const Matrix<double> s11 = norm * cache.h1c.transpose() * cache.h1c;  // (d1, d1)
-    const Matrix<double> s22 = norm * cache.h2c.transpose() * cache.h2c;  // (d2, d2)
-    const Matrix<double> s12 = norm * cache.h1c.transpose() * cache.h2c;  // (d1, d2)
+    double* out = products.data();
+    Eigen::Map<Matrix<double>>(out, d1, d1).noalias() = norm * rows.h1c.transpose() * rows.h1c;
+    out += d1 * d1;
+    Eigen::Map<Matrix<double>>(out, d2, d2).noalias() = norm * rows.h2c.transpose() * rows.h2c;
+    out += d2 * d2;
+    Eigen::Map<Matrix<double>>(out, d1, d2).noalias() = norm * rows.h1c.transpose() * rows.h2c;
+}
+
+/// The whole batch's loss −Σρ_i from every shard's products added (`products`, over `m` rows of
+/// widths d1, d2); fills `st` for the backward. Throws Error when the batch does not exceed the
+/// latent width (m <= max(d1, d2): the sample covariance is then singular and the objective
+/// degenerate), for a constant view or a singular ridged covariance.
+inline double deep_cca_statistic(DeepCcaStatistic& st, std::span<const double> products, Index m,
+                                 Index d1, Index d2, const DeepCcaOptions& options = {}) {
+    constexpr std::string_view where = "cca::deep_cca_statistic";
+    const Index c = detail::deep_cca_components(where, m, d1, d2, options);
+    require(static_cast<Index>(products.size()) == deep_cca_products_size(d1, d2), where,
+            "products hold ", products.size(), " values, expected ",
+            deep_cca_products_size(d1, d2));
+    const double* in = products.data();
+    const Eigen::Map<const Matrix<double>> s11(in, d1, d1), s22(in + d1 * d1, d2, d2),
+        s12(in + d1 * d1 + d2 * d2, d1, d2);
     const Matrix<double> a = detail::inverse_sqrt_ridged(where, "H1", s11, options.ridge);
     const Matrix<double> b = detail::inverse_sqrt_ridged(where, "H2", s22, options.ridge);
     const Matrix<double> t = a * s12 * b;  // (d1, d2)
     const Eigen::BDCSVD<Matrix<double>> svd(t, Eigen::ComputeThinU | Eigen::ComputeThinV);
     const Matrix<double> u = svd.matrixU().leftCols(c);  // (d1, c)
     const Matrix<double> v = svd.matrixV().leftCols(c);  // (d2, c)
-    cache.correlations = svd.singularValues().head(c);   // (c)
+    st.rows = m;
+    st.correlations = svd.singularValues().head(c);  // (c)
 
-    cache.grad_s12 = a * u * v.transpose() * b;  // (d1, d2)
-    cache.grad_s11 =
-        -0.5 * a * u * cache.correlations.asDiagonal() * u.transpose() * a;  // (d1, d1)
-    cache.grad_s22 =
-        -0.5 * b * v * cache.correlations.asDiagonal() * v.transpose() * b;  // (d2, d2)
+    st.grad_s12 = a * u * v.transpose() * b;                                        // (d1, d2)
+    st.grad_s11 = -0.5 * a * u * st.correlations.asDiagonal() * u.transpose() * a;  // (d1, d1)
+    st.grad_s22 = -0.5 * b * v * st.correlations.asDiagonal() * v.transpose() * b;  // (d2, d2)
     // r = ε·tr(S)/d: d corr += tr(∇)·(ε/d)·tr(dS).
-    cache.grad_s11.diagonal().array() += options.ridge * cache.grad_s11.trace() / double(d1);
-    cache.grad_s22.diagonal().array() += options.ridge * cache.grad_s22.trace() / double(d2);
-    cache.loss = -cache.correlations.sum();
-    return cache.loss;
+    st.grad_s11.diagonal().array() += options.ridge * st.grad_s11.trace() / double(d1);
+    st.grad_s22.diagonal().array() += options.ridge * st.grad_s22.trace() / double(d2);
+    st.loss = -st.correlations.sum();
+    return st.loss;
 }
 
-/// Backward: dh1 += dloss·∂loss/∂H1 (m × d1) and dh2 += dloss·∂loss/∂H2 (m × d2), added into
-/// the buffers (zero them once per step). Pass nullptr for a view held constant (e.g. the
-/// teacher's latents): its gradient is then not computed at all.
+/// Forward of a batch held whole: fills `cache` and returns the loss −Σρ_i. H1 is the (m × d1)
+/// minibatch of one view (e.g. the student readout), H2 the (m × d2) other (e.g. the teacher
+/// latents); float or double. Throws Error as deep_cca_rows and deep_cca_statistic do.
+template <class D1, class D2>
+double deep_cca_forward(DeepCcaCache& cache, const Eigen::MatrixBase<D1>& h1,
+                        const Eigen::MatrixBase<D2>& h2, const DeepCcaOptions& options = {}) {
+    const Index m = h1.rows(), d1 = h1.cols(), d2 = h2.cols();
+    require(h2.rows() == m, "cca::deep_cca_forward", "H1 has ", m, " rows and H2 has ", h2.rows(),
+            ", expected the same batch");
+    detail::deep_cca_components("cca::deep_cca_forward", m, d1, d2, options);
+    std::vector<double> sums(static_cast<std::size_t>(deep_cca_sums_size(d1, d2)));
+    std::vector<double> products(static_cast<std::size_t>(deep_cca_products_size(d1, d2)));
+    deep_cca_rows(cache, h1, h2, sums);
+    deep_cca_products(cache, sums, m, products);
+    return deep_cca_statistic(cache, products, m, d1, d2, options);
+}
+
+/// Backward of one shard's rows: dh1 += dloss·∂loss/∂H1 (m_s × d1) and dh2 += dloss·∂loss/∂H2
+/// (m_s × d2), added into the buffers (zero them once per step). Pass nullptr for a view held
+/// constant (e.g. the teacher's latents): its gradient is then not computed at all.
 template <class T>
-void deep_cca_backward(RowMatrix<T>* dh1, RowMatrix<T>* dh2, const DeepCcaCache& cache,
-                       double dloss = 1.0) {
+void deep_cca_backward(RowMatrix<T>* dh1, RowMatrix<T>* dh2, const DeepCcaRows& rows,
+                       const DeepCcaStatistic& st, double dloss = 1.0) {
     static_assert(CcaScalar<T>, "cca::deep_cca_backward: gradients are float or double");
     constexpr std::string_view where = "cca::deep_cca_backward";
-    const Index m = cache.h1c.rows();
-    require(m >= 2, where, "the cache is empty: call deep_cca_forward first");
+    require(st.rows >= 2, where, "the cache is empty: call deep_cca_forward first");
     // loss = −corr, so ∂loss/∂H = −∂corr/∂H.
-    const double scale = -dloss / static_cast<double>(m - 1);
+    const double scale = -dloss / static_cast<double>(st.rows - 1);
     if (dh1 != nullptr) {
-        require_shape(where, "dh1", *dh1, m, cache.h1c.cols());
-        const RowMatrix<double> g = scale * (2.0 * cache.h1c * cache.grad_s11 +
-                                             cache.h2c * cache.grad_s12.transpose());  // (m, d1)
+        require_shape(where, "dh1", *dh1, rows.h1c.rows(), rows.h1c.cols());
+        const RowMatrix<double> g = scale * (2.0 * rows.h1c * st.grad_s11 +
+                                             rows.h2c * st.grad_s12.transpose());  // (m_s, d1)
         *dh1 += g.cast<T>();
     }
     if (dh2 != nullptr) {
-        require_shape(where, "dh2", *dh2, m, cache.h2c.cols());
+        require_shape(where, "dh2", *dh2, rows.h2c.rows(), rows.h2c.cols());
         const RowMatrix<double> g =
-            scale * (2.0 * cache.h2c * cache.grad_s22 + cache.h1c * cache.grad_s12);  // (m, d2)
+            scale * (2.0 * rows.h2c * st.grad_s22 + rows.h1c * st.grad_s12);  // (m_s, d2)
         *dh2 += g.cast<T>();
     }
+}
+
+/// Backward of a batch held whole (deep_cca_forward's cache).
+template <class T>
+void deep_cca_backward(RowMatrix<T>* dh1, RowMatrix<T>* dh2, const DeepCcaCache& cache,
+                       double dloss = 1.0) {
+    deep_cca_backward(dh1, dh2, static_cast<const DeepCcaRows&>(cache),
+                      static_cast<const DeepCcaStatistic&>(cache), dloss);
 }
 
 }  // namespace jepasnn::cca
