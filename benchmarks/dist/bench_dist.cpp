@@ -8,12 +8,17 @@
 //   BM_teacher_step/S     one step of the default teacher at the paper's size (D = 128, batch 32
 //                         windows of 64 bins, 3 sessions), its batch in S shards shared by the P
 //                         ranks: forward, backward, clipping and AdamW
+//   BM_student_step/S     one distillation step of the paper's student (256 LIF neurons, 400
+//                         input units, 8 target dimensions, batch 16 windows of 60 bins), its
+//                         batch in S shards shared by the P ranks: BPTT, Deep CCA, homeostasis,
+//                         clipping, AdamW and the sign projection
 #include <benchmark/benchmark.h>
 
 #include <jepasnn/core/rng.hpp>
 #include <jepasnn/data/count_source.hpp>
 #include <jepasnn/dist/dist.hpp>
 #include <jepasnn/dist/mpi_shards.hpp>
+#include <jepasnn/distill/distill.hpp>
 #include <jepasnn/jepa/dataset.hpp>
 #include <jepasnn/jepa/model.hpp>
 #include <jepasnn/jepa/trainer.hpp>
@@ -25,6 +30,7 @@
 #include <vector>
 
 namespace jepa = jepasnn::jepa;
+namespace distill = jepasnn::distill;
 using jepasnn::Index;
 using jepasnn::dist::Communicator;
 
@@ -155,6 +161,57 @@ void BM_teacher_step(benchmark::State& state) {
     state.counters["ranks"] = world().size();
 }
 
+/// The paper's student (paper/config.json, full profile) on a 100 s session of 400 units firing
+/// at ~10 Hz, with 32-dimensional teacher latents.
+distill::DistillConfig student_config(Index shards) {
+    distill::DistillConfig c;
+    c.neurons = 256;
+    c.batch = 16;
+    c.window_bins = 60;
+    c.burn_in_bins = 10;
+    c.target_components = 8;
+    c.shards = shards;
+    c.steps = 1000;
+    c.eval_every = 0;
+    c.prefetch = false;  // the session is in memory
+    return c;
+}
+
+distill::DistillData student_data(const distill::DistillConfig& c) {
+    const Index bins = 10000, units = 400, latent = 32;
+    jepasnn::RowMatrix<double> counts(bins, units), z(bins, latent);
+    for (Index i = 0; i < counts.size(); ++i)
+        counts.data()[i] = jepasnn::uniform_at(9, 0, static_cast<std::uint64_t>(i)) < 0.1;
+    for (Index i = 0; i < z.size(); ++i)
+        z.data()[i] = jepasnn::normal_at(9, 1, static_cast<std::uint64_t>(i));
+    return distill::make_distill_data(std::move(counts), std::move(z), c);
+}
+
+void BM_student_step(benchmark::State& state) {
+    const distill::DistillConfig c = student_config(state.range(0));
+    const distill::DistillData data = student_data(c);
+    const auto exchange = std::make_shared<jepasnn::dist::MpiShards>(world());
+    distill::Distiller<> student(data, c);
+    student.share_steps(exchange);
+    for (auto _ : state)
+        state.SetIterationTime(slowest([&] { student.step(); }));
+    // Per step a rank receives four tree sums: the spike counts (N doubles), the Deep CCA column
+    // sums with the non-finite flag (1 + D + d), its covariances (D² + d² + D·d) and the
+    // gradient (n floats).
+    const jepasnn::ShardTree tree(c.shards);
+    const auto received = [&](std::int64_t values) {
+        return static_cast<double>(
+            jepasnn::dist::tree_allreduce_values(tree, world().size(), 0, values));
+    };
+    const Index n = static_cast<Index>(student.network().parameters().size());
+    const Index dy = student.network().config().readout_dim, dz = data.latent_dim();
+    state.counters["bytes_received"] = 8.0 * received(c.neurons) + 8.0 * received(1 + dy + dz) +
+                                       8.0 * received(dy * dy + dz * dz + dy * dz) +
+                                       4.0 * received(n);
+    state.counters["parameters"] = static_cast<double>(n);
+    state.counters["ranks"] = world().size();
+}
+
 /// Benchmarks discard what ranks other than 0 would print.
 class Silent : public benchmark::BenchmarkReporter {
   public:
@@ -179,12 +236,18 @@ void register_benchmarks() {
     // Shards: P (each rank one) and, on one rank, also the plain one-shard step.
     std::vector<std::int64_t> shards{std::max(2, world().size())};
     if (world().size() == 1) shards.insert(shards.begin(), 1);
-    for (const std::int64_t s : shards)
+    for (const std::int64_t s : shards) {
         benchmark::RegisterBenchmark("BM_teacher_step", BM_teacher_step)
             ->Arg(s)
             ->Iterations(30)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark("BM_student_step", BM_student_step)
+            ->Arg(s)
+            ->Iterations(20)
+            ->UseManualTime()
+            ->Unit(benchmark::kMillisecond);
+    }
 }
 
 }  // namespace

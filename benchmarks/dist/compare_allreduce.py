@@ -2,8 +2,9 @@
 the fixed-order tree sum (dist::tree_allreduce, bitwise the same for any P) against Open MPI's
 own MPI_Allreduce (whose summation order depends on P and its algorithm) at sizes from one float
 to a VBN-scale teacher's gradient (153 sessions' read-ins of 2,000 units: 39.4 M floats); one
-teacher step at the paper's size (D = 128, batch 32 x 64 bins) alone and shared by 2 ranks; and a
-model of the shared step at scale,
+teacher step at the paper's size (D = 128, batch 32 x 64 bins) and one step of the paper's student
+(256 LIF neurons, batch 16 x 60 bins), each alone and shared by 2 ranks; and a model of the shared
+teacher step at scale,
 
     step(P) = C/P + alpha * 7 ceil(log2 P) + bytes(P) / beta,
 
@@ -47,8 +48,8 @@ def seconds(b):
 
 sizes = [1, 4096, 65536, 391552] + ([] if args.quick else [39418752])
 size_filter = "|".join(str(n) for n in sizes)
-two = run(2, f"^BM_(tree|mpi)_allreduce/({size_filter})/|^BM_teacher_step/")
-one = run(1, "^BM_teacher_step/")
+two = run(2, f"^BM_(tree|mpi)_allreduce/({size_filter})/|^BM_(teacher|student)_step/")
+one = run(1, "^BM_(teacher|student)_step/")
 
 reductions = []
 for n in sizes:
@@ -70,8 +71,8 @@ alpha_here = max(my - slope * mx, ys[0])
 beta_here = 1.0 / slope
 
 
-def step_name(shards):
-    return ("BM_teacher_step", str(shards))
+def step_name(shards, kind="teacher"):
+    return (f"BM_{kind}_step", str(shards))
 
 
 alone = seconds(one[step_name(1)])
@@ -88,6 +89,19 @@ print(f"teacher step D128 B32 L64, 1 thread per rank: one rank {alone * 1e3:.1f}
       f"(the same 2-shard maths on one rank: {alone_sharded * 1e3:.1f} ms), two ranks "
       f"{shared * 1e3:.1f} ms -> {alone / shared:.2f}x; "
       f"{steps['bytes_received_per_step_two_ranks'] / 1e6:.2f} MB received per rank per step")
+
+student_alone = seconds(one[step_name(1, "student")])
+student_shared = seconds(two[step_name(2, "student")])
+student = {"one_rank_one_shard_s": student_alone,
+           "one_rank_two_shards_s": seconds(one[step_name(2, "student")]),
+           "two_ranks_two_shards_s": student_shared,
+           "speedup_two_ranks": student_alone / student_shared,
+           "bytes_received_per_step_two_ranks": two[step_name(2, "student")]["bytes_received"],
+           "parameters": two[step_name(2, "student")]["parameters"]}
+print(f"student step N256 B16 L60, 1 thread per rank: one rank {student_alone * 1e3:.1f} ms "
+      f"(the same 2-shard maths on one rank: {student['one_rank_two_shards_s'] * 1e3:.1f} ms), "
+      f"two ranks {student_shared * 1e3:.1f} ms -> {student_alone / student_shared:.2f}x; "
+      f"{student['bytes_received_per_step_two_ranks'] / 1e6:.3f} MB received per rank per step")
 
 
 def model(compute, floats, alpha, beta, p):
@@ -116,6 +130,7 @@ for link, (alpha, beta) in links.items():
 doc = {"comparison": "dist_allreduce", "competitor": "Open MPI MPI_Allreduce",
        "machine": machine(), "ranks": 2, "reductions": reductions,
        "alpha_s": alpha_here, "beta_bytes_per_s": beta_here, "teacher_step": steps,
+       "student_step": student,
        "scaling_model": scaling}
 with open(args.out + ".tmp", "w") as f:
     json.dump(doc, f, indent=1)

@@ -4,18 +4,20 @@
 #include <jepasnn/jepa/toy_lds.hpp>
 #include <jepasnn/jepa/trainer.hpp>
 
-#include <unistd.h>
-
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "dist_test_util.hpp"
+
 namespace jepa = jepasnn::jepa;
 using jepasnn::Index;
 using jepasnn::dist::Communicator;
+using jepasnn::test::on_every_rank;
+using jepasnn::test::same_bits;
+using jepasnn::test::TrainedRun;
 
 namespace {
 
@@ -78,45 +80,34 @@ jepa::Teacher tiny_teacher() {
 /// VICReg has no data-parallel form: the batch's latents are gathered.
 using VicRegTeacher = jepa::LeJepa<float, jepa::GruEncoder, jepa::VicRegRegularizer>;
 
-struct Run {
-    std::vector<float> weights;
-    std::vector<double> losses;
-};
-
-/// The teacher trained for the config's steps, alone or sharing its steps over `world`.
-template <class Model = jepa::Teacher>
-Run train(Index shards, const Communicator* world, Model model = tiny_teacher()) {
-    jepa::Trainer<Model> trainer(std::move(model), toy_data(), train_config(shards));
-    if (world != nullptr) trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*world));
-    const auto& history = trainer.run();
-    Run r;
+/// The trainer's weights, step losses and validation losses.
+template <class Model>
+TrainedRun record(jepa::Trainer<Model>& trainer) {
+    TrainedRun r;
     const auto w = trainer.model().parameters().values();
     r.weights.assign(w.begin(), w.end());
-    for (const auto& s : history.steps)
-        r.losses.insert(r.losses.end(), {s.loss, s.prediction, s.regularizer, s.grad_norm});
-    for (const auto& v : history.validation)
-        r.losses.push_back(v.loss);
+    for (const auto& s : trainer.history().steps)
+        r.records.insert(r.records.end(), {s.loss, s.prediction, s.regularizer, s.grad_norm});
+    for (const auto& v : trainer.history().validation)
+        r.records.push_back(v.loss);
     return r;
 }
 
-bool same_bits(const Run& a, const Run& b) {
-    return a.weights.size() == b.weights.size() && a.losses.size() == b.losses.size() &&
-           std::memcmp(a.weights.data(), b.weights.data(), a.weights.size() * sizeof(float)) == 0 &&
-           std::memcmp(a.losses.data(), b.losses.data(), a.losses.size() * sizeof(double)) == 0;
-}
-
-bool on_every_rank(const Communicator& comm, bool ok) {
-    int mine = ok ? 1 : 0, all = 0;
-    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, comm.get());
-    return all == 1;
+/// The teacher trained for the config's steps, alone or sharing its steps over `world`.
+template <class Model = jepa::Teacher>
+TrainedRun train(Index shards, const Communicator* world, Model model = tiny_teacher()) {
+    jepa::Trainer<Model> trainer(std::move(model), toy_data(), train_config(shards));
+    if (world != nullptr) trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*world));
+    trainer.run();
+    return record(trainer);
 }
 
 }  // namespace
 
 TEST_CASE("a teacher trained on P ranks is bitwise the one-process teacher") {
     const auto world = Communicator::world();
-    const Run alone = train(4, nullptr);  // every rank computes the one-process run itself
-    const Run shared = train(4, &world);
+    const TrainedRun alone = train(4, nullptr);  // every rank computes the one-process run itself
+    const TrainedRun shared = train(4, &world);
     REQUIRE(on_every_rank(world, same_bits(shared, alone)));
     // The shard count is part of the maths: one shard is another (valid) run.
     if (world.size() == 1) REQUIRE_FALSE(same_bits(train(1, &world), alone));
@@ -130,26 +121,13 @@ TEST_CASE("a teacher whose regulariser gathers the latents is bitwise the one-pr
 
 TEST_CASE("a run checkpointed on one rank count resumes bitwise on another") {
     const auto world = Communicator::world();
-    const Run alone = train(4, nullptr);
-    // A directory of this job's own (suites with different rank counts run side by side).
-    long long id = world.is_root() ? static_cast<long long>(::getpid()) : 0;
-    MPI_Bcast(&id, 1, MPI_LONG_LONG, 0, world.get());
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("jepasnn_dist_resume_" + std::to_string(id));
-    if (world.is_root()) std::filesystem::create_directories(dir);
+    const TrainedRun alone = train(4, nullptr);
     const auto finish = [&](const std::filesystem::path& checkpoint, const Communicator* shared) {
         auto trainer = jepa::Trainer<jepa::Teacher>::resume(checkpoint, toy_data());
         if (shared != nullptr)
             trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*shared));
         trainer.run();
-        Run r;
-        const auto w = trainer.model().parameters().values();
-        r.weights.assign(w.begin(), w.end());
-        for (const auto& s : trainer.history().steps)
-            r.losses.insert(r.losses.end(), {s.loss, s.prediction, s.regularizer, s.grad_norm});
-        for (const auto& v : trainer.history().validation)
-            r.losses.push_back(v.loss);
-        return r;
+        return record(trainer);
     };
     const auto start = [&](const std::filesystem::path& checkpoint, const Communicator* shared) {
         auto config = train_config(4);
@@ -160,18 +138,8 @@ TEST_CASE("a run checkpointed on one rank count resumes bitwise on another") {
             trainer.share_steps(std::make_shared<jepasnn::dist::MpiShards>(*shared));
         trainer.run(3);
     };
-    // P ranks write the checkpoint (rank 0), every rank resumes alone from its own copy.
-    start(dir / "shared.ckpt", &world);
-    MPI_Barrier(world.get());
-    const auto own = dir / ("shared." + std::to_string(world.rank()) + ".ckpt");
-    std::filesystem::copy_file(dir / "shared.ckpt", own);
-    const Run resumed_alone = finish(own, nullptr);
-    // One process writes the checkpoint, the P ranks resume it together.
-    if (world.is_root()) start(dir / "alone.ckpt", nullptr);
-    MPI_Barrier(world.get());
-    const Run resumed_shared = finish(dir / "alone.ckpt", &world);
-    MPI_Barrier(world.get());
-    if (world.is_root()) std::filesystem::remove_all(dir);
+    const auto [resumed_alone, resumed_shared] =
+        jepasnn::test::resumed_across_rank_counts(world, start, finish);
     REQUIRE(on_every_rank(world, same_bits(resumed_alone, alone)));
     REQUIRE(on_every_rank(world, same_bits(resumed_shared, alone)));
 }
@@ -179,11 +147,6 @@ TEST_CASE("a run checkpointed on one rank count resumes bitwise on another") {
 TEST_CASE("more ranks than shards is refused on every rank") {
     const auto world = Communicator::world();
     if (world.size() == 1) return;
-    std::string seen;
-    try {
-        train(1, &world);
-    } catch (const jepasnn::Error& e) {
-        seen = e.what();
-    }
+    const std::string seen = jepasnn::test::error_message([&] { train(1, &world); });
     REQUIRE(on_every_rank(world, seen.find("a step of 1 shards") != std::string::npos));
 }

@@ -1,9 +1,10 @@
 // jepasnn distill: a small end-to-end run on the committed NWB fixture (checkpoint, metrics and
 // history written; --resume continues; an existing checkpoint is not overwritten; a run killed
-// with SIGKILL and resumed ends as an uninterrupted one) and bad input (one line on stderr, exit
-// 1 or 2, no metrics written).
+// with SIGKILL and resumed ends as an uninterrupted one), bad input (one line on stderr, exit
+// 1 or 2, no metrics written), and `mpirun -np 2 jepasnn distill` writing the one-process files.
 #include <catch2/catch.hpp>
 
+#include <jepasnn/core/checkpoint.hpp>
 #include <jepasnn/core/json.hpp>
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/rng.hpp>
@@ -150,7 +151,7 @@ TEST_CASE("cli distill from a store directory bins the session once and matches 
     const fs::path store = dir.path() / "stores" / "vbn_like_small.h5";
     REQUIRE(fs::exists(store));
     const Index bins = static_cast<Index>(data::BinnedStore(store).header().grid.n_bins);
-    CHECK(bins == 27999);  // 0 .. 279.996 s
+    CHECK(bins == 27999);                           // 0 .. 279.996 s
     write_setup(dir.path(), Json::object(), bins);  // rewrites latents.npy and the config
     const test::RunResult memory = run("memory");
     INFO(memory.err);
@@ -167,4 +168,37 @@ TEST_CASE("cli distill from a store directory bins the session once and matches 
         CHECK(a[key] == b[key]);
     CHECK(read_json(dir.path() / "memory" / "history.json") ==
           read_json(dir.path() / "stored" / "history.json"));
+}
+
+TEST_CASE("mpirun -np 2 distill writes the one-process student bit for bit", "[distill]") {
+#if !defined(JEPASNN_MPIEXEC) || !defined(JEPASNN_CLI_PATH)
+    JEPASNN_SKIP("the CLI is not built with MPI (apt-get install openmpi-bin libopenmpi-dev)");
+#else
+    test::TempDir dir;
+    const fs::path config = write_setup(dir.path(), {{"shards", 2}});
+    const auto args = [&](const char* out) {
+        return std::vector<std::string>{
+            "distill",   "--config", config.string(), "--out", (dir.path() / out).string(),
+            "--threads", "1",        "--quiet"};
+    };
+    const test::RunResult one = test::run_cli(args("one"));
+    INFO(one.err);
+    REQUIRE(one.status == 0);
+    const test::RunResult two = test::run_cli_on_ranks(2, args("two"));
+    INFO(two.out << two.err);
+    REQUIRE(two.status == 0);
+    for (const char* file : {"metrics.json", "history.json"})
+        CHECK(read_json(dir.path() / "two" / file) == read_json(dir.path() / "one" / file));
+    CHECK(read_checkpoint<float>(dir.path() / "two" / "student.ckpt").arrays ==
+          read_checkpoint<float>(dir.path() / "one" / "student.ckpt").arrays);
+
+    // One shard cannot be shared by two ranks: both end with the error, nothing is written.
+    fs::create_directories(dir.path() / "single");
+    const fs::path single = write_setup(dir.path() / "single", {{"shards", 1}});
+    const test::RunResult refused = test::run_cli_on_ranks(
+        2, {"distill", "--config", single.string(), "--threads", "1", "--quiet"});
+    CHECK(refused.status != 0);
+    CHECK(refused.err.find("cannot be shared by 2 processes") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path() / "single" / "student" / "metrics.json"));
+#endif
 }

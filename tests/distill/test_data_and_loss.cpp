@@ -107,16 +107,16 @@ TEST_CASE("cca loss gradient matches central differences", "[distill]") {
     for (std::size_t i = 0; i < z.size(); ++i)
         z.data()[i] = normal_at(11, 1, i) + 0.5 * y.data()[(i / dz) * dy + (i % dz) % dy];
     Tensor<double, 3> grad, scratch;
-    const distill::CcaLossTerm term = distill::cca_loss(grad, y, z, burn, 1e-3, 0.7);
+    const distill::CcaLossTerm term = distill::cca_loss(grad, y, z, {burn, 1e-3, 0.7});
     CHECK(term.loss < 0.0);
     CHECK(term.mean_cca > 0.0);
     const double h = 1e-6;
     for (std::size_t i = 0; i < y.size(); ++i) {
         const double keep = y.data()[i];
         y.data()[i] = keep + h;
-        const double up = distill::cca_loss(scratch, y, z, burn, 1e-3, 0.7).loss;
+        const double up = distill::cca_loss(scratch, y, z, {burn, 1e-3, 0.7}).loss;
         y.data()[i] = keep - h;
-        const double down = distill::cca_loss(scratch, y, z, burn, 1e-3, 0.7).loss;
+        const double down = distill::cca_loss(scratch, y, z, {burn, 1e-3, 0.7}).loss;
         y.data()[i] = keep;
         INFO("element " << i);
         CHECK(grad.data()[i] == Approx((up - down) / (2 * h)).margin(1e-7));
@@ -131,12 +131,12 @@ TEST_CASE("cca loss of a constant readout is zero and of a NaN readout not finit
     for (std::size_t i = 0; i < z.size(); ++i)
         z.data()[i] = normal_at(3, 0, i);
     Tensor<float, 3> grad;
-    distill::CcaLossTerm t = distill::cca_loss(grad, y, z, 1, 1e-3, 1.0);
+    distill::CcaLossTerm t = distill::cca_loss(grad, y, z, {1, 1e-3, 1.0});
     CHECK(t.finite);
     CHECK(t.loss == 0.0);
     for (std::size_t i = 0; i < grad.size(); ++i)
         CHECK(grad.data()[i] == 0.0f);
     y.data()[7] = std::numeric_limits<float>::quiet_NaN();
-    t = distill::cca_loss(grad, y, z, 1, 1e-3, 1.0);
+    t = distill::cca_loss(grad, y, z, {1, 1e-3, 1.0});
     CHECK_FALSE(t.finite);
 }

@@ -125,6 +125,23 @@ inline constexpr bool have_cli = true;
 inline RunResult run_cli(const std::vector<std::string>& args) {
     return run_program(JEPASNN_CLI_PATH, args);
 }
+#if defined(JEPASNN_MPIEXEC)
+/// The CLI with `args` on `ranks` MPI ranks (as root too, more ranks than cores allowed).
+inline RunResult run_cli_on_ranks(int ranks, const std::vector<std::string>& args) {
+    std::vector<std::string> all = {"--allow-run-as-root",
+                                    "--oversubscribe",
+                                    "--bind-to",
+                                    "none",
+                                    "--mca",
+                                    "btl_vader_single_copy_mechanism",
+                                    "none",
+                                    "-n",
+                                    std::to_string(ranks),
+                                    JEPASNN_CLI_PATH};
+    all.insert(all.end(), args.begin(), args.end());
+    return run_program(JEPASNN_MPIEXEC, all);
+}
+#endif
 /// Starts the CLI with `args`, waits until `file` exists (checkpoints appear whole: they are
 /// renamed into place), then kills it with SIGKILL, as a crash or the kernel's OOM killer would.
 /// True if the CLI died of that SIGKILL; false if it exited first.

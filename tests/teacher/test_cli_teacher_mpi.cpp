@@ -12,24 +12,6 @@ namespace {
 namespace fs = std::filesystem;
 using jepasnn::Json;
 
-#if defined(JEPASNN_MPIEXEC) && defined(JEPASNN_CLI_PATH)
-/// `jepasnn args...` on `ranks` MPI ranks (as root too, more ranks than cores allowed).
-jepasnn::test::RunResult run_cli_on_ranks(int ranks, const std::vector<std::string>& args) {
-    std::vector<std::string> all = {"--allow-run-as-root",
-                                    "--oversubscribe",
-                                    "--bind-to",
-                                    "none",
-                                    "--mca",
-                                    "btl_vader_single_copy_mechanism",
-                                    "none",
-                                    "-n",
-                                    std::to_string(ranks),
-                                    JEPASNN_CLI_PATH};
-    all.insert(all.end(), args.begin(), args.end());
-    return jepasnn::test::run_program(JEPASNN_MPIEXEC, all);
-}
-#endif
-
 fs::path write_mpi_config(const jepasnn::test::TempDir& tmp, int shards) {
     Json doc = jepasnn::test::small_teacher_config_json("cohort");
     doc["train"]["steps"] = 30;
@@ -63,7 +45,7 @@ TEST_CASE("mpirun -np 2 train-teacher writes the one-process teacher bit for bit
     const auto one = jepasnn::test::run_cli(args("one"));
     INFO(one.err);
     REQUIRE(one.status == 0);
-    const auto two = run_cli_on_ranks(2, args("two"));
+    const auto two = jepasnn::test::run_cli_on_ranks(2, args("two"));
     INFO(two.out << two.err);
     REQUIRE(two.status == 0);
     CHECK(jepasnn::read_json(tmp / "two" / "metrics.json") ==
@@ -76,9 +58,9 @@ TEST_CASE("mpirun -np 2 train-teacher writes the one-process teacher bit for bit
     CHECK(two.out.find("wrote ") == two.out.rfind("wrote "));
 
     // One shard cannot be shared by two ranks: both end with the error, nothing is written.
-    const auto refused =
-        run_cli_on_ranks(2, {"train-teacher", "--config", write_mpi_config(tmp, 1).string(),
-                             "--out", (tmp / "refused").string(), "--threads", "1", "--quiet"});
+    const auto refused = jepasnn::test::run_cli_on_ranks(
+        2, {"train-teacher", "--config", write_mpi_config(tmp, 1).string(), "--out",
+            (tmp / "refused").string(), "--threads", "1", "--quiet"});
     CHECK(refused.status != 0);
     CHECK(refused.err.find("cannot be shared by 2 processes") != std::string::npos);
     CHECK_FALSE(fs::exists(tmp / "refused" / "metrics.json"));

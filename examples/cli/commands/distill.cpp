@@ -8,6 +8,9 @@
 // (the session's store is reused, or binned there first). Relative paths are relative to the
 // config file. Writes <out>/student.ckpt (atomic checkpoints, resumable with --resume) and, at
 // the end, <out>/metrics.json and <out>/history.json (atomically).
+// Under mpirun (a CLI built with MPI), the ranks share every training step: each computes its
+// shards of the batch (student.shards >= ranks), the result is bitwise the one-process run's, and
+// rank 0 alone shows progress, evaluates and writes files. An error on one rank ends every rank.
 #include <jepasnn/core/progress.hpp>
 #include <jepasnn/core/run_info.hpp>
 #include <jepasnn/core/threads.hpp>
@@ -18,10 +21,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "command.hpp"
+#include "shared_run.hpp"
 
 namespace {
 
@@ -41,9 +47,16 @@ fs::path relative_to(const fs::path& base, const std::string& p) {
     return path.is_absolute() ? path : base / path;
 }
 
-void run_distill(const DistillOptions& o) {
+/// What a distillation config asks for, paths resolved.
+struct DistillRun {
+    fs::path nwb, latents, out, stores;
+    std::string qc;
+    jepasnn::distill::DistillConfig config;
+    std::vector<std::string> ablations;
+};
+
+DistillRun read_distill_run(const DistillOptions& o) {
     namespace distill = jepasnn::distill;
-    if (o.threads > 0) jepasnn::set_thread_count(o.threads);
     const fs::path config_path(o.config);
     const std::string where = config_path.string();
     const Json doc = jepasnn::read_json(config_path);
@@ -53,10 +66,10 @@ void run_distill(const DistillOptions& o) {
     for (const auto& [key, value] : doc.items())
         jepasnn::require(known.count(key) == 1, where, "unknown key '", key, "'");
     const fs::path base = config_path.parent_path();
-    fs::path nwb;
+    DistillRun r;
     if (doc.contains("nwb")) {
         jepasnn::require(!doc.contains("cohort"), where, "give either 'nwb' or 'cohort', not both");
-        nwb = relative_to(base, jepasnn::json_get<std::string>(doc, "nwb", where));
+        r.nwb = relative_to(base, jepasnn::json_get<std::string>(doc, "nwb", where));
     } else {
         jepasnn::require(doc.contains("cohort"), where,
                          "missing 'nwb' (a session file) or 'cohort' + 'session'");
@@ -64,67 +77,92 @@ void run_distill(const DistillOptions& o) {
             relative_to(base, jepasnn::json_get<std::string>(doc, "cohort", where)));
         const auto name = jepasnn::json_get<std::string>(doc, "session", where);
         for (const auto& s : cohort.sessions)
-            if (s.name == name) nwb = s.nwb;
-        jepasnn::require(!nwb.empty(), where, "cohort has no session '", name, "'");
+            if (s.name == name) r.nwb = s.nwb;
+        jepasnn::require(!r.nwb.empty(), where, "cohort has no session '", name, "'");
     }
-    const fs::path latents =
-        relative_to(base, jepasnn::json_get<std::string>(doc, "latents", where));
-    const fs::path out = o.out.empty()
-                             ? relative_to(base, jepasnn::json_get<std::string>(doc, "out", where))
-                             : fs::path(o.out);
-    const std::string qc = jepasnn::json_get_or<std::string>(doc, "qc", "none", where);
-    jepasnn::require(qc == "none" || qc == "default", where, "qc is '", qc,
+    r.latents = relative_to(base, jepasnn::json_get<std::string>(doc, "latents", where));
+    r.out = o.out.empty() ? relative_to(base, jepasnn::json_get<std::string>(doc, "out", where))
+                          : fs::path(o.out);
+    r.qc = jepasnn::json_get_or<std::string>(doc, "qc", "none", where);
+    jepasnn::require(r.qc == "none" || r.qc == "default", where, "qc is '", r.qc,
                      "', expected none or default");
-    const distill::DistillConfig config = jepasnn::read_settings<distill::DistillConfig>(
+    r.config = jepasnn::read_settings<distill::DistillConfig>(
         jepasnn::json_get_or(doc, "student", Json::object(), where), where + ": student");
-    const auto ablations =
-        jepasnn::json_get_or(doc, "ablations", std::vector<std::string>{}, where);
-    for (const std::string& a : ablations) {
+    r.ablations = jepasnn::json_get_or(doc, "ablations", std::vector<std::string>{}, where);
+    for (const std::string& a : r.ablations) {
         bool ok = false;
         for (const std::string& n : distill::ablation_names())
             ok = ok || n == a;
         jepasnn::require(ok, where, "unknown ablation '", a, "'");
     }
+    if (doc.contains("stores"))
+        r.stores = relative_to(base, jepasnn::json_get<std::string>(doc, "stores", where));
+    return r;
+}
 
-    const fs::path stores =
-        doc.contains("stores")
-            ? relative_to(base, jepasnn::json_get<std::string>(doc, "stores", where))
-            : fs::path();
-    const distill::DistillData data = distill::load_session(nwb, latents, qc, config, 0.01, stores);
-    fs::create_directories(out);
-    const fs::path checkpoint = out / "student.ckpt";
-    jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
-                     "already exists: pass --resume to continue it, or choose another --out");
-    distill::Distiller<> d = o.resume ? distill::Distiller<>::resume(checkpoint, data, config)
-                                      : distill::Distiller<>(data, config, checkpoint);
-    d.train(jepasnn::progress_style(o.quiet));
-    const distill::StudentEvaluation e = distill::evaluate_student(d.network(), data, config);
+void run_distill(const DistillOptions& o, const jepasnn::cli::SharedExchange& exchange) {
+    namespace distill = jepasnn::distill;
+    const bool root = exchange->rank() == 0;
+    if (o.threads > 0) jepasnn::set_thread_count(o.threads);
+    // Every rank reads the config: a bad one is refused by all of them alike.
+    DistillRun run;
+    fs::path checkpoint;
+    exchange->agree([&] {
+        run = read_distill_run(o);
+        checkpoint = run.out / "student.ckpt";
+        jepasnn::require(o.resume || !fs::exists(checkpoint), checkpoint.string(),
+                         "already exists: pass --resume to continue it, or choose another --out");
+    });
+    const distill::DistillConfig& config = run.config;
+    // Rank 0 first: it bins the store the others then read.
+    std::optional<distill::DistillData> data;
+    const auto load = [&] {
+        data.emplace(distill::load_session(run.nwb, run.latents, run.qc, config, 0.01, run.stores));
+    };
+    exchange->agree([&] {
+        if (root) load();
+    });
+    exchange->agree([&] {
+        if (!root) load();
+    });
+    if (root) fs::create_directories(run.out);
+    std::optional<distill::Distiller<>> d;
+    exchange->agree([&] {
+        if (o.resume)
+            d.emplace(distill::Distiller<>::resume(checkpoint, *data, config));
+        else
+            d.emplace(*data, config, checkpoint);
+    });
+    d->share_steps(exchange);
+    d->train(jepasnn::progress_style(o.quiet));
+    if (!root) return;  // rank 0 evaluates and writes
+    const distill::StudentEvaluation e = distill::evaluate_student(d->network(), *data, config);
 
     Json metrics = to_json(e);
-    metrics["session_nwb"] = nwb.string();
-    metrics["latents"] = latents.string();
-    metrics["units"] = data.inputs();
-    metrics["bins"] = data.bins();
-    metrics["latent_dim"] = data.latent_dim();
-    metrics["steps"] = d.steps_done();
+    metrics["session_nwb"] = run.nwb.string();
+    metrics["latents"] = run.latents.string();
+    metrics["units"] = data->inputs();
+    metrics["bins"] = data->bins();
+    metrics["latent_dim"] = data->latent_dim();
+    metrics["steps"] = d->steps_done();
     metrics["policies"] = distill::Distiller<>::policy_names();
     metrics["config"] = jepasnn::settings_json(config);
     metrics["run"] = jepasnn::run_record(config.seed, JEPASNN_GIT_REVISION);
-    if (!ablations.empty()) {
+    if (!run.ablations.empty()) {
         Json list = Json::array();
-        for (const std::string& a : ablations)
-            list.push_back(distill::to_json(distill::run_ablation(a, data, config)));
+        for (const std::string& a : run.ablations)
+            list.push_back(distill::to_json(distill::run_ablation(a, *data, config)));
         metrics["ablations"] = std::move(list);
     }
-    jepasnn::write_json(out / "history.json", d.history_json());
-    jepasnn::write_json(out / "metrics.json", metrics);
+    jepasnn::write_json(run.out / "history.json", d->history_json());
+    jepasnn::write_json(run.out / "metrics.json", metrics);
     if (!o.quiet)
         std::printf(
             "held-out CCA %.4f (null 95th percentile %.4f), %.1f%% of neurons in band, "
             "E %.2f Hz, I %.2f Hz, %zu Dale violations -> %s\n",
             e.readout.cca_heldout, e.readout.null_p95, 100.0 * e.metrics.frac_neurons_in_band,
             e.metrics.mean_rate_hz_exc, e.metrics.mean_rate_hz_inh, e.metrics.dale_violations,
-            (out / "metrics.json").string().c_str());
+            (run.out / "metrics.json").string().c_str());
 }
 
 void setup_distill(CLI::App& app) {
@@ -134,7 +172,10 @@ void setup_distill(CLI::App& app) {
     app.add_flag("--resume", o->resume, "continue from <out>/student.ckpt");
     app.add_flag("--quiet", o->quiet, "no progress or summary");
     app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);
-    app.callback([o] { run_distill(*o); });
+    app.callback([o] {
+        jepasnn::cli::run_shared(
+            [&](const jepasnn::cli::SharedExchange& exchange) { run_distill(*o, exchange); });
+    });
 }
 
 const jepasnn::cli::CommandRegistration distill_registration{

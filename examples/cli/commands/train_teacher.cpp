@@ -14,17 +14,13 @@
 #include <jepasnn/core/npy.hpp>
 #include <jepasnn/core/threads.hpp>
 #include <jepasnn/teacher/pipeline.hpp>
-#if defined(JEPASNN_WITH_MPI)
-#include <jepasnn/dist/collective_error.hpp>
-#include <jepasnn/dist/mpi_shards.hpp>
-#endif
 
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 
 #include "command.hpp"
+#include "shared_run.hpp"
 
 namespace {
 
@@ -37,19 +33,8 @@ struct TrainTeacherOptions {
     int threads = 0;
 };
 
-/// The processes sharing the training: one, or (under mpirun) the MPI ranks.
-std::shared_ptr<const jepasnn::train::ShardExchange> shard_exchange() {
-#if defined(JEPASNN_WITH_MPI)
-    if (jepasnn::dist::launched_by_mpi()) {
-        static jepasnn::dist::Environment mpi;  // finalised when the program ends
-        return std::make_shared<jepasnn::dist::MpiShards>(jepasnn::dist::Communicator::world());
-    }
-#endif
-    return std::make_shared<jepasnn::train::LocalShards>();
-}
-
 void train_teacher_shared(const TrainTeacherOptions& o,
-                          const std::shared_ptr<const jepasnn::train::ShardExchange>& exchange) {
+                          const jepasnn::cli::SharedExchange& exchange) {
     namespace teacher = jepasnn::teacher;
     namespace fs = std::filesystem;
     const bool root = exchange->rank() == 0;
@@ -113,26 +98,6 @@ void train_teacher_shared(const TrainTeacherOptions& o,
         m["pca_r2"].dump().c_str(), m["lds_r2"].dump().c_str(), m["effective_rank"].dump().c_str());
 }
 
-void run_train_teacher(const TrainTeacherOptions& o) {
-    const auto exchange = shard_exchange();
-#if defined(JEPASNN_WITH_MPI)
-    if (exchange->processes() > 1) {
-        try {
-            train_teacher_shared(o, exchange);
-        } catch (const jepasnn::dist::CollectiveError&) {
-            throw;  // every rank has it and leaves
-        } catch (const std::exception& e) {
-            // This rank alone failed: the others may wait for it in a collective.
-            std::cerr << "jepasnn: error: rank " << exchange->rank() << ": " << e.what()
-                      << std::endl;
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-        return;
-    }
-#endif
-    train_teacher_shared(o, exchange);
-}
-
 void setup_train_teacher(CLI::App& app) {
     auto o = std::make_shared<TrainTeacherOptions>();
     app.add_option("--config", o->config,
@@ -144,7 +109,11 @@ void setup_train_teacher(CLI::App& app) {
     app.add_flag("--latents", o->latents, "also write latents_<session>.npy (float64, bins x D)");
     app.add_flag("--quiet", o->quiet, "no progress bars");
     app.add_option("--threads", o->threads, "threads (default: all)")->check(CLI::PositiveNumber);
-    app.callback([o] { run_train_teacher(*o); });
+    app.callback([o] {
+        jepasnn::cli::run_shared([&](const jepasnn::cli::SharedExchange& exchange) {
+            train_teacher_shared(*o, exchange);
+        });
+    });
 }
 
 const jepasnn::cli::CommandRegistration train_teacher_registration{

@@ -40,7 +40,12 @@ struct DistillConfig {
 
     // ---- training ------------------------------------------------------------------------------
     std::uint64_t steps = 300;
-    Index batch = 16;         // windows per step
+    Index batch = 16;  // windows per step
+    /// Shards of each step's batch (ShardPlan): the Deep CCA sums, spike counts and parameter
+    /// gradient are added over them in one fixed tree, so that up to `shards` processes can share
+    /// a step (dist::MpiShards) with bitwise the same result as one. The result depends on it (1:
+    /// the batch as one piece).
+    Index shards = 1;
     Index window_bins = 60;   // 10 ms bins per window
     Index burn_in_bins = 10;  // first bins of every window, excluded from the loss (zero state)
     double learning_rate = 2e-3;
@@ -93,6 +98,7 @@ struct DistillConfig {
         field("target_components", s.target_components);
         field("steps", s.steps);
         field("batch", s.batch);
+        field("shards", s.shards);
         field("window_bins", s.window_bins);
         field("burn_in_bins", s.burn_in_bins);
         field("learning_rate", s.learning_rate);
@@ -125,6 +131,8 @@ struct DistillConfig {
         require(readout_dim >= 0, where, "readout_dim is ", readout_dim, ", expected >= 0");
         require(steps >= 1, where, "steps is 0, expected >= 1");
         require(batch >= 1, where, "batch is ", batch, ", expected >= 1");
+        require(shards >= 1 && shards <= batch, where, "shards is ", shards,
+                ", expected 1 .. batch (", batch, ")");
         require(burn_in_bins >= 0 && window_bins > burn_in_bins, where, "window_bins (",
                 window_bins, ") must exceed burn_in_bins (", burn_in_bins, ") >= 0");
         require(learning_rate > 0.0 && std::isfinite(learning_rate), where, "learning_rate is ",

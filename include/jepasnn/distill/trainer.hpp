@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -22,6 +22,7 @@
 #include "../nn/adamw.hpp"
 #include "../train/loop.hpp"
 #include "../train/prefetch.hpp"
+#include "../train/shard_exchange.hpp"
 #include "config.hpp"
 #include "data.hpp"
 #include "loss.hpp"
@@ -81,19 +82,6 @@ inline std::uint64_t fingerprint(const DistillData& d) {
         mix(z.data(), static_cast<std::size_t>(z.size()) * sizeof(double));  // bytes in order
     });
     return h;
-}
-
-/// Copies the rows k >= burn_in of every window of a (B, W, C) tensor into (B·(W − burn_in), C).
-template <class T>
-RowMatrix<double> loss_rows(const Tensor<T, 3>& t, Index burn_in) {
-    const Index b = static_cast<Index>(t.shape(0)), w = static_cast<Index>(t.shape(1));
-    const Index c = static_cast<Index>(t.shape(2)), kept = w - burn_in;
-    RowMatrix<double> out(b * kept, c);  // (B·(W − burn_in), C)
-    for (Index i = 0; i < b; ++i)
-        out.middleRows(i * kept, kept) =
-            Eigen::Map<const RowMatrix<T>>(t.data() + (i * w + burn_in) * c, kept, c)
-                .template cast<double>();
-    return out;
 }
 }  // namespace detail
 
@@ -182,26 +170,30 @@ class Distiller {
     }
 
     /// Runs the remaining steps with a progress bar, monitoring and checkpointing on schedule
-    /// and checkpointing once more after the final step.
+    /// and checkpointing once more after the final step (progress and checkpoints: rank 0's).
     void train(ProgressStyle style = progress_style()) {
-        const bool checkpoints = !checkpoint_.empty();
-        loop_.run(*this, style, config_.steps,
+        const bool root = exchange_->rank() == 0;
+        const bool checkpoints = !checkpoint_.empty() && root;
+        loop_.run(*this, root ? style : ProgressStyle::quiet, config_.steps,
                   train::Every{config_.eval_every, false, [&] { monitor(); }},
                   train::Every{checkpoints ? config_.checkpoint_every : 0, checkpoints,
                                [&] { save_checkpoint(checkpoint_); }});
     }
 
-    /// Records the monitored held-out CCA at the current step (see MonitorRecord).
+    /// Records the monitored held-out CCA at the current step (see MonitorRecord); every process
+    /// sharing the steps computes the same record.
     const MonitorRecord& monitor() {
         const DistillData& d = *data_;
         const auto run = [&](const std::vector<data::RowRange>& runs, std::uint32_t site) {
-            assemble_batch(inputs_, targets_, d,
+            Tensor<T, 3> inputs;
+            Tensor<double, 3> targets;
+            assemble_batch(inputs, targets, d,
                            sample_windows(runs, config_.window_bins, config_.monitor_windows,
                                           config_.seed, site, 0),
                            config_.window_bins);
-            const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts);
+            const Tensor<T, 3>& y = net_.forward(inputs, lif::InputKind::binned_counts);
             return std::pair{detail::loss_rows(y, config_.burn_in_bins),
-                             detail::loss_rows(targets_, config_.burn_in_bins)};
+                             detail::loss_rows(targets, config_.burn_in_bins)};
         };
         const auto [x_train, z_train] = run(d.split.train, streams::distill_sites::monitor_train);
         const auto [x_test, z_test] =
@@ -267,17 +259,10 @@ class Distiller {
     std::span<T> parameters() { return net_.parameters().values(); }
     std::span<T> gradients() { return net_.parameters().gradients(); }
     StepRecord loss_and_gradient(std::uint64_t s) {
-        std::tie(inputs_,
-                 targets_) = prefetch_.take(s, s + 1 < config_.steps, [this](std::uint64_t step) {
-            WindowBatch b;
-            assemble_batch(b.first, b.second, *data_,
-                           sample_windows(data_->split.train, config_.window_bins, config_.batch,
-                                          config_.seed, streams::distill_sites::train_windows,
-                                          step * std::uint64_t(config_.batch)),
-                           config_.window_bins);
-            return b;
-        });
-        const StepRecord r = step_on_batch();
+        const ShardPlan plan(config_.batch, config_.shards);
+        own_ = prefetch_.take(s, s + 1 < config_.steps,
+                              [this, plan](std::uint64_t step) { return own_shards(plan, step); });
+        const StepRecord r = step_on_shards(plan);
         prefetch_.end_step();  // nothing else reads the store while a batch is being read
         return r;
     }
@@ -294,18 +279,95 @@ class Distiller {
         return status.str();
     }
 
-  private:
-    using WindowBatch = std::pair<Tensor<T, 3>, Tensor<double, 3>>;  // inputs, targets
+    /// Shares every step with the other processes of `exchange` (dist::MpiShards: one per MPI
+    /// rank), each computing its own shards of the batch: the run is bitwise the one-process run
+    /// with the same config for any number of processes up to config().shards. Progress and
+    /// checkpoints are then rank 0's. A collective: every process calls it, and a config that
+    /// cannot be shared is refused on every process alike (ShardExchange::agree).
+    void share_steps(std::shared_ptr<const train::ShardExchange> exchange) {
+        require(exchange != nullptr, "distill::Distiller", "no shard exchange given");
+        exchange->agree([&] {
+            require(exchange->processes() <= config_.shards, "distill::Distiller", "a step of ",
+                    config_.shards,
+                    " shards (distillation setting \"shards\") cannot be shared by ",
+                    exchange->processes(), " processes; set shards >= processes");
+        });
+        exchange_ = std::move(exchange);
+    }
 
-    /// Loss and gradients of the batch in inputs_ and targets_.
-    StepRecord step_on_batch() {
-        net_.parameters().zero_gradients();
+  private:
+    /// This process's shards of a step's batch: inputs (b_s, W, F) and targets (b_s, W, d).
+    struct ShardBatches {
+        std::vector<Tensor<T, 3>> inputs;
+        std::vector<Tensor<double, 3>> targets;
+    };
+
+    /// The windows of step `step`, drawn by global sample id (independent of the shards), cut
+    /// into this process's shards.
+    ShardBatches own_shards(const ShardPlan& plan, std::uint64_t step) const {
+        const std::vector<Index> starts = sample_windows(
+            data_->split.train, config_.window_bins, config_.batch, config_.seed,
+            streams::distill_sites::train_windows, step * std::uint64_t(config_.batch));
+        const auto [first, last] = exchange_->own(ShardTree(plan.shards));
+        ShardBatches b;
+        b.inputs.resize(static_cast<std::size_t>(last - first));
+        b.targets.resize(b.inputs.size());
+        for (std::int64_t s = first; s < last; ++s) {
+            const auto i = static_cast<std::size_t>(s - first);
+            const auto from = starts.begin() + plan.first(s);
+            assemble_batch(b.inputs[i], b.targets[i], *data_,
+                           std::vector<Index>(from, from + plan.count(s)), config_.window_bins);
+        }
+        return b;
+    }
+
+    /// Loss and gradients of the batch whose own shards are in own_. Each shard runs its own
+    /// forward and backward; they meet where the batch couples them: the spike counts (rates and
+    /// homeostasis are the batch's), the Deep CCA column sums and covariances, and the parameter
+    /// gradients are added over shards in ShardTree's order. With one shard this is the whole
+    /// batch's step, bit for bit. A process holding several shards runs the forward of all but
+    /// its first twice (the network's tape holds one shard).
+    StepRecord step_on_shards(const ShardPlan& plan) {
+        const ShardTree tree(plan.shards);
+        const auto [first, last] = exchange_->own(tree);
+        const std::size_t own = own_.inputs.size();
         lif::ForwardOptions<T> options;
         if (config_.bptt_truncate_bins > 0)
             options.bptt = {config_.bptt_truncate_bins * net_.config().steps_per_bin, true};
-        const Tensor<T, 3>& y = net_.forward(inputs_, lif::InputKind::binned_counts, options);
-        const CcaLossTerm cca = cca_loss(d_readout_, y, targets_, config_.burn_in_bins,
-                                         config_.cca_ridge, config_.cca_weight);
+        std::int64_t cached = -1;  // the shard the network's tape holds
+        const auto forward_shard = [&](std::int64_t s) {
+            net_.forward(own_.inputs[static_cast<std::size_t>(s - first)],
+                         lif::InputKind::binned_counts, options);
+            cached = s;
+        };
+
+        // Each own shard's forward, last first so that the tape ends on the first.
+        readouts_.resize(own);
+        counts_.resize(own);
+        exchange_->agree([&] {
+            for (std::int64_t s = last - 1; s >= first; --s) {
+                forward_shard(s);
+                const auto i = static_cast<std::size_t>(s - first);
+                readouts_[i] = net_.readout();
+                counts_[i] = net_.spike_counts();
+            }
+        });
+        const auto sum = [&](const train::ShardLeaf<double>& leaf, std::span<double> out) {
+            exchange_->sum(tree, leaf, out);
+        };
+        Vector<double> counts(net_.neurons());  // (N) spikes of the whole batch
+        sum(
+            [&](std::int64_t s, std::span<double> out) {
+                const Vector<double>& c = counts_[static_cast<std::size_t>(s - first)];
+                std::copy(c.data(), c.data() + c.size(), out.begin());
+            },
+            std::span<double>(counts.data(), static_cast<std::size_t>(counts.size())));
+        const auto share = [&](std::int64_t s) { net_.share_batch(counts, plan.items, s == 0); };
+        share(cached);
+
+        const CcaLossTerm cca = cca_loss_shards(
+            d_readouts_, CcaShards<T>{readouts_, own_.targets, first, plan.items, sum},
+            {config_.burn_in_bins, config_.cca_ridge, config_.cca_weight});
         StepRecord r;
         r.cca_loss = cca.loss;
         r.mean_cca = cca.mean_cca;
@@ -322,7 +384,22 @@ class Distiller {
             r.loss = std::numeric_limits<double>::quiet_NaN();  // the loop stops on it
             return r;
         }
-        net_.backward(d_readout_);
+
+        // Each shard's backward from its dL/d(readout); the gradients added.
+        gradient_sum_.resize(net_.parameters().size());
+        exchange_->sum(tree, train::ShardLeaf<T>([&](std::int64_t s, std::span<T> out) {
+                           if (cached != s) {
+                               forward_shard(s);
+                               share(s);
+                           }
+                           net_.parameters().zero_gradients();
+                           net_.backward(d_readouts_[static_cast<std::size_t>(s - first)]);
+                           const auto g = net_.parameters().gradients();
+                           std::copy(g.begin(), g.end(), out.begin());
+                       }),
+                       std::span<T>(gradient_sum_));
+        std::copy(gradient_sum_.begin(), gradient_sum_.end(),
+                  net_.parameters().gradients().begin());
         return r;
     }
 
@@ -386,9 +463,14 @@ class Distiller {
     train::Loop<T> loop_;
     std::vector<StepRecord> history_;
     std::vector<MonitorRecord> monitor_;
-    Tensor<T, 3> inputs_, d_readout_;  // (B, W, F), (B, W, D)
-    Tensor<double, 3> targets_;        // (B, W, d)
-    train::Prefetcher<WindowBatch> prefetch_{config_.prefetch};
+    ShardBatches own_;                      // this step's own shards
+    std::vector<Tensor<T, 3>> readouts_;    // (b_s, W, D) of each own shard
+    std::vector<Tensor<T, 3>> d_readouts_;  // (b_s, W, D) dL/d(readout) of each own shard
+    std::vector<Vector<double>> counts_;    // (N) spikes of each own shard
+    std::vector<T> gradient_sum_;           // (parameters) summed over every shard
+    train::Prefetcher<ShardBatches> prefetch_{config_.prefetch};
+    std::shared_ptr<const train::ShardExchange> exchange_ =
+        std::make_shared<const train::LocalShards>();
 };
 
 }  // namespace jepasnn::distill

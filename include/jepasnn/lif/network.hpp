@@ -230,9 +230,30 @@ class Network {
                          options.initial_state != nullptr ? &options.initial_state->trace : nullptr,
                          std::as_const(*this).readout_weights(),
                          std::as_const(*this).readout_bias());
-        evaluate_penalties();
+        rate_sequences_ = batch;
+        weight_penalty_ = true;
+        evaluate_homeostasis();
+        evaluate_regularization();
         have_forward_ = true;
         return readout_.readout();
+    }
+
+    /// Data-parallel training, where the batch is split into shards that each run forward() and
+    /// backward() (perhaps in other processes): after forward() on one shard, makes rates(), the
+    /// homeostatic penalty and its gradient those of the whole batch, whose `sequences` sequences
+    /// fired `counts` (N) spikes (every shard's spike_counts() added); backward() then adds the
+    /// weight penalty's gradient only when `weight_penalty` (for one shard of the batch). With one
+    /// shard, share_batch(spike_counts(), batch(), true) changes nothing.
+    void share_batch(const Vector<double>& counts, Index sequences, bool weight_penalty) {
+        constexpr const char* where = "lif::Network::share_batch";
+        require(have_forward_, where, "no forward to share");
+        require(counts.size() == neurons() && sequences >= batch(), where, "counts of ",
+                counts.size(), " neurons over ", sequences, " sequences, expected ", neurons(),
+                " over at least this forward's ", batch());
+        readout_.set_rates(counts, sequences);
+        rate_sequences_ = sequences;
+        weight_penalty_ = weight_penalty;
+        evaluate_homeostasis();
     }
 
     // ---- backward ---------------------------------------------------------------------------
@@ -248,7 +269,7 @@ class Network {
         have_forward_ = false;
 
         // r_i = Σ S / (B·T·dt): the homeostatic dL/dr becomes a constant per neuron in dL/dS.
-        const T per_spike = T(1) / static_cast<T>(batch() * steps() * config_.dt_ms * 1e-3);
+        const T per_spike = T(1) / static_cast<T>(rate_sequences_ * steps() * config_.dt_ms * 1e-3);
         readout_.backward(d_readout, d_filtered, std::as_const(*this).readout_weights(),
                           gradient(w_out_), gradient(b_out_), Vector<T>(d_rates_ * per_spike));
         input_.begin_backward(gradient(w_in_).data());
@@ -261,6 +282,7 @@ class Network {
         input_.end_backward();
 
         // Weight regularisation, evaluated by forward at the same parameters.
+        if (!weight_penalty_) return;
         const Index in_size = n * config_.inputs;
         MatrixMap d_w_in = gradient(w_in_);  // (N, F)
         d_w_in += regularization_gradient_.head(in_size).reshaped(n, config_.inputs);
@@ -288,8 +310,10 @@ class Network {
     const Tensor<T, 3>& readout() const { return readout_.readout(); }  // (B, K, D)
     /// (B, K, N) filtered rates (Hz) averaged over each bin; E neurons first.
     const Tensor<T, 3>& filtered() const { return readout_.filtered(); }
-    /// (N) firing rates in Hz over the whole batch.
+    /// (N) firing rates in Hz over the whole batch (the shared batch after share_batch).
     const Vector<T>& rates() const { return readout_.rates(); }
+    /// (N) spikes of each neuron over the last forward's batch.
+    const Vector<double>& spike_counts() const { return readout_.spike_counts(); }
     /// (N) dL_homeostasis/dr (per Hz): its spike-gradient constant is this / (B·T·dt).
     const Vector<T>& rate_gradient() const { return d_rates_; }
     T homeostasis_penalty() const { return homeostasis_; }
@@ -404,7 +428,7 @@ class Network {
         require_finite(where, what, t.data(), t.size());
     }
 
-    void evaluate_penalties() {
+    void evaluate_homeostasis() {
         const Index n = neurons();
         d_rates_.setZero(n);
         homeostasis_ = static_cast<T>(rate_.evaluate(
@@ -412,6 +436,10 @@ class Network {
             constraints::PopulationSizes{static_cast<std::size_t>(config_.excitatory),
                                          static_cast<std::size_t>(config_.inhibitory)},
             std::span<T>(d_rates_.data(), static_cast<std::size_t>(n))));
+    }
+
+    void evaluate_regularization() {
+        const Index n = neurons();
         const Index in_size = n * config_.inputs, rec_size = config_.recurrent ? n * n : 0;
         regularization_gradient_.setZero(in_size + rec_size);
         const ConstMatrixMap w_in = std::as_const(*this).input_weights();
@@ -444,7 +472,9 @@ class Network {
 
     // The last forward.
     bool have_forward_ = false;
-    Vector<T> d_rates_;  // (N) dL_homeostasis/dr
+    Index rate_sequences_ = 0;    // the sequences rates() are over (share_batch)
+    bool weight_penalty_ = true;  // whether backward() adds the weight penalty's gradient
+    Vector<T> d_rates_;           // (N) dL_homeostasis/dr
     T homeostasis_ = T(0), regularization_ = T(0);
     Vector<T> regularization_gradient_;  // (N·F + N·N) at the forward's parameters
 };

@@ -69,11 +69,10 @@ class FilteredReadout {
             }
             final_trace_.row(b) = trace.transpose();
         });
-        Vector<double> total = Vector<double>::Zero(n);
+        counts_.setZero(n);
         for (const Vector<double>& c : counts)
-            total += c;
-        rates_ = (total / (static_cast<double>(batch * steps) * settings_.dt_ms * 1e-3))
-                     .template cast<T>();
+            counts_ += c;
+        set_rates(counts_, batch);
 
         const Index rows = batch * bins_;
         const Eigen::Map<const RowMatrix<T>> f_all(filtered_.data(), rows, n);
@@ -82,9 +81,16 @@ class FilteredReadout {
         y.rowwise() += b_out.col(0).transpose();
     }
 
-    const Tensor<T, 3>& filtered() const { return filtered_; }        // (B, K, N)
-    const Tensor<T, 3>& readout() const { return readout_; }          // (B, K, D)
-    const Vector<T>& rates() const { return rates_; }                 // (N) Hz
+    const Tensor<T, 3>& filtered() const { return filtered_; }  // (B, K, N)
+    const Tensor<T, 3>& readout() const { return readout_; }    // (B, K, D)
+    const Vector<T>& rates() const { return rates_; }           // (N) Hz
+    /// (N) spikes of each neuron over the forward's batch.
+    const Vector<double>& spike_counts() const { return counts_; }
+    /// rates() ← `counts` (N) spikes over `sequences` sequences of the forward's length.
+    void set_rates(const Vector<double>& counts, Index sequences) {
+        rates_ = (counts / (static_cast<double>(sequences * steps_) * settings_.dt_ms * 1e-3))
+                     .template cast<T>();
+    }
     const RowMatrix<T>& final_trace() const { return final_trace_; }  // (B, N)
     Index bins() const { return bins_; }
 
@@ -137,6 +143,7 @@ class FilteredReadout {
     Tensor<T, 3> filtered_;       // (B, K, N)
     Tensor<T, 3> readout_;        // (B, K, D)
     RowMatrix<T> final_trace_;    // (B, N)
+    Vector<double> counts_;       // (N)
     Vector<T> rates_;             // (N)
     RowMatrix<T> d_filtered_;     // (B·K, N)
     RowMatrix<T> d_trace_;        // (B, N) dL/df carried backwards in time
